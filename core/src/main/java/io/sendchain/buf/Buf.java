@@ -1,0 +1,510 @@
+package io.sendchain.buf;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+
+/**
+ * A window onto memory, onto a file, or onto both: nginx's {@code ngx_buf_t}.
+ *
+ * <pre>
+ *   segment:  |start .......... pos ========== last .......... end|
+ *                               \___ size() ___/
+ *   file:     ........ filePos ========== fileLast ........
+ * </pre>
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li>Memory is off-heap: {@link #segment()} is {@code null} or a native segment, so its address can go
+ *       into an iovec. Heap data is copied into native memory first ({@link #copyOf}).</li>
+ *   <li>{@code 0 <= start, pos, last, end <= segment.byteSize()}; a well-formed buf has
+ *       {@code start <= pos <= last <= end}. Positions are checked against the segment when set; the order
+ *       {@code pos <= last} is not, because the output pipeline must be able to see a malformed
+ *       (negative-size) buf and report it by name instead of failing somewhere else.</li>
+ *   <li>The buf is "in memory" when any of {@code temporary}, {@code memory} or {@code mmap} is set; then
+ *       {@link #size()} is {@code last - pos}. Otherwise its size is {@code fileLast - filePos} and only the
+ *       file window counts.</li>
+ *   <li>A buf that is in memory <em>and</em> {@code inFile} describes the same bytes twice (a copy of a file
+ *       range in memory); consumers advance both windows together.</li>
+ *   <li>A <em>special</em> buf carries only a signal ({@code flush}, {@code lastBuf} or {@code sync}) and no
+ *       data.</li>
+ *   <li>A buf with a {@code shadow} shares its bytes with another buf (the event pipe's raw buf); it may not
+ *       be recycled until the shadow chain is done.</li>
+ * </ul>
+ *
+ * <p>Bufs are mutable and not thread-safe: they belong to one event loop at a time.
+ */
+public final class Buf {
+
+    /** Native memory this buf points into, or {@code null}. */
+    private MemorySegment segment;
+    /** Cached {@link ByteBuffer} view of the whole {@link #segment}, made on first use. */
+    private ByteBuffer nioView;
+    /** First byte of the memory this buf owns. */
+    private long start;
+    /** First byte not yet consumed. */
+    private long pos;
+    /** One past the last byte of data. */
+    private long last;
+    /** One past the last byte of the memory this buf owns. */
+    private long end;
+
+    /** File this buf points into, or {@code null}. */
+    private FileRef file;
+    /** First byte of the file window not yet consumed. */
+    private long filePos;
+    /** One past the last byte of the file window. */
+    private long fileLast;
+
+    /** Owner of the buf (nginx's module tag): who may reuse it once it is sent. */
+    private Object tag;
+    /** The buf whose bytes this one shares (event pipe), or {@code null}. */
+    private Buf shadow;
+    /** Sequence number, for the event pipe's debug log and temp-file bookkeeping. */
+    private int num;
+
+    /** Memory is writable scratch memory the owner may change. */
+    private boolean temporary;
+    /** Memory is read-only (it must be copied before a filter changes it). */
+    private boolean memory;
+    /** Memory is a mapping of a file. */
+    private boolean mmap;
+    /** The buf belongs to a bounded set and must be sent promptly so it can be reused. */
+    private boolean recycled;
+    /** The file window holds data. */
+    private boolean inFile;
+    /** Everything queued up to and including this buf should go out now. */
+    private boolean flush;
+    /** Synchronisation point without data. */
+    private boolean sync;
+    /** Last buf of the whole response. */
+    private boolean lastBuf;
+    /** Last buf of this chain (a subrequest's end). */
+    private boolean lastInChain;
+    /** Last shadow buf of its raw buf. */
+    private boolean lastShadow;
+    /** The file is a temporary file (event pipe spill). */
+    private boolean tempFile;
+
+    /** An empty buf with no memory, no file and no flags: nginx's {@code ngx_calloc_buf}. */
+    public Buf() {
+    }
+
+    /**
+     * A temporary (writable) buf over {@code segment}, empty: {@code pos == last == start}. nginx's
+     * {@code ngx_create_temp_buf}.
+     */
+    public static Buf temp(MemorySegment segment) {
+        Buf b = new Buf();
+        b.segment(segment);
+        b.temporary = true;
+        return b;
+    }
+
+    /** A read-only memory buf whose data is all of {@code segment}. */
+    public static Buf wrap(MemorySegment segment) {
+        Buf b = new Buf();
+        b.segment(segment);
+        b.last = segment.byteSize();
+        b.memory = true;
+        return b;
+    }
+
+    /** A read-only memory buf holding a native copy of {@code bytes}, allocated by {@code pool}. */
+    public static Buf copyOf(Pool pool, byte[] bytes) {
+        MemorySegment seg = pool.allocate(bytes.length, 1);
+        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
+        return wrap(seg);
+    }
+
+    /** A file buf for {@code [filePos, fileLast)} of {@code file}. */
+    public static Buf ofFile(FileRef file, long filePos, long fileLast) {
+        if (filePos < 0 || fileLast < filePos) {
+            throw new IllegalArgumentException(
+                    "file window must satisfy 0 <= filePos <= fileLast: " + filePos + ".." + fileLast);
+        }
+        Buf b = new Buf();
+        b.file = file;
+        b.filePos = filePos;
+        b.fileLast = fileLast;
+        b.inFile = true;
+        return b;
+    }
+
+    /** A special buf that asks for everything before it to be sent now. */
+    public static Buf flushBuf() {
+        Buf b = new Buf();
+        b.flush = true;
+        return b;
+    }
+
+    /** A special buf that marks the end of the response. */
+    public static Buf lastBufMarker() {
+        Buf b = new Buf();
+        b.lastBuf = true;
+        return b;
+    }
+
+    /** A special buf that only synchronises. */
+    public static Buf syncBuf() {
+        Buf b = new Buf();
+        b.sync = true;
+        return b;
+    }
+
+    // ---------------------------------------------------------------- nginx's ngx_buf_* macros
+
+    /** {@code temporary || memory || mmap}: nginx's {@code ngx_buf_in_memory}. */
+    public boolean inMemory() {
+        return temporary || memory || mmap;
+    }
+
+    /** In memory and not also in a file: nginx's {@code ngx_buf_in_memory_only}. */
+    public boolean inMemoryOnly() {
+        return inMemory() && !inFile;
+    }
+
+    /** A signal without data: nginx's {@code ngx_buf_special}. */
+    public boolean special() {
+        return (flush || lastBuf || sync) && !inMemory() && !inFile;
+    }
+
+    /** Only the sync flag, no data: nginx's {@code ngx_buf_sync_only}. */
+    public boolean syncOnly() {
+        return sync && !inMemory() && !inFile && !flush && !lastBuf;
+    }
+
+    /** Bytes left: the memory window if in memory, else the file window. May be negative if malformed. */
+    public long size() {
+        return inMemory() ? last - pos : fileLast - filePos;
+    }
+
+    // ---------------------------------------------------------------- memory window
+
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /**
+     * Points this buf at {@code segment} (or at nothing) with {@code start = pos = last = 0} and
+     * {@code end = segment.byteSize()}.
+     *
+     * @throws IllegalArgumentException if {@code segment} is on the heap
+     */
+    public Buf segment(MemorySegment segment) {
+        if (segment != null && !segment.isNative()) {
+            throw new IllegalArgumentException(
+                    "segment must be native (off-heap) so it can be passed to the kernel: " + segment);
+        }
+        this.segment = segment;
+        this.nioView = null;
+        this.start = 0;
+        this.pos = 0;
+        this.last = 0;
+        this.end = segment == null ? 0 : segment.byteSize();
+        return this;
+    }
+
+    /**
+     * A {@link ByteBuffer} over the whole segment, cached on the buf so that repeated use allocates nothing.
+     * Its position and limit belong to the caller of the moment; set both before use.
+     */
+    public ByteBuffer nioView() {
+        ByteBuffer v = nioView;
+        if (v == null) {
+            if (segment == null) {
+                throw new IllegalStateException("buf has no memory: " + this);
+            }
+            v = segment.asByteBuffer();
+            nioView = v;
+        }
+        return v;
+    }
+
+    public long start() {
+        return start;
+    }
+
+    public Buf start(long start) {
+        this.start = checkOffset("start", start);
+        return this;
+    }
+
+    public long pos() {
+        return pos;
+    }
+
+    public Buf pos(long pos) {
+        this.pos = checkOffset("pos", pos);
+        return this;
+    }
+
+    public long last() {
+        return last;
+    }
+
+    public Buf last(long last) {
+        this.last = checkOffset("last", last);
+        return this;
+    }
+
+    public long end() {
+        return end;
+    }
+
+    public Buf end(long end) {
+        this.end = checkOffset("end", end);
+        return this;
+    }
+
+    /** Sets the whole memory window in one call. */
+    public Buf window(long start, long pos, long last, long end) {
+        checkOffset("start", start);
+        checkOffset("pos", pos);
+        checkOffset("last", last);
+        checkOffset("end", end);
+        this.start = start;
+        this.pos = pos;
+        this.last = last;
+        this.end = end;
+        return this;
+    }
+
+    private long checkOffset(String what, long offset) {
+        long limit = segment == null ? 0 : segment.byteSize();
+        if (offset < 0 || offset > limit) {
+            throw new IndexOutOfBoundsException(
+                    what + " must be within 0.." + limit + " of the buf's segment: " + offset);
+        }
+        return offset;
+    }
+
+    // ---------------------------------------------------------------- file window
+
+    public FileRef file() {
+        return file;
+    }
+
+    public Buf file(FileRef file) {
+        this.file = file;
+        return this;
+    }
+
+    public long filePos() {
+        return filePos;
+    }
+
+    public Buf filePos(long filePos) {
+        if (filePos < 0) {
+            throw new IllegalArgumentException("filePos < 0: " + filePos);
+        }
+        this.filePos = filePos;
+        return this;
+    }
+
+    public long fileLast() {
+        return fileLast;
+    }
+
+    public Buf fileLast(long fileLast) {
+        if (fileLast < 0) {
+            throw new IllegalArgumentException("fileLast < 0: " + fileLast);
+        }
+        this.fileLast = fileLast;
+        return this;
+    }
+
+    // ---------------------------------------------------------------- ownership
+
+    public Object tag() {
+        return tag;
+    }
+
+    public Buf tag(Object tag) {
+        this.tag = tag;
+        return this;
+    }
+
+    public Buf shadow() {
+        return shadow;
+    }
+
+    public Buf shadow(Buf shadow) {
+        this.shadow = shadow;
+        return this;
+    }
+
+    public int num() {
+        return num;
+    }
+
+    public Buf num(int num) {
+        this.num = num;
+        return this;
+    }
+
+    // ---------------------------------------------------------------- flags
+
+    public boolean temporary() {
+        return temporary;
+    }
+
+    public Buf temporary(boolean v) {
+        this.temporary = v;
+        return this;
+    }
+
+    public boolean memory() {
+        return memory;
+    }
+
+    public Buf memory(boolean v) {
+        this.memory = v;
+        return this;
+    }
+
+    public boolean mmap() {
+        return mmap;
+    }
+
+    public Buf mmap(boolean v) {
+        this.mmap = v;
+        return this;
+    }
+
+    public boolean recycled() {
+        return recycled;
+    }
+
+    public Buf recycled(boolean v) {
+        this.recycled = v;
+        return this;
+    }
+
+    public boolean inFile() {
+        return inFile;
+    }
+
+    public Buf inFile(boolean v) {
+        this.inFile = v;
+        return this;
+    }
+
+    public boolean flush() {
+        return flush;
+    }
+
+    public Buf flush(boolean v) {
+        this.flush = v;
+        return this;
+    }
+
+    public boolean sync() {
+        return sync;
+    }
+
+    public Buf sync(boolean v) {
+        this.sync = v;
+        return this;
+    }
+
+    public boolean lastBuf() {
+        return lastBuf;
+    }
+
+    public Buf lastBuf(boolean v) {
+        this.lastBuf = v;
+        return this;
+    }
+
+    public boolean lastInChain() {
+        return lastInChain;
+    }
+
+    public Buf lastInChain(boolean v) {
+        this.lastInChain = v;
+        return this;
+    }
+
+    public boolean lastShadow() {
+        return lastShadow;
+    }
+
+    public Buf lastShadow(boolean v) {
+        this.lastShadow = v;
+        return this;
+    }
+
+    public boolean tempFile() {
+        return tempFile;
+    }
+
+    public Buf tempFile(boolean v) {
+        this.tempFile = v;
+        return this;
+    }
+
+    /** Copies every field of {@code other} into this buf (nginx's {@code ngx_memcpy(b, buf, sizeof(ngx_buf_t))}). */
+    public Buf copyFrom(Buf other) {
+        this.segment = other.segment;
+        this.nioView = null;
+        this.start = other.start;
+        this.pos = other.pos;
+        this.last = other.last;
+        this.end = other.end;
+        this.file = other.file;
+        this.filePos = other.filePos;
+        this.fileLast = other.fileLast;
+        this.tag = other.tag;
+        this.shadow = other.shadow;
+        this.num = other.num;
+        this.temporary = other.temporary;
+        this.memory = other.memory;
+        this.mmap = other.mmap;
+        this.recycled = other.recycled;
+        this.inFile = other.inFile;
+        this.flush = other.flush;
+        this.sync = other.sync;
+        this.lastBuf = other.lastBuf;
+        this.lastInChain = other.lastInChain;
+        this.lastShadow = other.lastShadow;
+        this.tempFile = other.tempFile;
+        return this;
+    }
+
+    /**
+     * nginx's diagnostic form ({@code t:%d r:%d f:%d start pos-last file filePos-fileLast}), used in every
+     * error message that names a buf.
+     */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(96);
+        sb.append("buf t:").append(temporary ? 1 : 0)
+                .append(" r:").append(recycled ? 1 : 0)
+                .append(" f:").append(inFile ? 1 : 0);
+        if (memory) {
+            sb.append(" m:1");
+        }
+        if (mmap) {
+            sb.append(" mm:1");
+        }
+        if (segment != null) {
+            sb.append(" mem ").append(start).append(' ').append(pos).append('-').append(last).append(' ').append(end);
+        }
+        if (file != null) {
+            sb.append(" file \"").append(file.name()).append("\" ").append(filePos).append('-').append(fileLast);
+        }
+        if (flush) {
+            sb.append(" flush");
+        }
+        if (lastBuf) {
+            sb.append(" last");
+        }
+        if (lastInChain) {
+            sb.append(" last_in_chain");
+        }
+        if (sync) {
+            sb.append(" sync");
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,141 @@
+package io.sendchain.buf;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+
+/**
+ * An open file that bufs point into: nginx's {@code ngx_file_t}.
+ *
+ * <p>{@code channel} is the channel positional reads and {@code transferTo} use. When the file was opened for
+ * direct I/O ({@link #directio()}), {@code unalignedChannel} is a second, ordinary channel on the same file:
+ * nginx switches {@code O_DIRECT} off around a read that is not sector-aligned
+ * ({@code ngx_directio_off}/{@code ngx_directio_on}); a Java channel cannot change its open mode, so the
+ * unaligned read goes through the second channel instead.
+ *
+ * <p>{@link #readTask()} is the slot nginx calls {@code file->thread_task}: the asynchronous read hook keeps
+ * its per-file task there so a file reuses one task object for all its reads.
+ *
+ * <p>Closing is idempotent; a platform that holds a native descriptor for the file registers nothing here,
+ * it keeps its own mapping.
+ */
+public final class FileRef implements Closeable {
+
+    private final FileChannel channel;
+    private final FileChannel unalignedChannel;
+    private final String name;
+    private final boolean directio;
+    private final boolean owned;
+    private Object readTask;
+    private boolean closed;
+
+    private FileRef(FileChannel channel, FileChannel unalignedChannel, String name, boolean directio, boolean owned) {
+        this.channel = Objects.requireNonNull(channel, "channel");
+        this.unalignedChannel = unalignedChannel;
+        this.name = Objects.requireNonNull(name, "name");
+        this.directio = directio;
+        this.owned = owned;
+    }
+
+    /** Opens {@code path} for reading. The returned ref owns the channel and closes it. */
+    public static FileRef open(Path path) throws IOException {
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+        return new FileRef(ch, ch, path.toString(), false, true);
+    }
+
+    /**
+     * Opens {@code path} for direct I/O reads ({@code O_DIRECT} through
+     * {@code com.sun.nio.file.ExtendedOpenOption.DIRECT}) plus an ordinary channel for unaligned reads.
+     *
+     * @throws IOException if the file system refuses direct I/O (tmpfs does), naming the file
+     */
+    public static FileRef openDirect(Path path) throws IOException {
+        FileChannel direct;
+        try {
+            direct = FileChannel.open(path, StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new IOException("open(\"" + path + "\", O_DIRECT) failed: " + e.getMessage(), e);
+        }
+        FileChannel plain;
+        try {
+            plain = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (IOException e) {
+            direct.close();
+            throw e;
+        }
+        return new FileRef(direct, plain, path.toString(), true, true);
+    }
+
+    /** Wraps a channel the caller keeps owning; {@link #close()} will not close it. */
+    public static FileRef of(FileChannel channel, String name) {
+        return new FileRef(channel, channel, name, false, false);
+    }
+
+    /**
+     * Wraps a channel the caller keeps owning and marks it as a direct-I/O file, so the output chain reads
+     * it through aligned buffers. {@code unaligned} serves reads that are not aligned.
+     */
+    public static FileRef ofDirect(FileChannel channel, FileChannel unaligned, String name) {
+        return new FileRef(channel, unaligned, name, true, false);
+    }
+
+    public FileChannel channel() {
+        return channel;
+    }
+
+    /** The channel for a read that does not meet the direct-I/O alignment rules. */
+    public FileChannel unalignedChannel() {
+        return unalignedChannel;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The file was opened for direct I/O: reads must be aligned, sendfile is not used. */
+    public boolean directio() {
+        return directio;
+    }
+
+    /** Current size of the file. */
+    public long size() throws IOException {
+        return channel.size();
+    }
+
+    /** The asynchronous read hook's per-file state (nginx's {@code file->thread_task}). */
+    public Object readTask() {
+        return readTask;
+    }
+
+    public void readTask(Object task) {
+        this.readTask = task;
+    }
+
+    public boolean isOpen() {
+        return !closed && channel.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed || !owned) {
+            closed = true;
+            return;
+        }
+        closed = true;
+        try {
+            channel.close();
+        } finally {
+            if (unalignedChannel != channel) {
+                unalignedChannel.close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

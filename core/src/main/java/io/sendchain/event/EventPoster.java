@@ -1,0 +1,15 @@
+package io.sendchain.event;
+
+/**
+ * Where an event goes to be handled later in its loop: nginx's {@code ngx_post_event} onto
+ * {@code ngx_posted_events} (this cycle) or {@code ngx_posted_next_events} (the next cycle, after the loop
+ * has polled the kernel once more).
+ */
+public interface EventPoster {
+
+    /** Handle {@code ev} before the loop waits for the kernel again. */
+    void post(Event ev);
+
+    /** Handle {@code ev} in the next cycle, after one more poll. */
+    void postNext(Event ev);
+}

@@ -1,0 +1,134 @@
+package io.sendchain.output;
+
+import io.sendchain.buf.Buf;
+import io.sendchain.buf.Chain;
+import io.sendchain.buf.Pool;
+import io.sendchain.event.Connection;
+import java.io.IOException;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last filter: queues what it is given and calls the connection's send chain. nginx's
+ * {@code ngx_chain_writer} with its {@code ngx_chain_writer_ctx_t}.
+ *
+ * <p>The writer keeps its own links (taken from the pool) for the queued bufs, so callers may reuse their
+ * links at once; the bufs themselves stay the callers' until sent. Links of sent bufs go back to the pool.
+ *
+ * <p>Not thread-safe; one writer per connection, on its event loop.
+ */
+public final class ChainWriter implements OutputFilter {
+
+    private static final Logger log = LoggerFactory.getLogger(ChainWriter.class);
+
+    private final Connection connection;
+    private final Pool pool;
+    private long limit;
+    private Chain out;
+    private Chain outTail;
+
+    public ChainWriter(Connection connection, Pool pool) {
+        this.connection = Objects.requireNonNull(connection, "connection");
+        this.pool = Objects.requireNonNull(pool, "pool");
+    }
+
+    /** Most bytes per call to the send chain; {@code 0} means no limit (nginx's {@code sendfile_max_chunk}). */
+    public ChainWriter limit(long limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit < 0: " + limit);
+        }
+        this.limit = limit;
+        return this;
+    }
+
+    public long limit() {
+        return limit;
+    }
+
+    /** What is queued and not yet sent. */
+    public Chain queued() {
+        return out;
+    }
+
+    /**
+     * Queues {@code in} and sends as much of the queue as the socket and the limit allow.
+     *
+     * @return {@link Status#OK} when nothing is left (and nothing is {@linkplain Connection#buffered()
+     *         buffered}), otherwise {@link Status#AGAIN}
+     * @throws IOException for a negative-size buf, or from the send chain
+     */
+    @Override
+    public Status filter(Chain in) throws IOException {
+        for (; in != null; in = in.next()) {
+            Buf b = in.buf();
+            long size = b.size();
+            if (size == 0 && !b.special()) {
+                log.warn("zero size buf in chain writer {}", b);
+                continue;
+            }
+            if (size < 0) {
+                throw new IOException("negative size buf in chain writer " + b);
+            }
+            Chain cl = pool.allocLink();
+            cl.buf(b);
+            cl.next(null);
+            if (outTail == null) {
+                out = cl;
+            } else {
+                outTail.next(cl);
+            }
+            outTail = cl;
+        }
+
+        long size = 0;
+        for (Chain cl = out; cl != null; cl = cl.next()) {
+            Buf b = cl.buf();
+            long bsize = b.size();
+            if (bsize == 0 && !b.special()) {
+                log.warn("zero size buf in chain writer {}", b);
+                continue;
+            }
+            if (bsize < 0) {
+                throw new IOException("negative size buf in chain writer " + b);
+            }
+            size += bsize;
+        }
+
+        if (size == 0 && connection.buffered() == 0) {
+            // only signals are queued and nothing is held back: they are satisfied. nginx leaves their links
+            // to the request pool; a long-lived writer must give them back or they pile up.
+            freeUpTo(null);
+            out = null;
+            outTail = null;
+            return Status.OK;
+        }
+
+        Chain rest = connection.sendChain(out, limit);
+
+        if (rest != null && connection.write().ready()) {
+            // stopped by the limit, not by the socket: no kernel event will come, so come back next cycle
+            connection.write().postNextCycle();
+        }
+
+        freeUpTo(rest);
+        out = rest;
+
+        if (out == null) {
+            outTail = null;
+            if (connection.buffered() == 0) {
+                return Status.OK;
+            }
+        }
+        return Status.AGAIN;
+    }
+
+    /** Frees the queued links before {@code rest}. */
+    private void freeUpTo(Chain rest) {
+        for (Chain cl = out; cl != null && cl != rest; ) {
+            Chain sent = cl;
+            cl = cl.next();
+            pool.freeLink(sent);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.sendchain.output;
+
+import io.sendchain.buf.Buf;
+import io.sendchain.buf.FileRef;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * A {@link FileReadHook} that reads on an {@link Executor}: nginx's {@code aio threads} for the copy filter
+ * ({@code ngx_thread_read}). Each file gets one task object, kept in {@link FileRef#readTask()} and reused
+ * for all its reads; at most one read per file is in flight.
+ */
+public final class ThreadPoolFileReader implements FileReadHook {
+
+    private final Executor executor;
+
+    public ThreadPoolFileReader(Executor executor) {
+        this.executor = Objects.requireNonNull(executor, "executor");
+    }
+
+    @Override
+    public long read(FileRef file, FileChannel channel, Buf dst, long position, long size, Runnable done) throws IOException {
+        Task task = file.readTask() instanceof Task t ? t : null;
+        if (task == null) {
+            task = new Task(file);
+            file.readTask(task);
+        }
+        if (task.complete) {
+            // collect the finished read; the output chain repeats the call that started it
+            task.complete = false;
+            task.running = false;
+            if (task.position != position || task.size != size || task.dst != dst || task.offset != dst.pos()) {
+                throw new IllegalStateException("read collected for " + position + "+" + size
+                        + " but started for " + task.position + "+" + task.size + " of " + file.name());
+            }
+            task.dst = null;
+            task.channel = null;
+            IOException failure = task.failure;
+            task.failure = null;
+            if (failure != null) {
+                throw failure;
+            }
+            return task.nbytes;
+        }
+        if (task.running) {
+            throw new IllegalStateException("a read of " + file.name() + " is already in flight");
+        }
+        task.running = true;
+        task.dst = dst;
+        task.channel = channel;
+        task.offset = dst.pos();
+        task.position = position;
+        task.size = size;
+        task.done = done;
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.running = false;
+            task.dst = null;
+            throw new IOException("thread pool rejected the read of " + file.name(), e);
+        }
+        return PENDING;
+    }
+
+    /** One file's read task; its fields are published to the loop thread through {@code complete}. */
+    private static final class Task implements Runnable {
+        private final FileRef file;
+        private Buf dst;
+        private FileChannel channel;
+        private long offset;
+        private long position;
+        private long size;
+        private Runnable done;
+        private long nbytes;
+        private IOException failure;
+        private boolean running;
+        private volatile boolean complete;
+
+        Task(FileRef file) {
+            this.file = file;
+        }
+
+        @Override
+        public void run() {
+            try {
+                nbytes = FileReads.readFully(file, channel, dst.nioView(), offset, position, size);
+            } catch (IOException e) {
+                failure = e;
+            }
+            complete = true;
+            done.run();
+        }
+    }
+}

@@ -1,0 +1,14 @@
+/**
+ * sendchain core: bufs and chains, the output chain and chain writer, the connection and event model, and the
+ * platform SPI that platform modules implement.
+ */
+module io.sendchain.core {
+    requires transitive org.slf4j;
+    // ExtendedOpenOption.DIRECT: O_DIRECT for nginx's directio
+    requires jdk.unsupported;
+
+    exports io.sendchain.buf;
+    exports io.sendchain.output;
+    exports io.sendchain.event;
+    exports io.sendchain.annotations;
+}

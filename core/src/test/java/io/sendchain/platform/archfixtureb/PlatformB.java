@@ -1,0 +1,5 @@
+package io.sendchain.platform.archfixtureb;
+
+/** Another platform fixture. */
+public class PlatformB {
+}

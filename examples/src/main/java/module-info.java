@@ -1,0 +1,5 @@
+/** sendchain examples: the static file server, the reverse proxy and the benchmarks. */
+module io.sendchain.examples {
+    requires io.sendchain.core;
+    requires jmh.core;
+}
