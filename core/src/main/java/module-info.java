@@ -10,5 +10,9 @@ module io.sendchain.core {
     exports io.sendchain.buf;
     exports io.sendchain.output;
     exports io.sendchain.event;
+    exports io.sendchain.spi;
+    exports io.sendchain.loop;
     exports io.sendchain.annotations;
+
+    uses io.sendchain.spi.PlatformProvider;
 }

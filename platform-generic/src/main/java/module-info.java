@@ -1,4 +1,6 @@
-/** sendchain's generic platform. Its send chain and I/O driver arrive with the platform's issue. */
+/** sendchain's portable platform: NIO channels, a Selector made edge-triggered, transferTo for files. */
 module io.sendchain.platform.generic {
     requires io.sendchain.core;
+
+    provides io.sendchain.spi.PlatformProvider with io.sendchain.platform.generic.GenericPlatformProvider;
 }

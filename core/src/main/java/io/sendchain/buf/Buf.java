@@ -100,6 +100,18 @@ public final class Buf {
         return b;
     }
 
+    /**
+     * A temporary (writable), empty buf over a direct {@link ByteBuffer}'s whole capacity. The buffer itself
+     * serves as the buf's {@link #nioView()}: NIO calls on it allocate nothing, which a view of a
+     * {@link MemorySegment} cannot promise (the JDK tracks the segment's session per call).
+     */
+    public static Buf temp(ByteBuffer direct) {
+        Buf b = new Buf();
+        b.buffer(direct);
+        b.temporary = true;
+        return b;
+    }
+
     /** A read-only memory buf whose data is all of {@code segment}. */
     public static Buf wrap(MemorySegment segment) {
         Buf b = new Buf();
@@ -111,9 +123,12 @@ public final class Buf {
 
     /** A read-only memory buf holding a native copy of {@code bytes}, allocated by {@code pool}. */
     public static Buf copyOf(Pool pool, byte[] bytes) {
-        MemorySegment seg = pool.allocate(bytes.length, 1);
-        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
-        return wrap(seg);
+        Buf b = pool.createTempBuf(bytes.length);
+        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, b.segment, 0, bytes.length);
+        b.last = bytes.length;
+        b.temporary = false;
+        b.memory = true;
+        return b;
     }
 
     /** A file buf for {@code [filePos, fileLast)} of {@code file}. */
@@ -205,8 +220,26 @@ public final class Buf {
     }
 
     /**
+     * Points this buf at the whole capacity of a direct {@code buffer}, with {@code start = pos = last = 0} and
+     * {@code end = capacity}; the buffer becomes the buf's {@link #nioView()}.
+     *
+     * @throws IllegalArgumentException if {@code buffer} is not direct
+     */
+    public Buf buffer(ByteBuffer buffer) {
+        if (!buffer.isDirect()) {
+            throw new IllegalArgumentException(
+                    "buffer must be direct (off-heap) so it can be passed to the kernel: " + buffer);
+        }
+        ByteBuffer whole = buffer.duplicate().clear();
+        segment(MemorySegment.ofBuffer(whole));
+        this.nioView = whole;
+        return this;
+    }
+
+    /**
      * A {@link ByteBuffer} over the whole segment, cached on the buf so that repeated use allocates nothing.
-     * Its position and limit belong to the caller of the moment; set both before use.
+     * Its position and limit belong to the caller of the moment; set both before use. For a buf made from a
+     * direct buffer this is that buffer; otherwise it is a view of the segment.
      */
     public ByteBuffer nioView() {
         ByteBuffer v = nioView;

@@ -1,12 +1,15 @@
 package io.sendchain.event;
 
+import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import java.io.IOException;
 import java.util.Objects;
 
 /**
- * A connection's state as the output pipeline sees it: nginx's {@code ngx_connection_t} reduced to the
- * fields the send chains and writers use. Owned by one event loop thread; not thread-safe.
+ * A connection: nginx's {@code ngx_connection_t} reduced to what the pipeline uses. It owns a platform socket
+ * (a {@link StreamSocket}, a {@link ListenSocket}, or none for an in-memory sink), its read and write
+ * {@link Event}s, the bytes sent, and the TCP option states the send chains toggle. Owned by one event loop
+ * thread; not thread-safe.
  */
 public final class Connection {
 
@@ -23,21 +26,80 @@ public final class Connection {
     private final Event read = new Event(this, false);
     private final Event write = new Event(this, true);
     private final String name;
+    private final NetSocket socket;
     private SendChain sendChain;
     private long sent;
     private int buffered;
     private TcpOption tcpNopush = TcpOption.UNSET;
     private TcpOption tcpNodelay = TcpOption.UNSET;
-    private Object platformData;
     private boolean closed;
 
     /**
-     * @param name      how the connection appears in messages (peer address, for example)
-     * @param sendChain the platform's send chain for this socket
+     * A connection without a socket whose output goes to {@code sendChain} (an in-memory sink, a test double).
+     *
+     * @param name how the connection appears in messages
      */
     public Connection(String name, SendChain sendChain) {
         this.name = Objects.requireNonNull(name, "name");
+        this.socket = null;
         this.sendChain = Objects.requireNonNull(sendChain, "sendChain");
+    }
+
+    /**
+     * A connection over a stream socket; its send chain is the socket's. The write event starts ready (a new
+     * socket can take data, as nginx assumes after accept) unless a connect is still pending; the read event
+     * starts not ready.
+     */
+    public Connection(String name, StreamSocket socket) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.socket = Objects.requireNonNull(socket, "socket");
+        this.sendChain = socket;
+        write.ready(!socket.connectPending());
+    }
+
+    /** A listening connection: its read event fires when connections are pending. */
+    public Connection(String name, ListenSocket socket) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.socket = Objects.requireNonNull(socket, "socket");
+        this.sendChain = (c, in, limit) -> {
+            throw new IllegalStateException("a listening connection cannot send: " + c);
+        };
+    }
+
+    /** The platform socket, or {@code null} for a socket-less connection. */
+    public NetSocket socket() {
+        return socket;
+    }
+
+    /** The connected socket; fails for listening and socket-less connections. */
+    public StreamSocket stream() {
+        if (socket instanceof StreamSocket s) {
+            return s;
+        }
+        throw new IllegalStateException("not a connected stream socket: " + name);
+    }
+
+    /** The listening socket; fails for other connections. */
+    public ListenSocket listener() {
+        if (socket instanceof ListenSocket s) {
+            return s;
+        }
+        throw new IllegalStateException("not a listening socket: " + name);
+    }
+
+    /** {@link StreamSocket#recv} on this connection's socket. */
+    public long recv(Buf b) throws IOException {
+        return stream().recv(this, b);
+    }
+
+    /** {@link StreamSocket#recvChain} on this connection's socket. */
+    public long recvChain(Chain in, long limit) throws IOException {
+        return stream().recvChain(this, in, limit);
+    }
+
+    /** {@link StreamSocket#send} on this connection's socket. */
+    public long send(Buf b) throws IOException {
+        return stream().send(this, b);
     }
 
     public Event read() {
@@ -106,21 +168,22 @@ public final class Connection {
         this.tcpNodelay = Objects.requireNonNull(state);
     }
 
-    /** The platform's own per-connection state (its socket object); opaque to core. */
-    public Object platformData() {
-        return platformData;
-    }
-
-    public void platformData(Object data) {
-        this.platformData = data;
-    }
-
     public boolean closed() {
         return closed;
     }
 
-    public void closed(boolean v) {
-        this.closed = v;
+    /**
+     * Marks the connection closed and closes its socket once. An event loop calls this through its own
+     * {@code close(Connection)}, which also forgets the connection's timers and posted events.
+     */
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (socket != null) {
+            socket.close();
+        }
     }
 
     @Override

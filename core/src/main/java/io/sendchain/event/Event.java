@@ -37,6 +37,8 @@ public final class Event {
     private long timerDeadline;
     /** Sequence number that breaks deadline ties in the loop's timer queue. */
     private long timerSeq;
+    /** Position in the loop's timer heap, or -1. */
+    private int timerIndex = -1;
 
     Event(Connection connection, boolean write) {
         this.connection = connection;
@@ -203,6 +205,16 @@ public final class Event {
 
     public Event timerSeq(long seq) {
         this.timerSeq = seq;
+        return this;
+    }
+
+    /** Position in the event loop's timer heap ({@code -1}: none); maintained by the loop only. */
+    public int timerIndex() {
+        return timerIndex;
+    }
+
+    public Event timerIndex(int index) {
+        this.timerIndex = index;
         return this;
     }
 

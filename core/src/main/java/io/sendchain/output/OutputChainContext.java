@@ -416,8 +416,7 @@ public final class OutputChainContext {
                 recycled = false;
             }
         }
-        MemorySegment mem = pool.allocate(size, directio ? alignment : PLAIN_ALIGNMENT);
-        Buf b = Buf.temp(mem);
+        Buf b = pool.createTempBuf(size, directio ? alignment : PLAIN_ALIGNMENT);
         b.tag(tag);
         b.recycled(recycled);
         buf = b;

@@ -29,30 +29,42 @@ class PoolTest {
     }
 
     @Test
-    void allocationsAreNativeAndAligned() {
-        try (Pool pool = new Pool()) {
-            MemorySegment m = pool.allocate(1000, 512);
-            assertTrue(m.isNative());
-            assertEquals(0, m.address() % 512);
+    void allocationsAreNativeAndAlignedInBothMemoryModes() {
+        try (Arena arena = Arena.ofConfined()) {
+            for (Pool pool : new Pool[] {new Pool(), new Pool(arena)}) {
+                MemorySegment m = pool.allocate(1000, 512);
+                assertTrue(m.isNative());
+                assertEquals(0, m.address() % 512);
+                Buf b = pool.createTempBuf(100, 64);
+                assertEquals(0, b.segment().address() % 64);
+                assertEquals(100, b.end());
+                pool.close();
+            }
         }
     }
 
     @Test
-    void badSizesAndAlignmentsAreRefusedWithTheirValue() {
+    void directBuffersFromOneSlabDoNotOverlapAndServeAsPlainNioViews() {
         try (Pool pool = new Pool()) {
-            assertEquals("size < 0: -1", assertThrows(IllegalArgumentException.class,
-                    () -> pool.allocate(-1, 8)).getMessage());
-            assertEquals("alignment must be a power of two: 24", assertThrows(IllegalArgumentException.class,
-                    () -> pool.allocate(8, 24)).getMessage());
+            Buf a = pool.createTempBuf(1000, 8);
+            Buf b = pool.createTempBuf(3000, 512);
+            Buf big = pool.createTempBuf(100_000, 4096);
+            long aEnd = a.segment().address() + 1000;
+            assertTrue(b.segment().address() >= aEnd || b.segment().address() + 3000 <= a.segment().address());
+            assertEquals(0, big.segment().address() % 4096);
+            assertEquals(100_000, big.nioView().capacity());
+            a.segment().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 999, (byte) 7);
+            assertEquals(7, a.nioView().get(999), "the view and the segment are the same bytes");
+            assertTrue(a.nioView().isDirect());
         }
     }
 
     @Test
-    void closingAnOwnedPoolFreesItsMemory() {
+    void aClosedPoolRefusesToAllocate() {
         Pool pool = new Pool();
-        MemorySegment m = pool.allocate(8, 8);
         pool.close();
-        assertThrows(IllegalStateException.class, () -> m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+        assertEquals("pool is closed",
+                assertThrows(IllegalStateException.class, () -> pool.createTempBuf(8)).getMessage());
     }
 
     @Test

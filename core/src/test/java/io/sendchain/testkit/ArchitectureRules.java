@@ -52,7 +52,7 @@ public final class ArchitectureRules {
     /** Packages core exports in its module descriptor: the only core code others may use. */
     public static final List<String> CORE_API = List.of(
             "io.sendchain.buf", "io.sendchain.output", "io.sendchain.event", "io.sendchain.spi",
-            "io.sendchain.pipe", "io.sendchain.annotations");
+            "io.sendchain.pipe", "io.sendchain.loop", "io.sendchain.annotations");
 
     private ArchitectureRules() {
     }
@@ -167,9 +167,11 @@ public final class ArchitectureRules {
 
     /** The packages under {@code basePackage} form no dependency cycle. */
     public static ArchRule noCycles(String basePackage) {
+        // a module of one package has no slices to compare: nothing to check is not a failure here
         return slices().matching(basePackage + ".(**)")
                 .should().beFreeOfCycles()
-                .because("layers that depend on each other cannot be understood, tested or replaced separately");
+                .because("layers that depend on each other cannot be understood, tested or replaced separately")
+                .allowEmptyShould(true);
     }
 
     // ---------------------------------------------------------------- predicates

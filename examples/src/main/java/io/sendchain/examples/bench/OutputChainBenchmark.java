@@ -65,7 +65,7 @@ public class OutputChainBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         arena = Arena.ofShared();
-        pool = new Pool(arena);
+        pool = new Pool();
         Connection c = new Connection("sink", new SegmentSink(arena, 1 << 20));
         c.write().ready(true);
         ChainWriter writer = new ChainWriter(c, pool);
@@ -77,11 +77,11 @@ public class OutputChainBenchmark {
         headerLen = head.length;
         switch (path) {
             case "asis" -> {
-                body = Buf.temp(arena.allocate(16 * 1024)).last(16 * 1024);
+                body = pool.createTempBuf(16 * 1024).last(16 * 1024);
                 bodyLen = 16 * 1024;
             }
             case "copy" -> {
-                body = Buf.wrap(arena.allocate(16 * 1024));
+                body = pool.createTempBuf(16 * 1024).last(16 * 1024).temporary(false).memory(true);
                 bodyLen = 16 * 1024;
                 ctx.needInTemp(true);
             }

@@ -1,0 +1,58 @@
+package io.sendchain.event;
+
+import io.sendchain.buf.Buf;
+import io.sendchain.buf.Chain;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketOption;
+
+/**
+ * A connected, non-blocking stream socket: nginx's {@code ngx_os_io_t} bound to one descriptor. Every call takes
+ * the {@link Connection} so it can maintain the events' flags the way nginx's functions do: a call that would
+ * block clears the event's {@code ready} flag (and re-arms readiness where the platform needs it), end of
+ * stream sets {@code eof}, a failure sets {@code error} and throws an {@link IOException} naming the call and
+ * the error text.
+ */
+public interface StreamSocket extends NetSocket, SendChain {
+
+    /**
+     * Reads into {@code b}'s free space {@code [last, end)} and advances {@code last}: nginx's {@code c->recv}.
+     *
+     * @return bytes read ({@code > 0}), {@code 0} at end of stream, or {@link #AGAIN}
+     */
+    long recv(Connection c, Buf b) throws IOException;
+
+    /**
+     * Scatters a read over the free space {@code [last, end)} of the bufs of {@code in}, at most {@code limit}
+     * bytes ({@code 0}: no limit), advancing each filled buf's {@code last}: nginx's {@code c->recv_chain}.
+     *
+     * @return bytes read ({@code > 0}), {@code 0} at end of stream, or {@link #AGAIN}
+     */
+    long recvChain(Connection c, Chain in, long limit) throws IOException;
+
+    /**
+     * Writes {@code b}'s data {@code [pos, last)} and advances {@code pos}: nginx's {@code c->send}.
+     *
+     * @return bytes written, or {@link #AGAIN}
+     */
+    long send(Connection c, Buf b) throws IOException;
+
+    /**
+     * Completes a non-blocking connect once the write event fired.
+     *
+     * @return {@code true} when connected, {@code false} while still in progress
+     * @throws IOException if the connect failed ({@code "connect() failed: Connection refused"})
+     */
+    boolean finishConnect(Connection c) throws IOException;
+
+    /** A non-blocking connect was started and is not finished yet. */
+    boolean connectPending();
+
+    /** Half-closes: no more writes ({@code shutdown(SHUT_WR)}). */
+    void shutdownOutput() throws IOException;
+
+    InetSocketAddress remoteAddress() throws IOException;
+
+    /** Sets a socket option ({@code SO_SNDBUF}, {@code TCP_NODELAY}, ...). */
+    <T> void setOption(SocketOption<T> option, T value) throws IOException;
+}

@@ -1,0 +1,328 @@
+package io.sendchain.loop;
+
+import io.sendchain.event.Connection;
+import io.sendchain.event.Event;
+import io.sendchain.event.EventHandler;
+import io.sendchain.event.EventPoster;
+import io.sendchain.spi.IoDriver;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread that waits for readiness, fires timers and runs posted events: nginx's
+ * {@code ngx_process_events_and_timers} loop for one worker.
+ *
+ * <p>Each cycle:
+ * <pre>
+ *   tasks from other threads ─┐
+ *   posted-next → posted      │   (events posted "for the next cycle" become due)
+ *   poll(driver, timeout) ────┤   handlers of ready events run at once (edge-triggered)
+ *   expired timers ───────────┤   handler runs with timedOut set
+ *   posted events ────────────┘   until the queue is empty (events posted meanwhile included)
+ * </pre>
+ * The poll does not wait when anything is posted or queued; otherwise it waits until the nearest timer.
+ *
+ * <p>Everything but {@link #execute}, {@link #stop} and {@link #awaitTermination} runs on the loop's thread
+ * (or before the loop starts). A handler that throws an unchecked exception gets its connection closed; the loop
+ * goes on. {@link #stop} makes the loop close every connection it owns and its driver, then return.
+ */
+public final class EventLoop implements EventPoster, Executor {
+
+    private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
+
+    private final String name;
+    private final IoDriver driver;
+    private final ArrayDeque<Event> posted = new ArrayDeque<>();
+    private final ArrayDeque<Event> postedNext = new ArrayDeque<>();
+    private final TimerHeap timers = new TimerHeap();
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final Set<Connection> connections = new LinkedHashSet<>();
+    private final Consumer<Event> dispatch = this::dispatch;
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private volatile boolean stopRequested;
+    private volatile Thread thread;
+    private long now;
+    private long timerSeq;
+
+    public EventLoop(String name, IoDriver driver) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.driver = Objects.requireNonNull(driver, "driver");
+        this.now = clock();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public IoDriver driver() {
+        return driver;
+    }
+
+    /** Starts the loop on a new thread named after the loop. */
+    public Thread start() {
+        Thread t = new Thread(this::run, name);
+        t.start();
+        return t;
+    }
+
+    /** Runs the loop on the calling thread until {@link #stop}; then closes every connection and the driver. */
+    public void run() {
+        if (thread != null) {
+            throw new IllegalStateException("event loop " + name + " is already running on " + thread.getName());
+        }
+        thread = Thread.currentThread();
+        try {
+            while (!stopRequested) {
+                runOnce();
+            }
+        } catch (IOException e) {
+            log.error("event loop {} stopped: {}", name, e.toString(), e);
+        } finally {
+            shutdown();
+            terminated.countDown();
+        }
+    }
+
+    private void runOnce() throws IOException {
+        runTasks();
+        if (!postedNext.isEmpty()) {
+            while (!postedNext.isEmpty()) {
+                Event ev = postedNext.poll();
+                if (ev.posted()) {
+                    posted.add(ev);
+                }
+            }
+        }
+        long timeout;
+        if (!posted.isEmpty() || !tasks.isEmpty() || stopRequested) {
+            timeout = 0;
+        } else if (timers.isEmpty()) {
+            timeout = -1;
+        } else {
+            timeout = Math.max(0, timers.min().timerDeadline() - clock());
+        }
+        driver.poll(timeout, dispatch);
+        now = clock();
+        expireTimers();
+        runPosted();
+    }
+
+    /** Asks the loop to stop; safe from any thread. The loop closes its connections and driver, then returns. */
+    public void stop() {
+        stopRequested = true;
+        driver.wakeup();
+    }
+
+    /** Waits until the loop has stopped; {@code true} if it did within the time. */
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        return terminated.await(timeout, unit);
+    }
+
+    /** The calling thread is this loop's thread. */
+    public boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** The loop's clock in milliseconds, read once per cycle (nginx's {@code ngx_current_msec}). */
+    public long now() {
+        return now;
+    }
+
+    private static long clock() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+    }
+
+    // ---------------------------------------------------------------- connections
+
+    /** Adopts {@code c}: its events post to this loop and its socket is watched. */
+    public void add(Connection c) throws IOException {
+        c.read().poster(this);
+        c.write().poster(this);
+        driver.register(c);
+        connections.add(c);
+    }
+
+    /**
+     * Closes {@code c}: forgets its timers and posted events, stops watching it and closes its socket once.
+     * Errors closing are logged; closing twice does nothing.
+     */
+    public void close(Connection c) {
+        if (c.closed()) {
+            return;
+        }
+        forget(c.read());
+        forget(c.write());
+        connections.remove(c);
+        try {
+            driver.deregister(c);
+        } catch (IOException e) {
+            log.debug("deregistering {} failed: {}", c, e.toString());
+        }
+        try {
+            c.close();
+        } catch (IOException e) {
+            log.warn("close() of {} failed: {}", c, e.toString());
+        }
+    }
+
+    private void forget(Event ev) {
+        if (ev.timerSet()) {
+            deleteTimer(ev);
+        }
+        // a posted event is dropped lazily: the queues skip events whose flag is clear
+        ev.posted(false);
+    }
+
+    /** Connections this loop owns. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    /** Arms (or re-arms) {@code ev}'s timer to fire in {@code delayMillis}. */
+    public void addTimer(Event ev, long delayMillis) {
+        if (delayMillis < 0) {
+            throw new IllegalArgumentException("timer delay < 0: " + delayMillis);
+        }
+        if (ev.timerSet()) {
+            timers.remove(ev);
+        }
+        ev.timerDeadline(clock() + delayMillis).timerSeq(timerSeq++).timerSet(true);
+        timers.add(ev);
+    }
+
+    /** Disarms {@code ev}'s timer, if armed. */
+    public void deleteTimer(Event ev) {
+        if (ev.timerSet()) {
+            timers.remove(ev);
+            ev.timerSet(false);
+        }
+    }
+
+    /** Armed timers. */
+    public int timerCount() {
+        return timers.size();
+    }
+
+    private void expireTimers() {
+        while (!timers.isEmpty()) {
+            Event ev = timers.min();
+            if (ev.timerDeadline() > now) {
+                return;
+            }
+            timers.remove(ev);
+            ev.timerSet(false);
+            ev.timedOut(true);
+            handle(ev);
+        }
+    }
+
+    // ---------------------------------------------------------------- posted events
+
+    @Override
+    public void post(Event ev) {
+        if (!ev.posted()) {
+            ev.posted(true);
+            posted.add(ev);
+        }
+    }
+
+    @Override
+    public void postNext(Event ev) {
+        if (!ev.posted()) {
+            ev.posted(true);
+            postedNext.add(ev);
+        }
+    }
+
+    private void runPosted() {
+        Event ev;
+        while ((ev = posted.poll()) != null) {
+            if (!ev.posted()) {
+                continue; // deleted after it was posted
+            }
+            ev.posted(false);
+            handle(ev);
+        }
+    }
+
+    // ---------------------------------------------------------------- tasks from other threads
+
+    /**
+     * Runs {@code task} on the loop's thread soon; safe from any thread (thread-pool completions use it).
+     *
+     * @throws RejectedExecutionException once the loop is stopping
+     */
+    @Override
+    public void execute(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        if (stopRequested) {
+            throw new RejectedExecutionException("event loop " + name + " is stopping");
+        }
+        tasks.add(task);
+        if (!inLoop()) {
+            driver.wakeup();
+        }
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("task on event loop {} failed", name, e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- dispatch
+
+    private void dispatch(Event ev) {
+        handle(ev);
+    }
+
+    private void handle(Event ev) {
+        Connection c = ev.connection();
+        if (c.closed()) {
+            return;
+        }
+        EventHandler h = ev.handler();
+        if (h == null) {
+            return;
+        }
+        try {
+            h.handle(ev);
+        } catch (RuntimeException e) {
+            log.error("handler of {} failed; closing the connection", ev, e);
+            close(c);
+        }
+    }
+
+    private void shutdown() {
+        List<Connection> all = new ArrayList<>(connections);
+        for (Connection c : all) {
+            close(c);
+        }
+        runTasks();
+        try {
+            driver.close();
+        } catch (IOException e) {
+            log.warn("closing the driver of event loop {} failed: {}", name, e.toString());
+        }
+    }
+}

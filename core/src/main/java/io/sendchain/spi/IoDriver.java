@@ -1,0 +1,35 @@
+package io.sendchain.spi;
+
+import io.sendchain.event.Connection;
+import io.sendchain.event.Event;
+import java.io.IOException;
+import java.util.function.Consumer;
+
+/**
+ * An event loop's readiness mechanism (epoll, kqueue, NIO {@code Selector}). Semantics are edge-triggered as
+ * nginx uses them: a direction is reported once when it becomes ready; the loop's handlers then use it until a
+ * call would block (which clears the event's {@code ready} flag), and only then is it reported again.
+ *
+ * <p>All methods but {@link #wakeup()} are called from the loop's thread only.
+ */
+public interface IoDriver extends AutoCloseable {
+
+    /** Starts watching both directions of {@code c}'s socket, which must come from this driver's platform. */
+    void register(Connection c) throws IOException;
+
+    /** Stops watching {@code c}; called before its socket is closed. */
+    void deregister(Connection c) throws IOException;
+
+    /**
+     * Waits up to {@code timeoutMillis} ({@code 0}: do not wait, {@code -1}: until an event or a wake-up) and
+     * hands each event that became ready to {@code sink}, after setting its flags ({@code ready}, {@code eof},
+     * {@code error}, {@code pendingEof}/{@code kqErrno}).
+     */
+    void poll(long timeoutMillis, Consumer<Event> sink) throws IOException;
+
+    /** Makes a blocked or the next {@link #poll} return at once. Safe from any thread. */
+    void wakeup();
+
+    @Override
+    void close() throws IOException;
+}

@@ -1,0 +1,32 @@
+package io.sendchain.spi;
+
+import java.io.IOException;
+
+/**
+ * Entry point of a platform module, found with {@link java.util.ServiceLoader}: declare it with
+ * {@code provides io.sendchain.spi.PlatformProvider with ...} in {@code module-info.java} <em>and</em> in
+ * {@code META-INF/services/io.sendchain.spi.PlatformProvider}, so both the module path and the class path
+ * find it.
+ *
+ * <p>A provider must have a public no-argument constructor that does no I/O: discovery instantiates every
+ * provider to list it. {@link #probe()} decides whether it can work here; it may make one probing system call
+ * and should cache its answer.
+ */
+public interface PlatformProvider {
+
+    /** Short unique name: {@code linux}, {@code generic}; what users pass to choose it. */
+    String name();
+
+    /** Higher wins when several are available: the OS-specific ones over the portable one. */
+    int priority();
+
+    /** Whether this provider works here, and why (or why not). */
+    Availability probe();
+
+    /**
+     * Makes the platform.
+     *
+     * @throws IOException if it cannot be set up (naming what failed)
+     */
+    Platform create(PlatformConfig config) throws IOException;
+}

@@ -1,0 +1,276 @@
+package io.sendchain.loop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sendchain.event.Connection;
+import io.sendchain.event.Event;
+import io.sendchain.event.ListenSocket;
+import io.sendchain.event.StreamSocket;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** EventLoop: timers, posted events, dispatch, cross-thread tasks and shutdown. */
+class EventLoopTest {
+
+    private final ScriptedDriver driver = new ScriptedDriver();
+    private final EventLoop loop = new EventLoop("test-loop", driver);
+
+    private boolean started;
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        loop.stop();
+        if (started) {
+            assertTrue(loop.awaitTermination(10, TimeUnit.SECONDS), "the loop stopped");
+        }
+    }
+
+    private void start() {
+        loop.start();
+        started = true;
+    }
+
+    /** A socket that only counts its closes. */
+    private static final class CountingSocket implements ListenSocket {
+        final AtomicInteger closes = new AtomicInteger();
+
+        @Override
+        public StreamSocket accept(Connection c) {
+            return null;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return closes.get() == 0;
+        }
+
+        @Override
+        public InetSocketAddress localAddress() {
+            return null;
+        }
+
+        @Override
+        public void close() {
+            closes.incrementAndGet();
+        }
+    }
+
+    private static Connection conn(String name) {
+        return new Connection(name, new CountingSocket());
+    }
+
+    /** Runs {@code task} on the loop thread and waits for it. */
+    private void onLoop(Runnable task) throws Exception {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                task.run();
+                done.complete(null);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        done.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void timersFireInDeadlineOrderWithTimedOutSet() throws Exception {
+        start();
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch fired = new CountDownLatch(3);
+        onLoop(() -> {
+            for (int ms : new int[] {30, 10, 20}) {
+                Connection c = conn("t" + ms);
+                c.read().handler(ev -> {
+                    order.add(ev.connection().name() + (ev.timedOut() ? " timed out" : " ?"));
+                    fired.countDown();
+                });
+                loop.addTimer(c.read(), ms);
+            }
+        });
+        assertTrue(fired.await(10, TimeUnit.SECONDS));
+        assertEquals(List.of("t10 timed out", "t20 timed out", "t30 timed out"), order);
+    }
+
+    @Test
+    void aDeletedTimerNeverFiresAndARearmedOneFiresOnce() throws Exception {
+        start();
+        AtomicInteger deletedFired = new AtomicInteger();
+        AtomicInteger rearmedFired = new AtomicInteger();
+        CountDownLatch last = new CountDownLatch(1);
+        onLoop(() -> {
+            Connection a = conn("a");
+            a.read().handler(ev -> deletedFired.incrementAndGet());
+            loop.addTimer(a.read(), 5);
+            loop.deleteTimer(a.read());
+            Connection b = conn("b");
+            b.read().handler(ev -> rearmedFired.incrementAndGet());
+            loop.addTimer(b.read(), 5);
+            loop.addTimer(b.read(), 15);
+            Connection c = conn("c");
+            c.read().handler(ev -> last.countDown());
+            loop.addTimer(c.read(), 40);
+        });
+        assertTrue(last.await(10, TimeUnit.SECONDS));
+        onLoop(() -> assertEquals(0, loop.timerCount()));
+        assertEquals(0, deletedFired.get());
+        assertEquals(1, rearmedFired.get());
+    }
+
+    @Test
+    void aHandlerRunsWhenTheDriverReportsItsEventReady() throws Exception {
+        start();
+        Connection c = conn("c");
+        CountDownLatch ran = new CountDownLatch(1);
+        c.read().handler(ev -> {
+            if (ev.ready()) {
+                ran.countDown();
+            }
+        });
+        onLoop(() -> {
+            try {
+                loop.add(c);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertTrue(driver.registered.contains(c));
+        driver.fire(c.read());
+        assertTrue(ran.await(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void eventsPostedForThisCycleRunBeforeTheNextPollAndNextCycleOnesAfterIt() throws Exception {
+        start();
+        int[] pollsAt = new int[3];
+        CountDownLatch done = new CountDownLatch(2);
+        Connection c = conn("c");
+        c.read().handler(ev -> {
+            pollsAt[0] = driver.polls.get();
+            loop.post(c.write());
+            loop.postNext(ev);
+            c.read().handler(again -> {
+                pollsAt[2] = driver.polls.get();
+                done.countDown();
+            });
+        });
+        c.write().handler(ev -> {
+            pollsAt[1] = driver.polls.get();
+            done.countDown();
+        });
+        onLoop(() -> loop.post(c.read()));
+        assertTrue(done.await(10, TimeUnit.SECONDS));
+        assertEquals(pollsAt[0], pollsAt[1], "posted for this cycle: no poll in between");
+        assertTrue(pollsAt[2] > pollsAt[0], "posted for the next cycle: after one more poll");
+    }
+
+    @Test
+    void anEventPostedTwiceRunsOnce() throws Exception {
+        start();
+        AtomicInteger runs = new AtomicInteger();
+        Connection c = conn("c");
+        c.write().handler(ev -> runs.incrementAndGet());
+        onLoop(() -> {
+            loop.post(c.write());
+            loop.post(c.write());
+        });
+        onLoop(() -> { });
+        onLoop(() -> assertEquals(1, runs.get()));
+    }
+
+    @Test
+    void aHandlerThatThrowsGetsItsConnectionClosedAndTheLoopGoesOn() throws Exception {
+        start();
+        CountingSocket socket = new CountingSocket();
+        Connection bad = new Connection("bad", socket);
+        bad.read().handler(ev -> {
+            throw new IllegalStateException("handler bug");
+        });
+        onLoop(() -> {
+            try {
+                loop.add(bad);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            loop.post(bad.read());
+        });
+        onLoop(() -> { });
+        assertTrue(bad.closed());
+        assertEquals(1, socket.closes.get());
+        assertFalse(driver.registered.contains(bad));
+        CountDownLatch still = new CountDownLatch(1);
+        loop.execute(still::countDown);
+        assertTrue(still.await(10, TimeUnit.SECONDS), "the loop survived");
+    }
+
+    @Test
+    void aClosedConnectionsPendingEventsAndTimersAreDropped() throws Exception {
+        start();
+        AtomicInteger runs = new AtomicInteger();
+        Connection c = conn("c");
+        c.read().handler(ev -> runs.incrementAndGet());
+        c.write().handler(ev -> runs.incrementAndGet());
+        onLoop(() -> {
+            loop.post(c.read());
+            loop.addTimer(c.write(), 1);
+            loop.close(c);
+            assertEquals(0, loop.timerCount());
+        });
+        driver.fire(c.read()); // a report racing with the close
+        onLoop(() -> { });
+        onLoop(() -> assertEquals(0, runs.get()));
+    }
+
+    @Test
+    void stopClosesEveryConnectionAndTheDriver() throws Exception {
+        start();
+        List<CountingSocket> sockets = new ArrayList<>();
+        onLoop(() -> {
+            for (int i = 0; i < 3; i++) {
+                CountingSocket s = new CountingSocket();
+                sockets.add(s);
+                try {
+                    loop.add(new Connection("c" + i, s));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        });
+        loop.stop();
+        assertTrue(loop.awaitTermination(10, TimeUnit.SECONDS));
+        for (CountingSocket s : sockets) {
+            assertEquals(1, s.closes.get());
+        }
+        assertTrue(driver.closed);
+        assertThrows(RejectedExecutionException.class, () -> loop.execute(() -> { }));
+    }
+
+    @Test
+    void aTaskFromAnotherThreadWakesABlockedLoop() throws Exception {
+        start();
+        onLoop(() -> { }); // the loop is running and will block in poll(-1): no timers, nothing posted
+        CountDownLatch ran = new CountDownLatch(1);
+        Thread other = new Thread(() -> loop.execute(ran::countDown));
+        other.start();
+        assertTrue(ran.await(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void negativeTimerDelaysAreMisuse() {
+        Event ev = conn("c").read();
+        assertEquals("timer delay < 0: -5",
+                assertThrows(IllegalArgumentException.class, () -> loop.addTimer(ev, -5)).getMessage());
+    }
+}

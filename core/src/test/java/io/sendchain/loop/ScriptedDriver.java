@@ -1,0 +1,66 @@
+package io.sendchain.loop;
+
+import io.sendchain.event.Connection;
+import io.sendchain.event.Event;
+import io.sendchain.spi.IoDriver;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/** A driver whose readiness the test scripts: {@link #fire} queues an event, the loop's next poll reports it. */
+final class ScriptedDriver implements IoDriver {
+
+    private static final Object WAKE = new Object();
+
+    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    final Set<Connection> registered = ConcurrentHashMap.newKeySet();
+    final AtomicInteger polls = new AtomicInteger();
+    volatile boolean closed;
+
+    /** Reports {@code ev} ready at the loop's next poll. Any thread. */
+    void fire(Event ev) {
+        queue.add(ev);
+    }
+
+    @Override
+    public void register(Connection c) {
+        registered.add(c);
+    }
+
+    @Override
+    public void deregister(Connection c) {
+        registered.remove(c);
+    }
+
+    @Override
+    public void poll(long timeoutMillis, Consumer<Event> sink) {
+        polls.incrementAndGet();
+        Object first;
+        try {
+            first = timeoutMillis == 0 ? queue.poll()
+                    : timeoutMillis < 0 ? queue.take() : queue.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        for (Object o = first; o != null; o = queue.poll()) {
+            if (o instanceof Event ev) {
+                ev.ready(true);
+                sink.accept(ev);
+            }
+        }
+    }
+
+    @Override
+    public void wakeup() {
+        queue.add(WAKE);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}

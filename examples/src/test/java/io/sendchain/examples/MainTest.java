@@ -1,0 +1,43 @@
+package io.sendchain.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The sendchain command line: the platform listing. */
+class MainTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void platformsListsEveryProviderWithAReasonAndTheSelection() {
+        assertEquals(0, run("platforms"));
+        String listing = out.toString(StandardCharsets.UTF_8);
+        assertTrue(listing.contains("generic") && listing.contains("runs everywhere"), listing);
+        assertTrue(listing.lines().anyMatch(l -> l.startsWith("selected ")), listing);
+    }
+
+    @Test
+    void anExplicitPlatformThatIsNotInstalledIsAnErrorListingTheProviders() {
+        assertEquals(1, run("platforms", "--platform", "plan9"));
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertTrue(e.contains("platform \"plan9\" (chosen by the configuration) is not installed")
+                && e.contains("generic"), e);
+    }
+
+    @Test
+    void anUnknownCommandIsAUsageError() {
+        assertEquals(2, run("frobnicate"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown command \"frobnicate\""));
+    }
+}

@@ -1,0 +1,73 @@
+package io.sendchain.platform.generic;
+
+import io.sendchain.event.ListenSocket;
+import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.IoDriver;
+import io.sendchain.spi.Platform;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+
+/** The pure-Java platform: NIO channels and a {@code Selector}. Works wherever the JDK does. */
+final class GenericPlatform implements Platform {
+
+    private final NioKernel kernel;
+
+    GenericPlatform(NioKernel kernel) {
+        this.kernel = kernel;
+    }
+
+    @Override
+    public String name() {
+        return GenericPlatformProvider.NAME;
+    }
+
+    @Override
+    public IoDriver newDriver() throws IOException {
+        return new NioDriver();
+    }
+
+    @Override
+    public ListenSocket listen(InetSocketAddress address, int backlog) throws IOException {
+        ServerSocketChannel ch = ServerSocketChannel.open();
+        try {
+            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            ch.bind(address, backlog);
+            ch.configureBlocking(false);
+        } catch (IOException e) {
+            ch.close();
+            throw new IOException("bind() to " + address + " failed: " + e.getMessage(), e);
+        }
+        return new NioListenSocket(ch, kernel);
+    }
+
+    @Override
+    public StreamSocket connect(InetSocketAddress address) throws IOException {
+        SocketChannel ch = SocketChannel.open();
+        boolean done;
+        try {
+            ch.configureBlocking(false);
+            done = ch.connect(address);
+        } catch (IOException e) {
+            ch.close();
+            throw new IOException("connect() to " + address + " failed: " + e.getMessage(), e);
+        }
+        return new NioStreamSocket(ch, kernel, !done);
+    }
+
+    @Override
+    public StreamSocket adopt(SocketChannel channel) throws IOException {
+        if (!channel.isConnected()) {
+            throw new IOException("cannot adopt " + channel + ": it is not connected");
+        }
+        channel.configureBlocking(false);
+        return new NioStreamSocket(channel, kernel, false);
+    }
+
+    @Override
+    public void close() {
+        // nothing held: no threads, no native state
+    }
+}

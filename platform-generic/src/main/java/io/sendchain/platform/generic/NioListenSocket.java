@@ -1,0 +1,86 @@
+package io.sendchain.platform.generic;
+
+import io.sendchain.event.Connection;
+import io.sendchain.event.ListenSocket;
+import io.sendchain.event.StreamSocket;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+
+/** A listening socket of the generic platform: a non-blocking {@link ServerSocketChannel}. */
+final class NioListenSocket implements ListenSocket {
+
+    private final ServerSocketChannel ch;
+    private final NioKernel kernel;
+    private SelectionKey key;
+    private boolean closed;
+
+    NioListenSocket(ServerSocketChannel ch, NioKernel kernel) {
+        this.ch = ch;
+        this.kernel = kernel;
+    }
+
+    ServerSocketChannel channel() {
+        return ch;
+    }
+
+    void key(SelectionKey key) {
+        this.key = key;
+    }
+
+    SelectionKey key() {
+        return key;
+    }
+
+    @Override
+    public StreamSocket accept(Connection c) throws IOException {
+        SocketChannel s;
+        try {
+            s = ch.accept();
+        } catch (IOException e) {
+            c.read().error(true);
+            throw new IOException("accept() failed: " + e.getMessage(), e);
+        }
+        if (s == null) {
+            c.read().ready(false);
+            SelectionKey k = key;
+            if (k != null && k.isValid()) {
+                k.interestOps(k.interestOps() | SelectionKey.OP_ACCEPT);
+            }
+            return null;
+        }
+        try {
+            s.configureBlocking(false);
+        } catch (IOException e) {
+            s.close();
+            throw new IOException("fcntl(O_NONBLOCK) failed on an accepted socket: " + e.getMessage(), e);
+        }
+        return new NioStreamSocket(s, kernel, false);
+    }
+
+    @Override
+    public InetSocketAddress localAddress() throws IOException {
+        return (InetSocketAddress) ch.getLocalAddress();
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed && ch.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ch.close();
+    }
+
+    @Override
+    public String toString() {
+        return "nio listener " + ch;
+    }
+}
