@@ -59,12 +59,18 @@ public final class ArchitectureRules {
 
     // ---------------------------------------------------------------- importing
 
-    /** Main (non-test) classes under {@code basePackage} found on the class path. */
+    /**
+     * Main (non-test) classes under {@code basePackage} found on the class path: test class directories and
+     * test-jars (such as this one, whose rule fixtures plant violations on purpose) are left out.
+     */
     public static JavaClasses mainClasses(String basePackage) {
         return new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(location -> !location.matches(TEST_JAR))
                 .importPackages(basePackage);
     }
+
+    private static final java.util.regex.Pattern TEST_JAR = java.util.regex.Pattern.compile(".*-tests\\.jar!/.*");
 
     // ---------------------------------------------------------------- rule sets
 
