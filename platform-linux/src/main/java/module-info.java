@@ -1,4 +1,6 @@
-/** sendchain's linux platform. Its send chain and I/O driver arrive with the platform's issue. */
+/** sendchain's Linux platform: epoll, sendfile with TCP_CORK, thread-pool sendfile, all through FFM. */
 module io.sendchain.platform.linux {
     requires io.sendchain.core;
+
+    provides io.sendchain.spi.PlatformProvider with io.sendchain.platform.linux.LinuxPlatformProvider;
 }

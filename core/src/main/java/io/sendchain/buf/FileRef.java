@@ -19,25 +19,58 @@ import java.util.Objects;
  * <p>{@link #readTask()} is the slot nginx calls {@code file->thread_task}: the asynchronous read hook keeps
  * its per-file task there so a file reuses one task object for all its reads.
  *
- * <p>Closing is idempotent; a platform that holds a native descriptor for the file registers nothing here,
- * it keeps its own mapping.
+ * <p>A platform may open the file itself ({@code Platform.openFile}) and keep its own handle in
+ * {@link #nativeHandle()} (for example a descriptor for {@code sendfile}); then the channel is opened only when
+ * something reads the file through Java, and closing the ref releases both.
+ *
+ * <p>Closing is idempotent.
  */
 public final class FileRef implements Closeable {
 
-    private final FileChannel channel;
-    private final FileChannel unalignedChannel;
+    /** Opens the channel of a file a platform opened natively, when Java code first needs it. */
+    @FunctionalInterface
+    public interface ChannelOpener {
+        FileChannel open() throws IOException;
+    }
+
+    private FileChannel channel;
+    private FileChannel unalignedChannel;
+    private final ChannelOpener opener;
     private final String name;
     private final boolean directio;
     private final boolean owned;
+    private final Object nativeHandle;
+    private final Closeable nativeCloser;
     private Object readTask;
     private boolean closed;
 
     private FileRef(FileChannel channel, FileChannel unalignedChannel, String name, boolean directio, boolean owned) {
         this.channel = Objects.requireNonNull(channel, "channel");
         this.unalignedChannel = unalignedChannel;
+        this.opener = null;
         this.name = Objects.requireNonNull(name, "name");
         this.directio = directio;
         this.owned = owned;
+        this.nativeHandle = null;
+        this.nativeCloser = null;
+    }
+
+    private FileRef(String name, Object nativeHandle, Closeable nativeCloser, ChannelOpener opener) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.nativeHandle = Objects.requireNonNull(nativeHandle, "nativeHandle");
+        this.nativeCloser = Objects.requireNonNull(nativeCloser, "nativeCloser");
+        this.opener = Objects.requireNonNull(opener, "opener");
+        this.directio = false;
+        this.owned = true;
+    }
+
+    /**
+     * A file a platform opened itself: {@code nativeHandle} is the platform's own handle (opaque to core),
+     * {@code nativeCloser} releases it, {@code opener} makes a channel on the same open file if Java code reads
+     * it. The ref owns all of them.
+     */
+    public static FileRef ofNative(String name, Object nativeHandle, Closeable nativeCloser, ChannelOpener opener) {
+        return new FileRef(name, nativeHandle, nativeCloser, opener);
     }
 
     /** Opens {@code path} for reading. The returned ref owns the channel and closes it. */
@@ -82,13 +115,28 @@ public final class FileRef implements Closeable {
         return new FileRef(channel, unaligned, name, true, false);
     }
 
-    public FileChannel channel() {
-        return channel;
+    /** The channel for positional reads and {@code transferTo}; opened on first use for native refs. */
+    public FileChannel channel() throws IOException {
+        FileChannel ch = channel;
+        if (ch == null) {
+            if (closed) {
+                throw new IOException("file \"" + name + "\" is closed");
+            }
+            ch = opener.open();
+            channel = ch;
+            unalignedChannel = ch;
+        }
+        return ch;
     }
 
     /** The channel for a read that does not meet the direct-I/O alignment rules. */
-    public FileChannel unalignedChannel() {
-        return unalignedChannel;
+    public FileChannel unalignedChannel() throws IOException {
+        return unalignedChannel != null ? unalignedChannel : channel();
+    }
+
+    /** The platform's own handle for a natively opened file, or {@code null}. */
+    public Object nativeHandle() {
+        return nativeHandle;
     }
 
     public String name() {
@@ -102,7 +150,7 @@ public final class FileRef implements Closeable {
 
     /** Current size of the file. */
     public long size() throws IOException {
-        return channel.size();
+        return channel().size();
     }
 
     /** The asynchronous read hook's per-file state (nginx's {@code file->thread_task}). */
@@ -115,7 +163,7 @@ public final class FileRef implements Closeable {
     }
 
     public boolean isOpen() {
-        return !closed && channel.isOpen();
+        return !closed && (channel == null || channel.isOpen());
     }
 
     @Override
@@ -126,10 +174,18 @@ public final class FileRef implements Closeable {
         }
         closed = true;
         try {
-            channel.close();
+            if (channel != null) {
+                channel.close();
+            }
         } finally {
-            if (unalignedChannel != channel) {
-                unalignedChannel.close();
+            try {
+                if (unalignedChannel != null && unalignedChannel != channel) {
+                    unalignedChannel.close();
+                }
+            } finally {
+                if (nativeCloser != null) {
+                    nativeCloser.close();
+                }
             }
         }
     }

@@ -1,10 +1,12 @@
 package io.sendchain.spi;
 
+import io.sendchain.buf.FileRef;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
 
 /**
  * What a provider makes: sockets whose I/O functions (recv, recvChain, send, sendChain) are the platform's, and
@@ -35,6 +37,14 @@ public interface Platform extends AutoCloseable {
      * @throws IOException if this platform cannot use the channel, saying why
      */
     StreamSocket adopt(SocketChannel channel) throws IOException;
+
+    /**
+     * Opens {@code path} for reading in the way this platform sends files best (for example with a native
+     * descriptor for {@code sendfile}). The returned ref owns what it opened.
+     *
+     * @throws IOException naming the file and the error ({@code "open() \"/x\" failed: No such file or directory"})
+     */
+    FileRef openFile(Path path) throws IOException;
 
     /** Releases what the platform holds (thread pools); sockets and drivers are closed by their owners. */
     @Override

@@ -1,5 +1,6 @@
 package io.sendchain.platform.generic;
 
+import io.sendchain.buf.FileRef;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.IoDriver;
@@ -9,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
 
 /** The pure-Java platform: NIO channels and a {@code Selector}. Works wherever the JDK does. */
 final class GenericPlatform implements Platform {
@@ -64,6 +66,15 @@ final class GenericPlatform implements Platform {
         }
         channel.configureBlocking(false);
         return new NioStreamSocket(channel, kernel, false);
+    }
+
+    @Override
+    public FileRef openFile(Path path) throws IOException {
+        try {
+            return FileRef.open(path);
+        } catch (IOException e) {
+            throw new IOException("open() \"" + path + "\" failed: " + e.getMessage(), e);
+        }
     }
 
     @Override

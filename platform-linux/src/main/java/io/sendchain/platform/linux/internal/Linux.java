@@ -1,0 +1,62 @@
+package io.sendchain.platform.linux.internal;
+
+/** Linux constants shared by x86_64 and aarch64 (asm-generic), from the kernel and glibc headers. */
+final class Linux {
+
+    private Linux() {
+    }
+
+    // <asm-generic/errno-base.h>, <asm-generic/errno.h>
+    static final int EINTR = 4;
+    static final int EBADF = 9;
+    static final int EAGAIN = 11;
+    static final int EINVAL = 22;
+    static final int EPIPE = 32;
+    static final int ECONNRESET = 104;
+    static final int ENOTCONN = 107;
+    static final int EINPROGRESS = 115;
+
+    // <bits/socket.h>, <asm-generic/socket.h>
+    static final int AF_INET = 2;
+    static final int AF_INET6 = 10;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_NONBLOCK = 0x800;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int SOL_SOCKET = 1;
+    static final int SO_REUSEADDR = 2;
+    static final int SO_ERROR = 4;
+    static final int SO_SNDBUF = 7;
+    static final int SO_RCVBUF = 8;
+    static final int SO_KEEPALIVE = 9;
+    static final int SHUT_WR = 1;
+
+    // <netinet/in.h>, <netinet/tcp.h>
+    static final int IPPROTO_TCP = 6;
+    static final int TCP_NODELAY = 1;
+    static final int TCP_CORK = 3;
+
+    // <fcntl.h>
+    static final int O_RDONLY = 0;
+    static final int O_CLOEXEC = 0x80000;
+
+    // <sys/epoll.h>
+    static final int EPOLL_CLOEXEC = 0x80000;
+    static final int EPOLL_CTL_ADD = 1;
+    static final int EPOLL_CTL_DEL = 2;
+    static final int EPOLLIN = 0x001;
+    static final int EPOLLOUT = 0x004;
+    static final int EPOLLERR = 0x008;
+    static final int EPOLLHUP = 0x010;
+    static final int EPOLLRDHUP = 0x2000;
+    static final int EPOLLET = 1 << 31;
+
+    // <sys/eventfd.h>
+    static final int EFD_NONBLOCK = 0x800;
+    static final int EFD_CLOEXEC = 0x80000;
+
+    // <unistd.h>
+    static final int SC_PAGESIZE = 30;
+
+    /** sendfile() takes at most 2 GiB - 1 per call on old kernels (nginx's NGX_SENDFILE_MAXSIZE). */
+    static final long SENDFILE_MAXSIZE = 2147483647L;
+}

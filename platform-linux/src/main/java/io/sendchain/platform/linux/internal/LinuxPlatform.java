@@ -1,0 +1,261 @@
+package io.sendchain.platform.linux.internal;
+
+import io.sendchain.buf.FileRef;
+import io.sendchain.event.ListenSocket;
+import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.IoDriver;
+import io.sendchain.spi.Platform;
+import io.sendchain.spi.PlatformConfig;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.net.InetSocketAddress;
+import java.net.SocketOption;
+import java.net.StandardSocketOptions;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The linux platform: sockets and files as native descriptors through {@link LinuxKernel}, epoll, sendfile with
+ * TCP_CORK, and optionally sendfile on a thread pool ({@value #AIO_THREADS} option, nginx's {@code aio threads}).
+ */
+public final class LinuxPlatform implements Platform {
+
+    /** Config option: size of the sendfile thread pool; 0 (default) sends on the loop thread. */
+    public static final String AIO_THREADS = "aio.threads";
+
+    private static final Logger log = LoggerFactory.getLogger(LinuxPlatform.class);
+
+    private final LinuxKernel kernel;
+    private final long pageSize;
+    private final EpollDriver.EpollLayout epollLayout;
+    private final ExecutorService sendfilePool;
+    private final ThreadLocal<IoScratch> scratch = ThreadLocal.withInitial(IoScratch::new);
+    private final AtomicInteger overlaps = new AtomicInteger();
+    private final AtomicLong tasks = new AtomicLong();
+
+    public LinuxPlatform(LinuxKernel kernel, PlatformConfig config) {
+        this.kernel = kernel;
+        long ps = kernel.sysconf(Linux.SC_PAGESIZE);
+        this.pageSize = ps > 0 && (ps & (ps - 1)) == 0 ? ps : 4096;
+        this.epollLayout = epollLayoutForThisMachine();
+        int threads = config.intOption(AIO_THREADS, 0);
+        if (threads < 0) {
+            throw new IllegalArgumentException(AIO_THREADS + " < 0: " + threads);
+        }
+        if (threads > 0) {
+            AtomicInteger n = new AtomicInteger();
+            this.sendfilePool = Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "sendchain-sendfile-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        } else {
+            this.sendfilePool = null;
+        }
+    }
+
+    /** The epoll_event layout of this CPU architecture, or {@code null} if it is not one we know. */
+    static EpollDriver.EpollLayout epollLayoutForThisMachine() {
+        String arch = System.getProperty("os.arch", "");
+        return switch (arch) {
+            case "amd64", "x86_64" -> EpollDriver.EpollLayout.X86_64;
+            case "aarch64", "arm64" -> EpollDriver.EpollLayout.AARCH64;
+            default -> null;
+        };
+    }
+
+    LinuxKernel kernel() {
+        return kernel;
+    }
+
+    long pageSize() {
+        return pageSize;
+    }
+
+    EpollDriver.EpollLayout epollLayout() {
+        return epollLayout;
+    }
+
+    IoScratch scratch() {
+        return scratch.get();
+    }
+
+    boolean threaded() {
+        return sendfilePool != null;
+    }
+
+    ExecutorService sendfilePool() {
+        return sendfilePool;
+    }
+
+    Logger log() {
+        return log;
+    }
+
+    void recordOverlap() {
+        overlaps.incrementAndGet();
+    }
+
+    void recordTask() {
+        tasks.incrementAndGet();
+    }
+
+    /** Times a socket's sendfile task started while the same task was still running (must stay 0). */
+    public int taskOverlaps() {
+        return overlaps.get();
+    }
+
+    /** Sendfile tasks run on the pool so far. */
+    public long tasksRun() {
+        return tasks.get();
+    }
+
+    @Override
+    public String name() {
+        return "linux";
+    }
+
+    @Override
+    public IoDriver newDriver() throws IOException {
+        return new EpollDriver(this);
+    }
+
+    @Override
+    public ListenSocket listen(InetSocketAddress address, int backlog) throws IOException {
+        int fd = socket(address);
+        try (Arena arena = Arena.ofConfined()) {
+            int rc = kernel.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_REUSEADDR, 1);
+            if (rc < 0) {
+                throw new IOException("setsockopt(SO_REUSEADDR) failed: " + kernel.strerror(-rc));
+            }
+            MemorySegment sa = arena.allocate(SockAddr.STORAGE, 8);
+            int len = SockAddr.encode(address, sa);
+            rc = kernel.bind(fd, sa, len);
+            if (rc < 0) {
+                throw new IOException("bind() to " + address + " failed: " + kernel.strerror(-rc));
+            }
+            rc = kernel.listen(fd, backlog);
+            if (rc < 0) {
+                throw new IOException("listen() failed: " + kernel.strerror(-rc));
+            }
+        } catch (IOException | RuntimeException e) {
+            kernel.close(fd);
+            throw e;
+        }
+        return new LinuxListenSocket(this, fd);
+    }
+
+    @Override
+    public StreamSocket connect(InetSocketAddress address) throws IOException {
+        int fd = socket(address);
+        boolean pending;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment sa = arena.allocate(SockAddr.STORAGE, 8);
+            int len = SockAddr.encode(address, sa);
+            int rc = kernel.connect(fd, sa, len);
+            if (rc < 0 && rc != -Linux.EINPROGRESS && rc != -Linux.EINTR) {
+                throw new IOException("connect() to " + address + " failed: " + kernel.strerror(-rc));
+            }
+            pending = rc < 0;
+        } catch (IOException | RuntimeException e) {
+            kernel.close(fd);
+            throw e;
+        }
+        return new LinuxStreamSocket(this, fd, pending, null);
+    }
+
+    private int socket(InetSocketAddress address) throws IOException {
+        int fd = kernel.socket(SockAddr.family(address), Linux.SOCK_STREAM | Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new IOException("socket() failed: " + kernel.strerror(-fd));
+        }
+        return fd;
+    }
+
+    /**
+     * Uses the descriptor of a {@link SocketChannel} the caller holds. The JDK keeps it private: this works only
+     * when the JVM opens {@code sun.nio.ch} to us ({@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}, or the
+     * module name on the module path). The channel keeps owning the descriptor and closes it.
+     */
+    @Override
+    public StreamSocket adopt(SocketChannel channel) throws IOException {
+        if (!channel.isConnected()) {
+            throw new IOException("cannot adopt " + channel + ": it is not connected");
+        }
+        int fd;
+        try {
+            VarHandle fdVal = MethodHandles.privateLookupIn(channel.getClass(), MethodHandles.lookup())
+                    .findVarHandle(channel.getClass(), "fdVal", int.class);
+            fd = (int) fdVal.get(channel);
+        } catch (IllegalAccessException | NoSuchFieldException | RuntimeException e) {
+            throw new IOException("the linux send chain cannot use " + channel + ": the JVM does not grant access "
+                    + "to its descriptor (" + e.getMessage() + "); run with --add-opens "
+                    + "java.base/sun.nio.ch=" + moduleName() + ", or use the generic platform", e);
+        }
+        channel.configureBlocking(false);
+        return new LinuxStreamSocket(this, fd, false, channel);
+    }
+
+    private static String moduleName() {
+        Module m = LinuxPlatform.class.getModule();
+        return m.isNamed() ? m.getName() : "ALL-UNNAMED";
+    }
+
+    /**
+     * Opens {@code path} with {@code open(2)} for sendfile; a Java channel on the same open file (through
+     * {@code /proc/self/fd}) is made only if Java code reads the file.
+     */
+    @Override
+    public FileRef openFile(Path path) throws IOException {
+        String name = path.toString();
+        int fd = kernel.open(name, Linux.O_RDONLY | Linux.O_CLOEXEC);
+        if (fd < 0) {
+            throw new IOException("open() \"" + name + "\" failed: " + kernel.strerror(-fd));
+        }
+        LinuxFile file = new LinuxFile(fd);
+        return FileRef.ofNative(name, file, () -> {
+            int rc = kernel.close(fd);
+            if (rc < 0 && rc != -Linux.EINTR) {
+                throw new IOException("close() \"" + name + "\" failed: " + kernel.strerror(-rc));
+            }
+        }, () -> FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ));
+    }
+
+    /** {@code {level, name}} of an int-valued socket option. */
+    static int[] intOption(SocketOption<?> option) {
+        if (option == StandardSocketOptions.SO_SNDBUF) {
+            return new int[] {Linux.SOL_SOCKET, Linux.SO_SNDBUF};
+        }
+        if (option == StandardSocketOptions.SO_RCVBUF) {
+            return new int[] {Linux.SOL_SOCKET, Linux.SO_RCVBUF};
+        }
+        if (option == StandardSocketOptions.SO_KEEPALIVE) {
+            return new int[] {Linux.SOL_SOCKET, Linux.SO_KEEPALIVE};
+        }
+        if (option == StandardSocketOptions.SO_REUSEADDR) {
+            return new int[] {Linux.SOL_SOCKET, Linux.SO_REUSEADDR};
+        }
+        if (option == StandardSocketOptions.TCP_NODELAY) {
+            return new int[] {Linux.IPPROTO_TCP, Linux.TCP_NODELAY};
+        }
+        throw new UnsupportedOperationException("socket option not supported by the linux platform: " + option);
+    }
+
+    @Override
+    public void close() {
+        if (sendfilePool != null) {
+            sendfilePool.shutdown();
+        }
+    }
+}

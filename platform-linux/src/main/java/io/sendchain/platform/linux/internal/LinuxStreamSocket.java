@@ -1,0 +1,546 @@
+package io.sendchain.platform.linux.internal;
+
+import io.sendchain.buf.Buf;
+import io.sendchain.buf.Chain;
+import io.sendchain.buf.Chains;
+import io.sendchain.buf.FileRef;
+import io.sendchain.buf.FileRun;
+import io.sendchain.buf.IoVec;
+import io.sendchain.event.Connection;
+import io.sendchain.event.Event;
+import io.sendchain.event.EventPoster;
+import io.sendchain.event.StreamSocket;
+import java.io.Closeable;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.net.SocketOption;
+import java.nio.ByteBuffer;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * A connected socket of the linux platform: a non-blocking descriptor driven through {@link LinuxKernel}.
+ *
+ * <p>The send chain is nginx's {@code ngx_linux_sendfile_chain} (current behaviour): memory bufs at the head of
+ * the chain go out with one {@code writev}; a run of neighbouring file bufs with one {@code sendfile}; when
+ * memory (a header) precedes a file, {@code TCP_CORK} is set first so header and file leave in the same
+ * segments ({@code TCP_NODELAY} is cleared before, as the two exclude each other; an interrupted setsockopt is
+ * tolerated). A short send does not clear {@code ready}: Linux may interrupt sendfile at any point without
+ * saying so, so the loop resyncs and goes on until an explicit EAGAIN. sendfile returning 0 means the file was
+ * truncated: an error, never a spin. The cork is pulled out once the chain's last buf has gone.
+ *
+ * <p>With a thread pool ({@code aio threads}), sendfile runs on a pool thread ({@link SendfileTask}): posting
+ * returns the chain unchanged and holds the write event not ready; the task's completion makes it ready again
+ * and posts it to the connection's loop; the next call collects the bytes sent. At most one task per socket is
+ * in flight, and closing the socket while one is defers {@code close(2)} until it finishes, so the descriptor
+ * cannot be reused under it.
+ */
+final class LinuxStreamSocket implements StreamSocket {
+
+    /** A call that would block. */
+    private static final long AGAIN_RC = -2;
+    /** A sendfile task was posted (nginx's NGX_DONE). */
+    private static final long DONE_RC = -3;
+
+    private final LinuxPlatform platform;
+    private final LinuxKernel k;
+    private final int fd;
+    private final Closeable owner;
+    private final IoVec vec = new IoVec();
+    private final FileRun run;
+    private boolean connectPending;
+    private boolean closed;
+    private boolean closeDeferred;
+    private boolean nodelayClearedForCork;
+    private SendfileTask task;
+
+    /**
+     * @param owner closes the descriptor instead of {@code close(2)} (an adopted channel), or {@code null}
+     */
+    LinuxStreamSocket(LinuxPlatform platform, int fd, boolean connectPending, Closeable owner) {
+        this.platform = platform;
+        this.k = platform.kernel();
+        this.fd = fd;
+        this.connectPending = connectPending;
+        this.owner = owner;
+        this.run = new FileRun(platform.pageSize());
+    }
+
+    int fd() {
+        return fd;
+    }
+
+    LinuxPlatform platform() {
+        return platform;
+    }
+
+    private IOException error(Event ev, String call, long rc) {
+        ev.error(true);
+        return new IOException(call + "() failed: " + k.strerror((int) -rc));
+    }
+
+    // ---------------------------------------------------------------- send chain
+
+    @Override
+    public Chain send(Connection c, Chain in, long limit) throws IOException {
+        Event wev = c.write();
+        if (!wev.ready()) {
+            return in;
+        }
+        // the maximum limit size is 2G-1 minus the page size
+        long max = Linux.SENDFILE_MAXSIZE - platform.pageSize();
+        if (limit <= 0 || limit > max) {
+            limit = max;
+        }
+        boolean hasLast = hasLastBuf(in);
+        long send = 0;
+        for (;;) {
+            long prevSend = send;
+            Chain cl = vec.fill(in, limit - send);
+            send += vec.size();
+
+            if (c.tcpNopush() == Connection.TcpOption.UNSET && vec.count() != 0 && cl != null && cl.buf().inFile()) {
+                cork(c);
+            }
+
+            long n;
+            if (vec.count() == 0 && cl != null && cl.buf().inFile() && send < limit) {
+                long fileSize = run.coalesce(cl, limit - send);
+                send += fileSize;
+                if (fileSize == 0) {
+                    throw new IOException("empty file run in " + cl.buf());
+                }
+                n = platform.threaded() ? sendfileThreaded(c, run.first(), fileSize)
+                        : sendfile(c, run.first(), fileSize);
+                if (n == DONE_RC) {
+                    // the task was posted; its completion posts the write event and the next call collects it
+                    return in;
+                }
+            } else if (vec.count() != 0) {
+                n = writev(c);
+            } else {
+                n = 0;
+            }
+            long sent = n == AGAIN_RC ? 0 : n;
+            c.addSent(sent);
+            in = Chains.updateSent(in, sent);
+
+            if (n == AGAIN_RC) {
+                wev.ready(false);
+                return in;
+            }
+            long offered = send - prevSend;
+            if (offered != sent) {
+                // sendfile on Linux 4.3+ may stop early without saying why, and a threaded sendfile may report
+                // fewer bytes than asked now: resync and retry until an explicit EAGAIN
+                send = prevSend + sent;
+            }
+            if (in == null && hasLast) {
+                uncork(c);
+            }
+            if (send >= limit || in == null || offered == 0) {
+                // offered == 0: only signals (or empty bufs) were left, there is nothing to wait for
+                return in;
+            }
+        }
+    }
+
+    private static boolean hasLastBuf(Chain in) {
+        for (Chain cl = in; cl != null; cl = cl.next()) {
+            if (cl.buf().lastBuf()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** TCP_NODELAY off (if on), then TCP_CORK on; an EINTR leaves the socket uncorked, as nginx does. */
+    private void cork(Connection c) throws IOException {
+        if (c.tcpNodelay() == Connection.TcpOption.SET) {
+            int rc = k.setsockopt(fd, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 0);
+            if (rc < 0) {
+                if (rc != -Linux.EINTR) {
+                    throw error(c.write(), "setsockopt(TCP_NODELAY)", rc);
+                }
+                return; // go on with TCP_NODELAY and without TCP_CORK
+            }
+            c.tcpNodelay(Connection.TcpOption.UNSET);
+            nodelayClearedForCork = true;
+        }
+        if (c.tcpNodelay() == Connection.TcpOption.UNSET) {
+            int rc = k.setsockopt(fd, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1);
+            if (rc < 0) {
+                if (rc != -Linux.EINTR) {
+                    throw error(c.write(), "setsockopt(TCP_CORK)", rc);
+                }
+                return; // go on without TCP_CORK
+            }
+            c.tcpNopush(Connection.TcpOption.SET);
+        }
+    }
+
+    /** The response's last buf is out: flush the cork (nginx's ngx_tcp_push) and restore TCP_NODELAY. */
+    private void uncork(Connection c) throws IOException {
+        if (c.tcpNopush() != Connection.TcpOption.SET) {
+            return;
+        }
+        int rc = k.setsockopt(fd, Linux.IPPROTO_TCP, Linux.TCP_CORK, 0);
+        if (rc < 0) {
+            throw error(c.write(), "setsockopt(!TCP_CORK)", rc);
+        }
+        c.tcpNopush(Connection.TcpOption.UNSET);
+        if (nodelayClearedForCork) {
+            nodelayClearedForCork = false;
+            if (k.setsockopt(fd, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 1) >= 0) {
+                c.tcpNodelay(Connection.TcpOption.SET);
+            }
+        }
+    }
+
+    private long writev(Connection c) throws IOException {
+        IoScratch s = platform.scratch();
+        int n = vec.count();
+        for (int i = 0; i < n; i++) {
+            s.iovec(i, vec.address(i), vec.length(i));
+        }
+        for (;;) {
+            long rc = k.writev(fd, s.iov, n);
+            if (rc >= 0) {
+                return rc;
+            }
+            if (rc == -Linux.EAGAIN) {
+                return AGAIN_RC;
+            }
+            if (rc != -Linux.EINTR) {
+                throw error(c.write(), "writev", rc);
+            }
+        }
+    }
+
+    /** nginx's ngx_linux_sendfile: one sendfile of {@code size} bytes from the run's first buf. */
+    private long sendfile(Connection c, Buf file, long size) throws IOException {
+        if (!(file.file().nativeHandle() instanceof LinuxFile lf)) {
+            return copySend(c, file, size);
+        }
+        for (;;) {
+            long rc = k.sendfile(fd, lf.fd(), file.filePos(), size);
+            if (rc > 0) {
+                return rc;
+            }
+            if (rc == 0) {
+                // the offset is at or beyond the end of the file: someone truncated it
+                c.write().error(true);
+                throw new IOException("sendfile() reported that \"" + file.file().name() + "\" was truncated at "
+                        + file.filePos());
+            }
+            if (rc == -Linux.EAGAIN) {
+                return AGAIN_RC;
+            }
+            if (rc != -Linux.EINTR) {
+                throw error(c.write(), "sendfile", rc);
+            }
+        }
+    }
+
+    /**
+     * A file without a native descriptor (opened by Java code, not by {@code Platform.openFile}): its bytes
+     * are read into the thread's bounce buffer and written; correct, but a copy.
+     */
+    private long copySend(Connection c, Buf file, long size) throws IOException {
+        IoScratch s = platform.scratch();
+        ByteBuffer bb = s.copy;
+        int want = (int) Math.min(size, bb.capacity());
+        bb.clear().limit(want);
+        int got = file.file().channel().read(bb, file.filePos());
+        if (got <= 0) {
+            c.write().error(true);
+            throw new IOException("read() reported that \"" + file.file().name() + "\" was truncated at "
+                    + file.filePos());
+        }
+        for (;;) {
+            long rc = k.write(fd, s.copyAddress, got);
+            if (rc >= 0) {
+                return rc;
+            }
+            if (rc == -Linux.EAGAIN) {
+                return AGAIN_RC;
+            }
+            if (rc != -Linux.EINTR) {
+                throw error(c.write(), "write", rc);
+            }
+        }
+    }
+
+    /** nginx's ngx_linux_sendfile_thread: collect a finished task, or post a new one. */
+    private long sendfileThreaded(Connection c, Buf file, long size) throws IOException {
+        if (!(file.file().nativeHandle() instanceof LinuxFile lf)) {
+            return copySend(c, file, size);
+        }
+        Event wev = c.write();
+        SendfileTask t = task;
+        if (t == null) {
+            t = new SendfileTask(this);
+            task = t;
+        }
+        if (t.running()) {
+            wev.ready(false); // hold the writer until the task completes; see the class comment
+            return DONE_RC;
+        }
+        if (t.complete()) {
+            t.collected();
+            if (t.err == Linux.EAGAIN) {
+                // a write event that came while the task ran means the socket has room again: retry
+                return wev.complete() ? 0 : AGAIN_RC;
+            }
+            if (t.err != 0) {
+                throw error(wev, "sendfile", -t.err);
+            }
+            if (t.sent == 0) {
+                wev.error(true);
+                throw new IOException("sendfile() reported that \"" + file.file().name() + "\" was truncated");
+            }
+            return t.sent;
+        }
+        EventPoster poster = wev.poster();
+        Executor pool = platform.sendfilePool();
+        wev.complete(false);
+        t.start(c, poster, lf.fd(), file.filePos(), size);
+        try {
+            pool.execute(t);
+        } catch (RejectedExecutionException e) {
+            t.abandon();
+            throw new IOException("sendfile thread pool rejected the task: " + e.getMessage(), e);
+        }
+        wev.ready(false);
+        return DONE_RC;
+    }
+
+    /**
+     * Called by a finished task, under this socket's monitor so that {@link #close} sees a consistent state:
+     * publishes the result and runs the deferred close if the socket was closed meanwhile.
+     *
+     * @return whether the result should be delivered to the connection
+     */
+    synchronized boolean taskFinished(SendfileTask t) {
+        t.finish();
+        if (closeDeferred) {
+            closeDeferred = false;
+            closeNow();
+            return false;
+        }
+        return !closed;
+    }
+
+    // ---------------------------------------------------------------- reads and single writes
+
+    @Override
+    public long recv(Connection c, Buf b) throws IOException {
+        long room = b.end() - b.last();
+        if (room <= 0) {
+            throw new IllegalArgumentException("recv into a full buf: " + b);
+        }
+        Event rev = c.read();
+        for (;;) {
+            long rc = k.read(fd, b.segment().address() + b.last(), room);
+            if (rc > 0) {
+                b.last(b.last() + rc);
+                return rc;
+            }
+            if (rc == 0) {
+                rev.eof(true);
+                rev.ready(false);
+                return 0;
+            }
+            if (rc == -Linux.EAGAIN) {
+                rev.ready(false);
+                return AGAIN;
+            }
+            if (rc != -Linux.EINTR) {
+                throw error(rev, "recv", rc);
+            }
+        }
+    }
+
+    @Override
+    public long recvChain(Connection c, Chain in, long limit) throws IOException {
+        IoScratch s = platform.scratch();
+        int count = 0;
+        long total = 0;
+        for (Chain cl = in; cl != null && count < IoVec.DEFAULT_CAPACITY && (limit <= 0 || total < limit);
+                cl = cl.next()) {
+            Buf b = cl.buf();
+            long room = b.end() - b.last();
+            if (room <= 0) {
+                continue;
+            }
+            if (limit > 0 && room > limit - total) {
+                room = limit - total;
+            }
+            s.iovec(count++, b.segment().address() + b.last(), room);
+            total += room;
+        }
+        if (count == 0) {
+            throw new IllegalArgumentException("recv chain without free space");
+        }
+        Event rev = c.read();
+        for (;;) {
+            long rc = k.readv(fd, s.iov, count);
+            if (rc > 0) {
+                long left = rc;
+                for (Chain cl = in; cl != null && left > 0; cl = cl.next()) {
+                    Buf b = cl.buf();
+                    long room = b.end() - b.last();
+                    long take = Math.min(room, left);
+                    b.last(b.last() + take);
+                    left -= take;
+                }
+                return rc;
+            }
+            if (rc == 0) {
+                rev.eof(true);
+                rev.ready(false);
+                return 0;
+            }
+            if (rc == -Linux.EAGAIN) {
+                rev.ready(false);
+                return AGAIN;
+            }
+            if (rc != -Linux.EINTR) {
+                throw error(rev, "readv", rc);
+            }
+        }
+    }
+
+    @Override
+    public long send(Connection c, Buf b) throws IOException {
+        long size = b.last() - b.pos();
+        if (size <= 0) {
+            return 0;
+        }
+        Event wev = c.write();
+        for (;;) {
+            long rc = k.write(fd, b.segment().address() + b.pos(), size);
+            if (rc > 0) {
+                b.pos(b.pos() + rc);
+                c.addSent(rc);
+                if (rc < size) {
+                    wev.ready(false);
+                }
+                return rc;
+            }
+            if (rc == 0 || rc == -Linux.EAGAIN) {
+                wev.ready(false);
+                return AGAIN;
+            }
+            if (rc != -Linux.EINTR) {
+                throw error(wev, "send", rc);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- connection management
+
+    @Override
+    public boolean connectPending() {
+        return connectPending;
+    }
+
+    @Override
+    public boolean finishConnect(Connection c) throws IOException {
+        if (!connectPending) {
+            return true;
+        }
+        long err = k.getsockopt(fd, Linux.SOL_SOCKET, Linux.SO_ERROR);
+        if (err < 0) {
+            throw error(c.write(), "getsockopt(SO_ERROR)", err);
+        }
+        if (err == Linux.EINPROGRESS) {
+            c.write().ready(false);
+            return false;
+        }
+        if (err != 0) {
+            throw error(c.write(), "connect", -err);
+        }
+        connectPending = false;
+        return true;
+    }
+
+    @Override
+    public void shutdownOutput() throws IOException {
+        int rc = k.shutdown(fd, Linux.SHUT_WR);
+        if (rc < 0 && rc != -Linux.ENOTCONN) {
+            throw new IOException("shutdown() failed: " + k.strerror(-rc));
+        }
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() throws IOException {
+        return name(true);
+    }
+
+    @Override
+    public InetSocketAddress localAddress() throws IOException {
+        return name(false);
+    }
+
+    private InetSocketAddress name(boolean peer) throws IOException {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment addr = arena.allocate(SockAddr.STORAGE, 8);
+            int rc = k.sockname(fd, peer, addr);
+            if (rc < 0) {
+                throw new IOException((peer ? "getpeername" : "getsockname") + "() failed: " + k.strerror(-rc));
+            }
+            return SockAddr.decode(addr);
+        }
+    }
+
+    @Override
+    public <T> void setOption(SocketOption<T> option, T value) throws IOException {
+        int[] ln = LinuxPlatform.intOption(option);
+        int v = value instanceof Boolean bool ? (bool ? 1 : 0) : (Integer) value;
+        int rc = k.setsockopt(fd, ln[0], ln[1], v);
+        if (rc < 0) {
+            throw new IOException("setsockopt(" + option.name() + ") failed: " + k.strerror(-rc));
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    /** Closes once; with a sendfile task in flight the descriptor is closed when the task ends. */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (task != null && task.running()) {
+            closeDeferred = true;
+            return;
+        }
+        closeNow();
+    }
+
+    private void closeNow() {
+        if (owner != null) {
+            try {
+                owner.close();
+            } catch (IOException e) {
+                platform.log().warn("closing adopted channel of fd {} failed: {}", fd, e.toString());
+            }
+            return;
+        }
+        int rc = k.close(fd);
+        if (rc < 0 && rc != -Linux.EINTR) {
+            platform.log().warn("close({}) failed: {}", fd, k.strerror(-rc));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "linux socket fd " + fd + (closed ? " (closed)" : "");
+    }
+}

@@ -1,0 +1,348 @@
+package io.sendchain.platform.linux.internal;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The real {@link LinuxKernel}: libc through the Foreign Function &amp; Memory API. Each call has one downcall
+ * handle, made once; errno is captured by the linker into a per-thread segment, so no call allocates.
+ */
+public final class Syscalls implements LinuxKernel {
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    private static final MethodHandle WRITEV = errnoCall("writev", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle READV = errnoCall("readv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    // read and write take the buffer as a raw address (a pointer travels in an integer register on x86_64 and
+    // aarch64): bufs keep their memory reachable, and no slice segment is made per call
+    private static final MethodHandle READ = errnoCall("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle WRITE = errnoCall("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle SYSCONF = errnoCall("sysconf", JAVA_LONG, JAVA_INT);
+    /** sendfile64: 64-bit offsets on every ABI (on 64-bit ABIs it is the same function as sendfile). */
+    private static final MethodHandle SENDFILE =
+            errnoCall("sendfile64", JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle SETSOCKOPT =
+            errnoCall("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle GETSOCKOPT =
+            errnoCall("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle SOCKET = errnoCall("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle BIND = errnoCall("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle LISTEN = errnoCall("listen", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle ACCEPT4 = errnoCall("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+    private static final MethodHandle CONNECT = errnoCall("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle GETSOCKNAME = errnoCall("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle GETPEERNAME = errnoCall("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle SHUTDOWN = errnoCall("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle CLOSE = errnoCall("close", JAVA_INT, JAVA_INT);
+    /** open is variadic: the mode is its first variadic argument. */
+    private static final MethodHandle OPEN = LINKER.downcallHandle(symbol("open"),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle EPOLL_CREATE1 = errnoCall("epoll_create1", JAVA_INT, JAVA_INT);
+    private static final MethodHandle EPOLL_CTL =
+            errnoCall("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle EPOLL_WAIT =
+            errnoCall("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    private static final MethodHandle EVENTFD = errnoCall("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle STRERROR =
+            LINKER.downcallHandle(symbol("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    /** Per-thread out-parameters: errno capture, an off_t, an int and a socklen_t. */
+    private static final class Scratch {
+        final MemorySegment capture;
+        final MemorySegment longVal;
+        final MemorySegment intVal;
+        final MemorySegment lenVal;
+
+        Scratch() {
+            Arena arena = Arena.ofAuto();
+            capture = arena.allocate(CAPTURE);
+            longVal = arena.allocate(JAVA_LONG);
+            intVal = arena.allocate(JAVA_INT);
+            lenVal = arena.allocate(JAVA_INT);
+        }
+    }
+
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+    private static MemorySegment symbol(String name) {
+        return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
+    }
+
+    private static MethodHandle errnoCall(String name, MemoryLayout result, MemoryLayout... args) {
+        return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args), CAPTURE_ERRNO);
+    }
+
+    private static int errno(MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
+    }
+
+    private static IllegalStateException downcallFailed(String call, Throwable t) {
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(call + " downcall failed", t);
+    }
+
+    @Override
+    public long writev(int fd, MemorySegment iov, int iovcnt) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            long r = (long) WRITEV.invokeExact(cap, fd, iov, iovcnt);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("writev", t);
+        }
+    }
+
+    @Override
+    public long readv(int fd, MemorySegment iov, int iovcnt) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            long r = (long) READV.invokeExact(cap, fd, iov, iovcnt);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("readv", t);
+        }
+    }
+
+    @Override
+    public long read(int fd, long address, long count) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            long r = (long) READ.invokeExact(cap, fd, address, count);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("read", t);
+        }
+    }
+
+    @Override
+    public long write(int fd, long address, long count) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            long r = (long) WRITE.invokeExact(cap, fd, address, count);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("write", t);
+        }
+    }
+
+    @Override
+    public long sendfile(int outFd, int inFd, long offset, long count) {
+        Scratch s = scratch.get();
+        s.longVal.set(JAVA_LONG, 0, offset);
+        try {
+            long r = (long) SENDFILE.invokeExact(s.capture, outFd, inFd, s.longVal, count);
+            return r >= 0 ? r : -errno(s.capture);
+        } catch (Throwable t) {
+            throw downcallFailed("sendfile", t);
+        }
+    }
+
+    @Override
+    public int setsockopt(int fd, int level, int name, int value) {
+        Scratch s = scratch.get();
+        s.intVal.set(JAVA_INT, 0, value);
+        try {
+            int r = (int) SETSOCKOPT.invokeExact(s.capture, fd, level, name, s.intVal, 4);
+            return r >= 0 ? r : -errno(s.capture);
+        } catch (Throwable t) {
+            throw downcallFailed("setsockopt", t);
+        }
+    }
+
+    @Override
+    public long getsockopt(int fd, int level, int name) {
+        Scratch s = scratch.get();
+        s.lenVal.set(JAVA_INT, 0, 4);
+        try {
+            int r = (int) GETSOCKOPT.invokeExact(s.capture, fd, level, name, s.intVal, s.lenVal);
+            return r >= 0 ? s.intVal.get(JAVA_INT, 0) : -errno(s.capture);
+        } catch (Throwable t) {
+            throw downcallFailed("getsockopt", t);
+        }
+    }
+
+    @Override
+    public int socket(int domain, int type, int protocol) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) SOCKET.invokeExact(cap, domain, type, protocol);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("socket", t);
+        }
+    }
+
+    @Override
+    public int bind(int fd, MemorySegment addr, int addrlen) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) BIND.invokeExact(cap, fd, addr, addrlen);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("bind", t);
+        }
+    }
+
+    @Override
+    public int listen(int fd, int backlog) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) LISTEN.invokeExact(cap, fd, backlog);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("listen", t);
+        }
+    }
+
+    @Override
+    public int accept4(int fd, int flags) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) ACCEPT4.invokeExact(cap, fd, MemorySegment.NULL, MemorySegment.NULL, flags);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("accept4", t);
+        }
+    }
+
+    @Override
+    public int connect(int fd, MemorySegment addr, int addrlen) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) CONNECT.invokeExact(cap, fd, addr, addrlen);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("connect", t);
+        }
+    }
+
+    @Override
+    public int sockname(int fd, boolean peer, MemorySegment addr) {
+        Scratch s = scratch.get();
+        s.lenVal.set(JAVA_INT, 0, (int) addr.byteSize());
+        try {
+            int r = peer ? (int) GETPEERNAME.invokeExact(s.capture, fd, addr, s.lenVal)
+                    : (int) GETSOCKNAME.invokeExact(s.capture, fd, addr, s.lenVal);
+            return r >= 0 ? s.lenVal.get(JAVA_INT, 0) : -errno(s.capture);
+        } catch (Throwable t) {
+            throw downcallFailed(peer ? "getpeername" : "getsockname", t);
+        }
+    }
+
+    @Override
+    public int shutdown(int fd, int how) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) SHUTDOWN.invokeExact(cap, fd, how);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("shutdown", t);
+        }
+    }
+
+    @Override
+    public int close(int fd) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) CLOSE.invokeExact(cap, fd);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("close", t);
+        }
+    }
+
+    @Override
+    public int open(String path, int flags) {
+        MemorySegment cap = scratch.get().capture;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cpath = arena.allocateFrom(path);
+            int r = (int) OPEN.invokeExact(cap, cpath, flags, 0);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("open", t);
+        }
+    }
+
+    @Override
+    public int epollCreate1(int flags) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) EPOLL_CREATE1.invokeExact(cap, flags);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("epoll_create1", t);
+        }
+    }
+
+    @Override
+    public int epollCtl(int epfd, int op, int fd, MemorySegment event) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) EPOLL_CTL.invokeExact(cap, epfd, op, fd, event);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("epoll_ctl", t);
+        }
+    }
+
+    @Override
+    public int epollWait(int epfd, MemorySegment events, int maxevents, int timeoutMillis) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) EPOLL_WAIT.invokeExact(cap, epfd, events, maxevents, timeoutMillis);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("epoll_wait", t);
+        }
+    }
+
+    @Override
+    public int eventfd(int initval, int flags) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) EVENTFD.invokeExact(cap, initval, flags);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("eventfd", t);
+        }
+    }
+
+    @Override
+    public long sysconf(int name) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            long r = (long) SYSCONF.invokeExact(cap, name);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("sysconf", t);
+        }
+    }
+
+    @Override
+    public String strerror(int errno) {
+        try {
+            MemorySegment p = (MemorySegment) STRERROR.invokeExact(errno);
+            return p.equals(MemorySegment.NULL) ? "errno " + errno : p.reinterpret(1024).getString(0);
+        } catch (Throwable t) {
+            throw downcallFailed("strerror", t);
+        }
+    }
+}

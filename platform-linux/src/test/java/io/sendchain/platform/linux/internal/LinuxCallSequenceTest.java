@@ -1,0 +1,207 @@
+package io.sendchain.platform.linux.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyInt;
+import static org.mockito.ArgumentMatchers.anyLong;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.inOrder;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import io.sendchain.buf.Buf;
+import io.sendchain.buf.Chain;
+import io.sendchain.buf.FileRef;
+import io.sendchain.buf.Pool;
+import io.sendchain.event.Connection;
+import io.sendchain.spi.PlatformConfig;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mockito.InOrder;
+
+/** The linux send chain's system calls, in order, against a mocked kernel. */
+class LinuxCallSequenceTest {
+
+    private static final int SOCK = 42;
+    private static final int FILE_FD = 7;
+
+    private final LinuxKernel k = mock(LinuxKernel.class);
+    private final Pool pool = new Pool();
+    private LinuxStreamSocket socket;
+    private Connection c;
+    private FileRef file;
+
+    @BeforeEach
+    void setUp() {
+        // writev takes everything it is given; sendfile sends the whole count; options succeed
+        when(k.writev(anyInt(), any(), anyInt())).thenAnswer(inv -> {
+            MemorySegment iov = inv.getArgument(1);
+            int n = inv.getArgument(2);
+            long total = 0;
+            for (int i = 0; i < n; i++) {
+                total += iov.get(ValueLayout.JAVA_LONG, i * 16L + 8);
+            }
+            return total;
+        });
+        when(k.sendfile(anyInt(), anyInt(), anyLong(), anyLong())).thenAnswer(inv -> inv.getArgument(3));
+        when(k.strerror(anyInt())).thenAnswer(inv -> "errno " + inv.getArgument(0));
+        LinuxPlatform platform = new LinuxPlatform(k, PlatformConfig.defaults());
+        socket = new LinuxStreamSocket(platform, SOCK, false, null);
+        c = new Connection("mock", socket);
+        file = FileRef.ofNative("file", new LinuxFile(FILE_FD), () -> { }, () -> {
+            throw new IOException("no channel in this test");
+        });
+    }
+
+    @AfterEach
+    void close() {
+        pool.close();
+    }
+
+    private Buf header(int size) {
+        return pool.createTempBuf(size).last(size);
+    }
+
+    @Test
+    void nodelayIsClearedBeforeTheCorkIsSetAndBothAreRestoredAfterTheLastBuf() throws IOException {
+        c.tcpNodelay(Connection.TcpOption.SET);
+        assertNull(socket.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 5000), Buf.lastBufMarker()), 0));
+        InOrder order = inOrder(k);
+        order.verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 0);
+        order.verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1);
+        order.verify(k).writev(eq(SOCK), any(), eq(1));
+        order.verify(k).sendfile(SOCK, FILE_FD, 0, 5000);
+        order.verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 0);
+        order.verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 1);
+        assertEquals(Connection.TcpOption.UNSET, c.tcpNopush());
+        assertEquals(Connection.TcpOption.SET, c.tcpNodelay());
+        assertEquals(5100, c.sent());
+    }
+
+    @Test
+    void withoutTheLastBufTheCorkStaysOnForTheRestOfTheResponse() throws IOException {
+        socket.send(c, Chain.of(header(10), Buf.ofFile(file, 0, 100)), 0);
+        verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1);
+        verify(k, never()).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 0);
+        assertEquals(Connection.TcpOption.SET, c.tcpNopush());
+        // the next part of the response does not cork again, and the last buf uncorks
+        socket.send(c, Chain.of(header(10), Buf.ofFile(file, 100, 200), Buf.lastBufMarker()), 0);
+        verify(k, times(1)).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1);
+        verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 0);
+    }
+
+    @Test
+    void aFileOnlyChainIsNeverCorked() throws IOException {
+        socket.send(c, Chain.of(Buf.ofFile(file, 0, 100), Buf.lastBufMarker()), 0);
+        verify(k, never()).setsockopt(anyInt(), anyInt(), eq(Linux.TCP_CORK), anyInt());
+        verify(k).sendfile(SOCK, FILE_FD, 0, 100);
+    }
+
+    @Test
+    void aMemoryOnlyChainIsNeverCorked() throws IOException {
+        socket.send(c, Chain.of(header(10), header(20), Buf.lastBufMarker()), 0);
+        verify(k, never()).setsockopt(anyInt(), anyInt(), eq(Linux.TCP_CORK), anyInt());
+        verify(k, never()).sendfile(anyInt(), anyInt(), anyLong(), anyLong());
+    }
+
+    @Test
+    void neighbouringFileBufsGoOutInOneSendfile() throws IOException {
+        socket.send(c, Chain.of(Buf.ofFile(file, 0, 1000), Buf.ofFile(file, 1000, 3000),
+                Buf.ofFile(file, 3000, 3001)), 0);
+        verify(k, times(1)).sendfile(anyInt(), anyInt(), anyLong(), anyLong());
+        verify(k).sendfile(SOCK, FILE_FD, 0, 3001);
+    }
+
+    @Test
+    void aFileBufAfterAGapNeedsASecondSendfile() throws IOException {
+        socket.send(c, Chain.of(Buf.ofFile(file, 0, 1000), Buf.ofFile(file, 2000, 3000)), 0);
+        InOrder order = inOrder(k);
+        order.verify(k).sendfile(SOCK, FILE_FD, 0, 1000);
+        order.verify(k).sendfile(SOCK, FILE_FD, 2000, 1000);
+    }
+
+    @Test
+    void anInterruptedNodelayClearLeavesTheSocketUncorkedAndTheDataFlows() throws IOException {
+        c.tcpNodelay(Connection.TcpOption.SET);
+        when(k.setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 0)).thenReturn(-Linux.EINTR);
+        assertNull(socket.send(c, Chain.of(header(10), Buf.ofFile(file, 0, 100)), 0));
+        verify(k, never()).setsockopt(anyInt(), anyInt(), eq(Linux.TCP_CORK), anyInt());
+        assertEquals(110, c.sent());
+    }
+
+    @Test
+    void anInterruptedCorkIsToleratedAndAnyOtherErrorIsNot() throws IOException {
+        when(k.setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1)).thenReturn(-Linux.EINTR);
+        assertNull(socket.send(c, Chain.of(header(10), Buf.ofFile(file, 0, 100)), 0));
+        assertEquals(Connection.TcpOption.UNSET, c.tcpNopush());
+        when(k.setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1)).thenReturn(-Linux.EBADF);
+        IOException e = assertThrows(IOException.class,
+                () -> socket.send(c, Chain.of(header(10), Buf.ofFile(file, 0, 100)), 0));
+        assertEquals("setsockopt(TCP_CORK)() failed: errno 9", e.getMessage());
+        assertTrue(c.write().error());
+    }
+
+    @Test
+    void aShortSendfileDoesNotClearReadyOnlyEagainDoes() throws IOException {
+        when(k.sendfile(anyInt(), anyInt(), anyLong(), anyLong())).thenReturn(3000L, -(long) Linux.EAGAIN);
+        Buf b = Buf.ofFile(file, 0, 10_000);
+        Chain in = Chain.of(b);
+        assertSame(in, socket.send(c, in, 0));
+        InOrder order = inOrder(k);
+        order.verify(k).sendfile(SOCK, FILE_FD, 0, 10_000);
+        order.verify(k).sendfile(SOCK, FILE_FD, 3000, 7000);
+        assertFalse(c.write().ready());
+        assertEquals(3000, b.filePos());
+        assertEquals(3000, c.sent());
+    }
+
+    @Test
+    void sendfileReturningZeroIsATruncatedFileNotASpin() {
+        when(k.sendfile(anyInt(), anyInt(), anyLong(), anyLong())).thenReturn(0L);
+        IOException e = assertThrows(IOException.class, () -> socket.send(c, Chain.of(Buf.ofFile(file, 500, 900)), 0));
+        assertEquals("sendfile() reported that \"file\" was truncated at 500", e.getMessage());
+        verify(k, times(1)).sendfile(anyInt(), anyInt(), anyLong(), anyLong());
+    }
+
+    @Test
+    void eintrIsRetriedAndAResetNamesTheCall() throws IOException {
+        when(k.writev(anyInt(), any(), anyInt())).thenReturn(-(long) Linux.EINTR, 10L);
+        assertNull(socket.send(c, Chain.of(header(10)), 0));
+        verify(k, times(2)).writev(anyInt(), any(), anyInt());
+        when(k.writev(anyInt(), any(), anyInt())).thenReturn(-(long) Linux.ECONNRESET);
+        when(k.strerror(Linux.ECONNRESET)).thenReturn("Connection reset by peer");
+        c.write().ready(true);
+        IOException e = assertThrows(IOException.class, () -> socket.send(c, Chain.of(header(10)), 0));
+        assertEquals("writev() failed: Connection reset by peer", e.getMessage());
+    }
+
+    @Test
+    void thePerCallLimitIsTwoGibMinusOneMinusAPageRoundedToThePage() throws IOException {
+        FileRef big = FileRef.ofNative("big", new LinuxFile(9), () -> { }, () -> FileChannel.open(
+                java.nio.file.Path.of("/dev/null")));
+        socket.send(c, Chain.of(Buf.ofFile(big, 0, 5L << 30)), 0);
+        // 2 GiB - 1 - 4096 cut inside the file is rounded up to the next page: 2 GiB - 4096, still under 2 GiB
+        verify(k).sendfile(SOCK, 9, 0, (1L << 31) - 4096);
+    }
+
+    @Test
+    void theFileBytesGoBySendfileAndOnlyTheHeaderByWritev() throws IOException {
+        socket.send(c, Chain.of(header(77), Buf.ofFile(file, 0, 1 << 20), Buf.lastBufMarker()), 0);
+        verify(k).writev(eq(SOCK), any(), eq(1));
+        verify(k).sendfile(SOCK, FILE_FD, 0, 1 << 20);
+        verify(k, never()).write(anyInt(), anyLong(), anyLong());
+    }
+}
