@@ -2,4 +2,7 @@
 module io.sendchain.examples {
     requires io.sendchain.core;
     requires jmh.core;
+    // CPU time of the benchmark threads
+    requires java.management;
+    requires jdk.management;
 }

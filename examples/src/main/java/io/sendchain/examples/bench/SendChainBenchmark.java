@@ -52,7 +52,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xms256m", "-Xmx256m"})
 public class SendChainBenchmark {
 
-    @Param({"generic"})
+    @Param({"generic", "linux"})
     public String platform;
 
     @Param({"mem64", "file1m"})
