@@ -199,6 +199,39 @@ public final class PlatformRegistry {
     }
 
     /**
+     * Adopts a connected {@link java.nio.channels.SocketChannel} with the platform chosen for {@code config};
+     * if that platform cannot use it (for example the JVM does not let it reach the descriptor), logs why and
+     * adopts it with the {@code generic} platform instead, when that one is installed.
+     *
+     * @return the socket and the platform that adopted it (the caller closes the platform when done)
+     * @throws IOException if no platform can adopt the channel, with every reason
+     */
+    public Adopted adopt(java.nio.channels.SocketChannel channel, PlatformConfig config) throws IOException {
+        Platform first = open(config);
+        try {
+            return new Adopted(first, first.adopt(channel));
+        } catch (IOException e) {
+            first.close();
+            if (first.name().equals("generic")) {
+                throw e;
+            }
+            log.warn("{}; using the generic platform for it", e.getMessage());
+            Platform generic;
+            try {
+                generic = open(config.withPlatform("generic"));
+            } catch (NoPlatformException none) {
+                e.addSuppressed(none);
+                throw e;
+            }
+            return new Adopted(generic, generic.adopt(channel));
+        }
+    }
+
+    /** A channel taken over by a platform. */
+    public record Adopted(Platform platform, io.sendchain.event.StreamSocket socket) {
+    }
+
+    /**
      * A table of every provider: name, priority, status ({@code selected}, {@code available},
      * {@code unavailable}) and reason. {@code choice} marks the selected one; {@code null} marks none.
      */
