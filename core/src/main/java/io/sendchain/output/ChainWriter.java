@@ -106,8 +106,9 @@ public final class ChainWriter implements OutputFilter {
 
         Chain rest = connection.sendChain(out, limit);
 
-        if (rest != null && connection.write().ready()) {
+        if (rest != null && connection.write().ready() && !connection.write().delayed()) {
             // stopped by the limit, not by the socket: no kernel event will come, so come back next cycle
+            // (unless a rate limit holds the output back: its timer brings us back)
             connection.write().postNextCycle();
         }
 

@@ -185,6 +185,46 @@ public final class OutputChainContext {
         return lists;
     }
 
+    /**
+     * Prepares the context for the next response on the same connection, so a keep-alive connection reuses its
+     * copies instead of allocating new ones (nginx makes a context per request). The previous output must be
+     * finished. Copies that are not full-sized ({@code bufs.size}) are dropped: a small copy made for a small last
+     * buf would otherwise come back from the free list for every later copy.
+     *
+     * @throws IllegalStateException if input is queued, copies are still busy, or a read is in flight
+     */
+    public void reset() {
+        if (in != null || lists.busy() != null || aio) {
+            throw new IllegalStateException("output still in progress: queued=" + (in != null) + " busy="
+                    + (lists.busy() != null) + " aio=" + aio);
+        }
+        if (buf != null) {
+            if (buf.tag() == tag) {
+                allocated--;
+            }
+            buf = null;
+        }
+        Chain prev = null;
+        for (Chain cl = lists.free(); cl != null; ) {
+            Chain nextLink = cl.next();
+            Buf b = cl.buf();
+            if (!b.recycled() || b.end() - b.start() != bufsSize) {
+                if (prev == null) {
+                    lists.free(nextLink);
+                } else {
+                    prev.next(nextLink);
+                }
+                pool.freeLink(cl);
+                allocated--;
+            } else {
+                prev = cl;
+            }
+            cl = nextLink;
+        }
+        directio = false;
+        unaligned = false;
+    }
+
     // ---------------------------------------------------------------- ngx_output_chain
 
     /**

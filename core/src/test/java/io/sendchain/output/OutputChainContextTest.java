@@ -500,6 +500,42 @@ class OutputChainContextTest {
     }
 
     @Nested
+    class Reset {
+
+        @Test
+        void aSmallLastCopyIsDroppedSoTheNextResponseCopiesThroughFullSizedBufs() throws IOException {
+            ctx.needInTemp(true).bufs(2, 32);
+            ctx.output(Chain.of(mem("x").lastInChain(true)));
+            assertEquals(1, next.call(0).buf(0).end(), "a one-byte copy for a one-byte last buf");
+            ctx.reset();
+            assertEquals(0, ctx.allocated());
+            assertNull(ctx.lists().free());
+            ctx.output(Chain.of(mem("y".repeat(64))));
+            assertEquals(32, next.call(1).buf(0).end(), "full-sized again");
+        }
+
+        @Test
+        void fullSizedCopiesAreKeptForTheNextResponse() throws IOException {
+            ctx.needInTemp(true).bufs(2, 4);
+            ctx.output(Chain.of(mem("abcdefgh")));
+            Buf copy = next.call(0).buf(0);
+            ctx.reset();
+            ctx.output(Chain.of(mem("ijkl")));
+            assertSame(copy, next.lastCall().buf(0));
+            assertEquals(1, ctx.allocated());
+        }
+
+        @Test
+        void resetWhileOutputIsInProgressIsAMisuse() throws IOException {
+            ctx.needInTemp(true).bufs(1, 4);
+            next.consume(false);
+            ctx.output(Chain.of(mem("abcdefgh")));
+            IllegalStateException e = assertThrows(IllegalStateException.class, ctx::reset);
+            assertTrue(e.getMessage().startsWith("output still in progress"), e.getMessage());
+        }
+    }
+
+    @Nested
     class SendfileLimit {
 
         @Test

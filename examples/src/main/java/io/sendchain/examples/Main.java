@@ -1,14 +1,23 @@
 package io.sendchain.examples;
 
+import io.sendchain.examples.http.Demo;
+import io.sendchain.examples.http.Sizes;
+import io.sendchain.examples.http.StaticConfig;
+import io.sendchain.examples.http.StaticServer;
 import io.sendchain.spi.NoPlatformException;
 import io.sendchain.spi.PlatformConfig;
 import io.sendchain.spi.PlatformRegistry;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
 
 /**
- * The {@code sendchain} command: {@code sendchain platforms [--platform NAME]} lists the platform providers
- * found on this machine, which one would be selected and why.
+ * The {@code sendchain} command: {@code static} serves files, {@code platforms} lists the platform providers found
+ * on this machine, which one would be selected and why.
  */
 public final class Main {
 
@@ -28,6 +37,7 @@ public final class Main {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
             case "platforms" -> platforms(rest, out, err);
+            case "static" -> staticServer(rest, out, err);
             default -> {
                 err.println("sendchain: unknown command \"" + args[0] + "\"");
                 err.print(usage());
@@ -41,6 +51,7 @@ public final class Main {
                 usage: sendchain <command> [options]
 
                 commands:
+                  static [options]              serve files like nginx's static handler (--help for options)
                   platforms [--platform NAME]   list the platform providers found, which one is selected and why
                 """;
     }
@@ -75,6 +86,173 @@ public final class Main {
         } catch (NoPlatformException e) {
             err.println("sendchain: " + e.getMessage());
             return 1;
+        }
+    }
+
+    private static final String STATIC_HELP = """
+            usage: sendchain static [--root DIR] [--listen HOST:PORT] [options]
+
+            Serves DIR (default: the bundled demo site) on HOST:PORT (default 127.0.0.1:8080) until Ctrl-C.
+            Sizes, rates and times are written as nginx writes them: 4k, 2m, 512k, 60s, 1m30s.
+
+              --root DIR                  directory to serve
+              --listen HOST:PORT          address to listen on (port 0 picks a free one)
+              --platform NAME             platform to use (default: the best available; see "sendchain platforms")
+              --sendfile on|off           send files with sendfile (off: copy through output buffers) [on]
+              --sendfile-max-chunk SIZE   most bytes per send call [2m]
+              --output-buffers N SIZE     output buffers used when copying [2 32k]
+              --aio-threads N             thread pool for sendfile and file reads, 0 = off [0]
+              --directio SIZE             read files at least this big with O_DIRECT, 0 = off [0]
+              --limit-rate RATE           bytes per second per response, 0 = no limit [0]
+              --limit-rate-after SIZE     bytes sent at full speed first [0]
+              --workers N                 event loops [one per core]
+              --access-log on|off         log each request through SLF4J (sendchain.access) [off]
+              --send-timeout TIME         [60s]
+              --keepalive-timeout TIME    [75s]
+              --header-timeout TIME       [60s]
+              --tcp-nopush on|off         cork a header in front of a file [on]
+              --tcp-nopush-max-body SIZE  cork only bodies up to SIZE; bigger ones are sent uncorked [64k]
+              --tcp-nodelay on|off        TCP_NODELAY on client connections [on]
+              --symlinks-outside-root on|off  follow symbolic links that leave the root [off]
+            """;
+
+    private static int staticServer(String[] args, PrintStream out, PrintStream err) {
+        StaticConfig.Builder cfg = StaticConfig.builder();
+        Path root = null;
+        try {
+            Options o = new Options(args);
+            while (o.more()) {
+                String opt = o.next();
+                switch (opt) {
+                    case "--help", "-h" -> {
+                        out.print(STATIC_HELP);
+                        return 0;
+                    }
+                    case "--root" -> root = Path.of(o.value(opt));
+                    case "--listen" -> cfg.listen(address(o.value(opt)));
+                    case "--platform" -> cfg.platform(o.value(opt));
+                    case "--sendfile" -> cfg.sendfile(o.onOff(opt));
+                    case "--sendfile-max-chunk" -> cfg.sendfileMaxChunk(Sizes.size(o.value(opt)));
+                    case "--output-buffers" -> cfg.outputBuffers(Integer.parseInt(o.value(opt)), Sizes.size(o.value(opt)));
+                    case "--aio-threads" -> cfg.aioThreads(Integer.parseInt(o.value(opt)));
+                    case "--directio" -> cfg.directio(Sizes.size(o.value(opt)));
+                    case "--limit-rate" -> cfg.limitRate(Sizes.size(o.value(opt)));
+                    case "--limit-rate-after" -> cfg.limitRateAfter(Sizes.size(o.value(opt)));
+                    case "--workers" -> cfg.workers(Integer.parseInt(o.value(opt)));
+                    case "--access-log" -> cfg.accessLog(o.onOff(opt));
+                    case "--send-timeout" -> cfg.sendTimeoutMillis(Sizes.millis(o.value(opt)));
+                    case "--keepalive-timeout" -> cfg.keepaliveTimeoutMillis(Sizes.millis(o.value(opt)));
+                    case "--header-timeout" -> cfg.headerTimeoutMillis(Sizes.millis(o.value(opt)));
+                    case "--tcp-nopush" -> cfg.tcpNopush(o.onOff(opt));
+                    case "--tcp-nopush-max-body" -> cfg.tcpNopushMaxBody(Sizes.size(o.value(opt)));
+                    case "--tcp-nodelay" -> cfg.tcpNodelay(o.onOff(opt));
+                    case "--symlinks-outside-root" -> cfg.symlinksOutsideRoot(o.onOff(opt));
+                    default -> throw new IllegalArgumentException("unknown option \"" + opt + "\"");
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            // NumberFormatException is one too: "For input string: ..." names the bad value
+            err.println("sendchain static: " + e.getMessage());
+            err.println("try: sendchain static --help");
+            return 2;
+        }
+        Path demo = null;
+        try {
+            if (root == null) {
+                demo = Demo.extract();
+                root = demo;
+            }
+            if (!Files.isDirectory(root)) {
+                err.println("sendchain static: --root " + root + " is not a directory");
+                return 2;
+            }
+            StaticConfig config = cfg.root(root.toRealPath()).build();
+            StaticServer server = new StaticServer(config);
+            InetSocketAddress bound = server.start();
+            PlatformRegistry.Choice choice = server.platformChoice();
+            out.println("sendchain static: serving " + (demo != null ? "the bundled demo site (" + root + ")" : root)
+                    + " on http://" + bound.getHostString() + ":" + bound.getPort() + "/");
+            out.println("platform " + choice.name() + " (" + choice.why() + "): "
+                    + choice.chosen().availability().reason());
+            out.println(config.workers() + " worker(s), sendfile " + (config.sendfile() ? "on" : "off")
+                    + "; Ctrl-C stops");
+            out.flush();
+            CountDownLatch stopped = new CountDownLatch(1);
+            Path cleanup = demo;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                if (cleanup != null) {
+                    try {
+                        Demo.delete(cleanup);
+                    } catch (IOException e) {
+                        // best effort on the way out
+                    }
+                }
+                out.println("sendchain static: stopped");
+                out.flush();
+                stopped.countDown();
+            }, "sendchain-shutdown"));
+            stopped.await();
+            return 0;
+        } catch (NoPlatformException e) {
+            err.println("sendchain static: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            err.println("sendchain static: " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+
+    private static InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0 || colon == hostPort.length() - 1) {
+            throw new IllegalArgumentException("--listen needs HOST:PORT, not \"" + hostPort + "\"");
+        }
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port = Integer.parseInt(hostPort.substring(colon + 1));
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+        return new InetSocketAddress(host, port);
+    }
+
+    /** A cursor over command-line arguments. */
+    private static final class Options {
+        private final String[] args;
+        private int i;
+
+        Options(String[] args) {
+            this.args = args;
+        }
+
+        boolean more() {
+            return i < args.length;
+        }
+
+        String next() {
+            return args[i++];
+        }
+
+        String value(String opt) {
+            if (i >= args.length) {
+                throw new IllegalArgumentException(opt + " needs a value");
+            }
+            return args[i++];
+        }
+
+        boolean onOff(String opt) {
+            String v = value(opt);
+            return switch (v) {
+                case "on" -> true;
+                case "off" -> false;
+                default -> throw new IllegalArgumentException(opt + " takes on or off, not \"" + v + "\"");
+            };
         }
     }
 }

@@ -1,0 +1,209 @@
+package io.sendchain.examples.http;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+
+/**
+ * The static server's settings, with nginx's names and defaults: {@code sendfile}, {@code sendfile_max_chunk 2m},
+ * {@code output_buffers 2 32k}, {@code aio threads}, {@code directio}, {@code limit_rate},
+ * {@code limit_rate_after}, {@code send_timeout 60s}, {@code keepalive_timeout 75s},
+ * {@code client_header_timeout 60s}, {@code tcp_nopush}, {@code tcp_nodelay}.
+ *
+ * @param root                 directory served
+ * @param listen               address to listen on
+ * @param platform             explicit platform name, or {@code null} to let the SPI choose
+ * @param sendfile             send files with sendfile (off: the output chain copies them through buffers)
+ * @param sendfileMaxChunk     most bytes per send-chain call (0: no limit)
+ * @param outputBuffersNum     copies the output chain may use
+ * @param outputBuffersSize    size of each copy
+ * @param aioThreads           thread pool for sendfile and file reads (0: on the event loop)
+ * @param directio             files at least this large are read with O_DIRECT (0: off)
+ * @param limitRate            bytes per second per response (0: no limit)
+ * @param limitRateAfter       bytes sent at full speed before the rate limit applies
+ * @param workers              event loops
+ * @param accessLog            log each request through SLF4J ({@code sendchain.access})
+ * @param sendTimeoutMillis    longest wait for the client to take data
+ * @param keepaliveTimeoutMillis longest idle wait between requests
+ * @param headerTimeoutMillis  longest wait for a complete request head
+ * @param headerBufferSize     bytes for a request head (longer lines or heads: 414 or 431)
+ * @param maxHeaders           header fields per request (more: 431)
+ * @param tcpNopush            cork a header in front of a file (TCP_CORK on Linux)
+ * @param tcpNopushMaxBody     cork only responses whose body is at most this big: a body that takes several
+ *                             sends is slowed by the cork (see docs/BENCHMARKS.md), a small one is helped
+ * @param tcpNodelay           TCP_NODELAY on client connections
+ * @param symlinksOutsideRoot  follow symbolic links that lead outside the root
+ */
+public record StaticConfig(Path root, InetSocketAddress listen, String platform, boolean sendfile,
+        long sendfileMaxChunk, int outputBuffersNum, long outputBuffersSize, int aioThreads, long directio,
+        long limitRate, long limitRateAfter, int workers, boolean accessLog, long sendTimeoutMillis,
+        long keepaliveTimeoutMillis, long headerTimeoutMillis, int headerBufferSize, int maxHeaders,
+        boolean tcpNopush, long tcpNopushMaxBody, boolean tcpNodelay, boolean symlinksOutsideRoot) {
+
+    /** nginx's defaults for {@code root} on {@code listen}; workers: one per core. */
+    public static StaticConfig defaults(Path root, InetSocketAddress listen) {
+        return builder().root(root).listen(listen).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Settings one by one, starting from the defaults. */
+    public static final class Builder {
+        private Path root;
+        private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 8080);
+        private String platform;
+        private boolean sendfile = true;
+        private long sendfileMaxChunk = 2L << 20;
+        private int outputBuffersNum = 2;
+        private long outputBuffersSize = 32 * 1024;
+        private int aioThreads;
+        private long directio;
+        private long limitRate;
+        private long limitRateAfter;
+        private int workers = Runtime.getRuntime().availableProcessors();
+        private boolean accessLog;
+        private long sendTimeoutMillis = 60_000;
+        private long keepaliveTimeoutMillis = 75_000;
+        private long headerTimeoutMillis = 60_000;
+        private int headerBufferSize = 8 * 1024;
+        private int maxHeaders = 100;
+        private boolean tcpNopush = true;
+        private long tcpNopushMaxBody = 64 * 1024;
+        private boolean tcpNodelay = true;
+        private boolean symlinksOutsideRoot;
+
+        public Builder root(Path v) {
+            root = v;
+            return this;
+        }
+
+        public Path root() {
+            return root;
+        }
+
+        public Builder listen(InetSocketAddress v) {
+            listen = v;
+            return this;
+        }
+
+        public Builder platform(String v) {
+            platform = v;
+            return this;
+        }
+
+        public Builder sendfile(boolean v) {
+            sendfile = v;
+            return this;
+        }
+
+        public Builder sendfileMaxChunk(long v) {
+            sendfileMaxChunk = nonNegative("sendfile max chunk", v);
+            return this;
+        }
+
+        public Builder outputBuffers(int num, long size) {
+            if (num < 1 || size < 1) {
+                throw new IllegalArgumentException("output buffers need N >= 1 and SIZE >= 1: " + num + " " + size);
+            }
+            outputBuffersNum = num;
+            outputBuffersSize = size;
+            return this;
+        }
+
+        public Builder aioThreads(int v) {
+            aioThreads = (int) nonNegative("aio threads", v);
+            return this;
+        }
+
+        public Builder directio(long v) {
+            directio = nonNegative("directio", v);
+            return this;
+        }
+
+        public Builder limitRate(long v) {
+            limitRate = nonNegative("limit rate", v);
+            return this;
+        }
+
+        public Builder limitRateAfter(long v) {
+            limitRateAfter = nonNegative("limit rate after", v);
+            return this;
+        }
+
+        public Builder workers(int v) {
+            if (v < 1) {
+                throw new IllegalArgumentException("workers < 1: " + v);
+            }
+            workers = v;
+            return this;
+        }
+
+        public Builder accessLog(boolean v) {
+            accessLog = v;
+            return this;
+        }
+
+        public Builder sendTimeoutMillis(long v) {
+            sendTimeoutMillis = nonNegative("send timeout", v);
+            return this;
+        }
+
+        public Builder keepaliveTimeoutMillis(long v) {
+            keepaliveTimeoutMillis = nonNegative("keepalive timeout", v);
+            return this;
+        }
+
+        public Builder headerTimeoutMillis(long v) {
+            headerTimeoutMillis = nonNegative("header timeout", v);
+            return this;
+        }
+
+        public Builder headerBufferSize(int v) {
+            if (v < 64) {
+                throw new IllegalArgumentException("header buffer < 64 bytes: " + v);
+            }
+            headerBufferSize = v;
+            return this;
+        }
+
+        public Builder maxHeaders(int v) {
+            maxHeaders = v;
+            return this;
+        }
+
+        public Builder tcpNopush(boolean v) {
+            tcpNopush = v;
+            return this;
+        }
+
+        public Builder tcpNopushMaxBody(long v) {
+            tcpNopushMaxBody = nonNegative("tcp nopush max body", v);
+            return this;
+        }
+
+        public Builder tcpNodelay(boolean v) {
+            tcpNodelay = v;
+            return this;
+        }
+
+        public Builder symlinksOutsideRoot(boolean v) {
+            symlinksOutsideRoot = v;
+            return this;
+        }
+
+        private static long nonNegative(String what, long v) {
+            if (v < 0) {
+                throw new IllegalArgumentException(what + " < 0: " + v);
+            }
+            return v;
+        }
+
+        public StaticConfig build() {
+            return new StaticConfig(root, listen, platform, sendfile, sendfileMaxChunk, outputBuffersNum,
+                    outputBuffersSize, aioThreads, directio, limitRate, limitRateAfter, workers, accessLog,
+                    sendTimeoutMillis, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize, maxHeaders,
+                    tcpNopush, tcpNopushMaxBody, tcpNodelay, symlinksOutsideRoot);
+        }
+    }
+}

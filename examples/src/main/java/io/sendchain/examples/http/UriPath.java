@@ -1,0 +1,132 @@
+package io.sendchain.examples.http;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * Maps a request target to a file under the root, refusing every way out: {@code ..} above the root (also
+ * percent-encoded), encoded NUL bytes, malformed escapes or UTF-8, and symbolic links that lead outside the root
+ * unless allowed. nginx's {@code ngx_http_parse_complex_uri} merges slashes and resolves dot segments the same
+ * way and answers 400 to a path that climbs above the root.
+ */
+final class UriPath {
+
+    /** The outcome: a status (0 when the path is fine), the file, and whether the path ended with a slash. */
+    record Resolved(int status, Path file, boolean slash, String path) {
+    }
+
+    private UriPath() {
+    }
+
+    static Resolved resolve(String target, Path root, boolean symlinksOutsideRoot) {
+        String t = target;
+        if (t.startsWith("http://") || t.startsWith("https://")) {
+            int slash = t.indexOf('/', t.indexOf("//") + 2);
+            t = slash < 0 ? "/" : t.substring(slash);
+        }
+        int q = indexOfAny(t, '?', '#');
+        String raw = q < 0 ? t : t.substring(0, q);
+        if (!raw.startsWith("/")) {
+            return new Resolved(400, null, false, null);
+        }
+        String decoded = decode(raw);
+        if (decoded == null) {
+            return new Resolved(400, null, false, null);
+        }
+        Deque<String> segments = new ArrayDeque<>();
+        for (String seg : decoded.split("/", -1)) {
+            if (seg.isEmpty() || seg.equals(".")) {
+                continue;
+            }
+            if (seg.equals("..")) {
+                if (segments.isEmpty()) {
+                    return new Resolved(400, null, false, null); // above the root
+                }
+                segments.removeLast();
+                continue;
+            }
+            segments.addLast(seg);
+        }
+        boolean slash = decoded.endsWith("/") || decoded.endsWith("/.") || decoded.endsWith("/..");
+        Path file = root;
+        StringBuilder clean = new StringBuilder();
+        for (String seg : segments) {
+            file = file.resolve(seg);
+            clean.append('/').append(seg);
+        }
+        if (clean.isEmpty() || slash) {
+            clean.append('/');
+        }
+        if (!file.normalize().startsWith(root)) {
+            return new Resolved(400, null, false, null);
+        }
+        if (!symlinksOutsideRoot) {
+            try {
+                Path real = file.toRealPath();
+                if (!real.startsWith(root)) {
+                    return new Resolved(403, null, slash, clean.toString());
+                }
+                file = real;
+            } catch (NoSuchFileException e) {
+                return new Resolved(404, null, slash, clean.toString());
+            } catch (IOException | SecurityException e) {
+                return new Resolved(403, null, slash, clean.toString());
+            }
+        }
+        return new Resolved(0, file, slash, clean.toString());
+    }
+
+    private static int indexOfAny(String s, char a, char b) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == a || c == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Percent-decodes and checks UTF-8; {@code null} for a bad escape, an encoded NUL or malformed UTF-8. */
+    static String decode(String raw) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= raw.length()) {
+                    return null;
+                }
+                int hi = Character.digit(raw.charAt(i + 1), 16);
+                int lo = Character.digit(raw.charAt(i + 2), 16);
+                if (hi < 0 || lo < 0) {
+                    return null;
+                }
+                int b = hi << 4 | lo;
+                if (b == 0) {
+                    return null;
+                }
+                out.write(b);
+                i += 2;
+            } else if (c == 0 || c > 0xff) {
+                return null;
+            } else {
+                out.write(c);
+            }
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(out.toByteArray())).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+}
