@@ -111,7 +111,7 @@ public final class Main {
               --keepalive-timeout TIME    [75s]
               --header-timeout TIME       [60s]
               --tcp-nopush on|off         cork a header in front of a file [on]
-              --tcp-nopush-max-body SIZE  cork only bodies up to SIZE; bigger ones are sent uncorked [64k]
+              --tcp-nopush-skip FROM-TO   send bodies between FROM and TO uncorked (0-0: cork all) [64k-1m]
               --tcp-nodelay on|off        TCP_NODELAY on client connections [on]
               --symlinks-outside-root on|off  follow symbolic links that leave the root [off]
             """;
@@ -144,7 +144,14 @@ public final class Main {
                     case "--keepalive-timeout" -> cfg.keepaliveTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--header-timeout" -> cfg.headerTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--tcp-nopush" -> cfg.tcpNopush(o.onOff(opt));
-                    case "--tcp-nopush-max-body" -> cfg.tcpNopushMaxBody(Sizes.size(o.value(opt)));
+                    case "--tcp-nopush-skip" -> {
+                        String v = o.value(opt);
+                        int dash = v.indexOf('-');
+                        if (dash <= 0) {
+                            throw new IllegalArgumentException("--tcp-nopush-skip takes FROM-TO, not \"" + v + "\"");
+                        }
+                        cfg.corkSkip(Sizes.size(v.substring(0, dash)), Sizes.size(v.substring(dash + 1)));
+                    }
                     case "--tcp-nodelay" -> cfg.tcpNodelay(o.onOff(opt));
                     case "--symlinks-outside-root" -> cfg.symlinksOutsideRoot(o.onOff(opt));
                     default -> throw new IllegalArgumentException("unknown option \"" + opt + "\"");

@@ -15,6 +15,7 @@ final class HttpDate {
 
     private long cachedSecond = Long.MIN_VALUE;
     private String cached;
+    private final java.util.HashMap<Long, String> lastModified = new java.util.HashMap<>();
 
     /** The current date, formatted at most once per second (nginx's cached time strings). */
     String now(long epochMillis) {
@@ -24,6 +25,19 @@ final class HttpDate {
             cached = format(second);
         }
         return cached;
+    }
+
+    /** {@code epochSecond} formatted, from a small per-worker cache (files are served again and again). */
+    String lastModified(long epochSecond) {
+        String s = lastModified.get(epochSecond);
+        if (s == null) {
+            if (lastModified.size() >= 1024) {
+                lastModified.clear();
+            }
+            s = format(epochSecond);
+            lastModified.put(epochSecond, s);
+        }
+        return s;
     }
 
     static String format(long epochSecond) {

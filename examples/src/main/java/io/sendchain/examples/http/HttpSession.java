@@ -16,8 +16,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import org.slf4j.Logger;
@@ -201,39 +199,29 @@ final class HttpSession {
             error(405, false);
             return;
         }
-        UriPath.Resolved r = UriPath.resolve(req.target, config.root(), config.symlinksOutsideRoot());
+        UriPath.Resolved r = UriPath.resolve(req.target, config.root(), config.symlinksOutsideRoot(), false);
         if (r.status() != 0) {
             error(r.status(), r.status() == 400);
             return;
         }
-        Path path = r.file();
-        BasicFileAttributes attrs;
-        try {
-            attrs = Files.readAttributes(path, BasicFileAttributes.class);
-            if (attrs.isDirectory()) {
-                if (!r.slash()) {
-                    redirect(r.path() + "/");
-                    return;
-                }
-                path = path.resolve("index.html");
-                try {
-                    attrs = Files.readAttributes(path, BasicFileAttributes.class);
-                } catch (NoSuchFileException e) {
-                    error(403, false); // a directory without an index, and no listing
-                    return;
-                }
+        FileLookup.Found found = worker.lookup.stat(r.file(), requestStart);
+        if (found.status() == 0 && found.attrs().isDirectory()) {
+            if (!r.slash()) {
+                redirect(r.path() + "/");
+                return;
             }
-        } catch (NoSuchFileException e) {
-            error(404, false);
-            return;
-        } catch (AccessDeniedException e) {
-            error(403, false);
-            return;
-        } catch (IOException e) {
-            log.error("stat() \"{}\" failed: {}", path, e.getMessage());
-            error(500, false);
+            found = worker.lookup.stat(found.file().resolve("index.html"), requestStart);
+            if (found.status() == 404) {
+                error(403, false); // a directory without an index, and no listing
+                return;
+            }
+        }
+        if (found.status() != 0) {
+            error(found.status(), false);
             return;
         }
+        Path path = found.file();
+        BasicFileAttributes attrs = found.attrs();
         if (!attrs.isRegularFile()) {
             error(403, false);
             return;
@@ -241,7 +229,7 @@ final class HttpSession {
         long size = attrs.size();
         long mtime = attrs.lastModifiedTime().toMillis() / 1000;
         String etag = "\"" + Long.toHexString(mtime) + "-" + Long.toHexString(size) + "\"";
-        String lastModified = HttpDate.format(mtime);
+        String lastModified = worker.date.lastModified(mtime);
 
         if (notModified(etag, mtime)) {
             startHead(304, "Not Modified");
@@ -298,10 +286,10 @@ final class HttpSession {
                 .header("Accept-Ranges", "bytes");
         bodyBytes = get ? to - from : 0;
         if (config.tcpNopush() && c.tcpNopush() != Connection.TcpOption.SET) {
-            // cork when it pays: a header with a small body leaves in one segment; a body that needs several
-            // sends would sit behind the cork between them
-            c.tcpNopush(bodyBytes <= config.tcpNopushMaxBody() ? Connection.TcpOption.UNSET
-                    : Connection.TcpOption.DISABLED);
+            // cork when it pays: a small body leaves in one segment with its header, a large one in full
+            // segments; a mid-size body is faster uncorked (measured, docs/BENCHMARKS.md)
+            boolean midSize = bodyBytes > config.corkSkipFrom() && bodyBytes < config.corkSkipTo();
+            c.tcpNopush(midSize ? Connection.TcpOption.DISABLED : Connection.TcpOption.UNSET);
         }
         Buf body = null;
         if (get && to > from) {

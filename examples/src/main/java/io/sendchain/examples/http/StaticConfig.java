@@ -28,8 +28,10 @@ import java.nio.file.Path;
  * @param headerBufferSize     bytes for a request head (longer lines or heads: 414 or 431)
  * @param maxHeaders           header fields per request (more: 431)
  * @param tcpNopush            cork a header in front of a file (TCP_CORK on Linux)
- * @param tcpNopushMaxBody     cork only responses whose body is at most this big: a body that takes several
- *                             sends is slowed by the cork (see docs/BENCHMARKS.md), a small one is helped
+ * @param corkSkipFrom         bodies larger than this and ...
+ * @param corkSkipTo           ... smaller than this are sent uncorked: measured on loopback, the cork helps a
+ *                             small body (one segment with its header) and a large one (full segments over many
+ *                             sends) but slows mid-size ones to less than half (docs/BENCHMARKS.md)
  * @param tcpNodelay           TCP_NODELAY on client connections
  * @param symlinksOutsideRoot  follow symbolic links that lead outside the root
  */
@@ -37,7 +39,7 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
         long sendfileMaxChunk, int outputBuffersNum, long outputBuffersSize, int aioThreads, long directio,
         long limitRate, long limitRateAfter, int workers, boolean accessLog, long sendTimeoutMillis,
         long keepaliveTimeoutMillis, long headerTimeoutMillis, int headerBufferSize, int maxHeaders,
-        boolean tcpNopush, long tcpNopushMaxBody, boolean tcpNodelay, boolean symlinksOutsideRoot) {
+        boolean tcpNopush, long corkSkipFrom, long corkSkipTo, boolean tcpNodelay, boolean symlinksOutsideRoot) {
 
     /** nginx's defaults for {@code root} on {@code listen}; workers: one per core. */
     public static StaticConfig defaults(Path root, InetSocketAddress listen) {
@@ -69,7 +71,8 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
         private int headerBufferSize = 8 * 1024;
         private int maxHeaders = 100;
         private boolean tcpNopush = true;
-        private long tcpNopushMaxBody = 64 * 1024;
+        private long corkSkipFrom = 64 * 1024;
+        private long corkSkipTo = 1024 * 1024;
         private boolean tcpNodelay = true;
         private boolean symlinksOutsideRoot;
 
@@ -177,8 +180,10 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
             return this;
         }
 
-        public Builder tcpNopushMaxBody(long v) {
-            tcpNopushMaxBody = nonNegative("tcp nopush max body", v);
+        /** Bodies in {@code (from, to)} are sent uncorked; {@code from >= to} corks every body. */
+        public Builder corkSkip(long from, long to) {
+            corkSkipFrom = nonNegative("cork skip from", from);
+            corkSkipTo = nonNegative("cork skip to", to);
             return this;
         }
 
@@ -203,7 +208,7 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
             return new StaticConfig(root, listen, platform, sendfile, sendfileMaxChunk, outputBuffersNum,
                     outputBuffersSize, aioThreads, directio, limitRate, limitRateAfter, workers, accessLog,
                     sendTimeoutMillis, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize, maxHeaders,
-                    tcpNopush, tcpNopushMaxBody, tcpNodelay, symlinksOutsideRoot);
+                    tcpNopush, corkSkipFrom, corkSkipTo, tcpNodelay, symlinksOutsideRoot);
         }
     }
 }

@@ -44,6 +44,7 @@ public final class StaticServer implements AutoCloseable {
     final class Worker {
         final EventLoop loop;
         final HttpDate date = new HttpDate();
+        final FileLookup lookup = new FileLookup(config.root(), config.symlinksOutsideRoot());
 
         Worker(EventLoop loop) {
             this.loop = loop;

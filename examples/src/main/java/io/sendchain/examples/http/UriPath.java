@@ -26,7 +26,15 @@ final class UriPath {
     private UriPath() {
     }
 
+    /**
+     * @param checkSymlinks resolve the real path and refuse it outside the root (unless
+     *                      {@code symlinksOutsideRoot}); {@link FileLookup} does its own, cheaper check
+     */
     static Resolved resolve(String target, Path root, boolean symlinksOutsideRoot) {
+        return resolve(target, root, symlinksOutsideRoot, true);
+    }
+
+    static Resolved resolve(String target, Path root, boolean symlinksOutsideRoot, boolean checkSymlinks) {
         String t = target;
         if (t.startsWith("http://") || t.startsWith("https://")) {
             int slash = t.indexOf('/', t.indexOf("//") + 2);
@@ -68,7 +76,7 @@ final class UriPath {
         if (!file.normalize().startsWith(root)) {
             return new Resolved(400, null, false, null);
         }
-        if (!symlinksOutsideRoot) {
+        if (!symlinksOutsideRoot && checkSymlinks) {
             try {
                 Path real = file.toRealPath();
                 if (!real.startsWith(root)) {
@@ -84,6 +92,16 @@ final class UriPath {
         return new Resolved(0, file, slash, clean.toString());
     }
 
+    private static boolean plainAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%' || c == 0 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static int indexOfAny(String s, char a, char b) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -96,6 +114,9 @@ final class UriPath {
 
     /** Percent-decodes and checks UTF-8; {@code null} for a bad escape, an encoded NUL or malformed UTF-8. */
     static String decode(String raw) {
+        if (plainAscii(raw)) {
+            return raw; // nothing to decode: the common case costs no copy
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);

@@ -1,6 +1,7 @@
 package io.sendchain.platform.linux.internal;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -26,48 +27,52 @@ public final class Syscalls implements LinuxKernel {
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    private static final MethodHandle WRITEV = errnoCall("writev", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle READV = errnoCall("readv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle WRITEV = quickCall("writev", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle READV = quickCall("readv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
     // read and write take the buffer as a raw address (a pointer travels in an integer register on x86_64 and
     // aarch64): bufs keep their memory reachable, and no slice segment is made per call
-    private static final MethodHandle READ = errnoCall("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    private static final MethodHandle WRITE = errnoCall("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle READ = quickCall("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle WRITE = quickCall("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
     private static final MethodHandle SYSCONF = errnoCall("sysconf", JAVA_LONG, JAVA_INT);
     /** sendfile64: 64-bit offsets on every ABI (on 64-bit ABIs it is the same function as sendfile). */
     private static final MethodHandle SENDFILE =
             errnoCall("sendfile64", JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG);
     private static final MethodHandle SETSOCKOPT =
-            errnoCall("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+            quickCall("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle GETSOCKOPT =
-            errnoCall("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+            quickCall("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     private static final MethodHandle SOCKET = errnoCall("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle BIND = errnoCall("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle LISTEN = errnoCall("listen", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle ACCEPT4 = errnoCall("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+    private static final MethodHandle ACCEPT4 = quickCall("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
     private static final MethodHandle CONNECT = errnoCall("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle GETSOCKNAME = errnoCall("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     private static final MethodHandle GETPEERNAME = errnoCall("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle SHUTDOWN = errnoCall("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle CLOSE = errnoCall("close", JAVA_INT, JAVA_INT);
+    private static final MethodHandle SHUTDOWN = quickCall("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle CLOSE = quickCall("close", JAVA_INT, JAVA_INT);
     /** open is variadic: the mode is its first variadic argument. */
     private static final MethodHandle OPEN = LINKER.downcallHandle(symbol("open"),
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
             CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
     private static final MethodHandle EPOLL_CREATE1 = errnoCall("epoll_create1", JAVA_INT, JAVA_INT);
     private static final MethodHandle EPOLL_CTL =
-            errnoCall("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+            quickCall("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle EPOLL_WAIT =
             errnoCall("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
     private static final MethodHandle EVENTFD = errnoCall("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle STRERROR =
             LINKER.downcallHandle(symbol("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
-    /** Per-thread out-parameters: errno capture, an off_t, an int and a socklen_t. */
+    /** PATH_MAX on Linux, with the terminating NUL. */
+    private static final int PATH_MAX = 4096;
+
+    /** Per-thread out-parameters: errno capture, an off_t, an int, a socklen_t and a path. */
     private static final class Scratch {
         final MemorySegment capture;
         final MemorySegment longVal;
         final MemorySegment intVal;
         final MemorySegment lenVal;
+        final MemorySegment path;
 
         Scratch() {
             Arena arena = Arena.ofAuto();
@@ -75,6 +80,7 @@ public final class Syscalls implements LinuxKernel {
             longVal = arena.allocate(JAVA_LONG);
             intVal = arena.allocate(JAVA_INT);
             lenVal = arena.allocate(JAVA_INT);
+            path = arena.allocate(PATH_MAX);
         }
     }
 
@@ -86,6 +92,17 @@ public final class Syscalls implements LinuxKernel {
 
     private static MethodHandle errnoCall(String name, MemoryLayout result, MemoryLayout... args) {
         return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args), CAPTURE_ERRNO);
+    }
+
+    /**
+     * A call that never blocks (on non-blocking sockets, or a bounded kernel operation): linked as a critical
+     * function, which skips the thread-state transition a downcall normally makes. It must stay short: the JVM
+     * cannot reach a safepoint while it runs, so calls that may wait (epoll_wait, open on a cold disk, sendfile
+     * from a cold file) are not linked this way.
+     */
+    private static MethodHandle quickCall(String name, MemoryLayout result, MemoryLayout... args) {
+        return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args), CAPTURE_ERRNO,
+                Linker.Option.critical(false));
     }
 
     private static int errno(MemorySegment capture) {
@@ -271,11 +288,16 @@ public final class Syscalls implements LinuxKernel {
 
     @Override
     public int open(String path, int flags) {
-        MemorySegment cap = scratch.get().capture;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment cpath = arena.allocateFrom(path);
-            int r = (int) OPEN.invokeExact(cap, cpath, flags, 0);
-            return r >= 0 ? r : -errno(cap);
+        Scratch s = scratch.get();
+        byte[] bytes = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (bytes.length >= PATH_MAX) {
+            return -36; // ENAMETOOLONG
+        }
+        MemorySegment.copy(bytes, 0, s.path, JAVA_BYTE, 0, bytes.length);
+        s.path.set(JAVA_BYTE, bytes.length, (byte) 0);
+        try {
+            int r = (int) OPEN.invokeExact(s.capture, s.path, flags, 0);
+            return r >= 0 ? r : -errno(s.capture);
         } catch (Throwable t) {
             throw downcallFailed("open", t);
         }
