@@ -1,0 +1,5 @@
+package io.sendchain.platform.freebsd.internal;
+
+/** The native handle of a file the FreeBSD platform opened: its descriptor, for {@code sendfile}. */
+record FreeBsdFile(int fd) {
+}
