@@ -1,4 +1,6 @@
-/** sendchain's darwin platform. Its send chain and I/O driver arrive with the platform's issue. */
+/** sendchain's macOS platform: kqueue and sendfile with sf_hdtr, through FFM. */
 module io.sendchain.platform.darwin {
     requires io.sendchain.core;
+
+    provides io.sendchain.spi.PlatformProvider with io.sendchain.platform.darwin.DarwinPlatformProvider;
 }

@@ -25,6 +25,11 @@ class MainTest {
         String listing = out.toString(StandardCharsets.UTF_8);
         assertTrue(listing.contains("generic") && listing.contains("runs everywhere"), listing);
         assertTrue(listing.lines().anyMatch(l -> l.startsWith("selected ")), listing);
+        String os = System.getProperty("os.name");
+        if (os.startsWith("Linux")) {
+            assertTrue(listing.contains("needs FreeBSD; this is Linux") && listing.contains("needs macOS; this is Linux"),
+                    listing);
+        }
     }
 
     @Test

@@ -1,0 +1,58 @@
+package io.sendchain.platform.darwin.internal;
+
+/** macOS constants (x86_64 and arm64 alike), from {@code <sys/errno.h>}, {@code <sys/socket.h>} and friends. */
+final class Darwin {
+
+    private Darwin() {
+    }
+
+    // <sys/errno.h>: the BSD numbers
+    static final int EINTR = 4;
+    static final int EBADF = 9;
+    static final int EINVAL = 22;
+    static final int EPIPE = 32;
+    static final int EAGAIN = 35;
+    static final int EINPROGRESS = 36;
+    static final int ECONNRESET = 54;
+    static final int ENOTCONN = 57;
+
+    // <sys/socket.h>: no SOCK_NONBLOCK or SOCK_CLOEXEC on macOS, fcntl sets them
+    static final int AF_INET = 2;
+    static final int AF_INET6 = 30;
+    static final int SOCK_STREAM = 1;
+    static final int SOL_SOCKET = 0xffff;
+    static final int SO_REUSEADDR = 0x0004;
+    static final int SO_KEEPALIVE = 0x0008;
+    static final int SO_SNDBUF = 0x1001;
+    static final int SO_RCVBUF = 0x1002;
+    static final int SO_ERROR = 0x1007;
+    static final int SO_NOSIGPIPE = 0x1022;
+    static final int SHUT_WR = 1;
+
+    // <netinet/in.h>, <netinet/tcp.h>
+    static final int IPPROTO_TCP = 6;
+    static final int TCP_NODELAY = 1;
+
+    // <fcntl.h>
+    static final int O_RDONLY = 0;
+    static final int O_NONBLOCK = 0x0004;
+    static final int O_CLOEXEC = 0x01000000;
+    static final int F_SETFD = 2;
+    static final int F_GETFL = 3;
+    static final int F_SETFL = 4;
+    static final int FD_CLOEXEC = 1;
+
+    // <sys/event.h>
+    static final short EVFILT_READ = -1;
+    static final short EVFILT_WRITE = -2;
+    static final short EVFILT_USER = -10;
+    static final int NOTE_TRIGGER = 0x01000000;
+    static final short EV_ADD = 0x0001;
+    static final short EV_DELETE = 0x0002;
+    static final short EV_CLEAR = 0x0020;
+    static final short EV_ERROR = 0x4000;
+    static final short EV_EOF = (short) 0x8000;
+
+    // <unistd.h>
+    static final int SC_PAGESIZE = 29;
+}

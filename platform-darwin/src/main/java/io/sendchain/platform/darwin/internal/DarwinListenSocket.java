@@ -1,0 +1,82 @@
+package io.sendchain.platform.darwin.internal;
+
+import io.sendchain.event.Connection;
+import io.sendchain.event.ListenSocket;
+import io.sendchain.event.StreamSocket;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+
+/** A listening socket of the macOS platform; accepted sockets are non-blocking and close-on-exec. */
+final class DarwinListenSocket implements ListenSocket {
+
+    private final DarwinPlatform platform;
+    private final DarwinKernel k;
+    private final int fd;
+    private boolean closed;
+
+    DarwinListenSocket(DarwinPlatform platform, int fd) {
+        this.platform = platform;
+        this.k = platform.kernel();
+        this.fd = fd;
+    }
+
+    int fd() {
+        return fd;
+    }
+
+    @Override
+    public StreamSocket accept(Connection c) throws IOException {
+        for (;;) {
+            int rc = k.accept(fd);
+            if (rc >= 0) {
+                try {
+                    platform.nonBlockingCloseOnExec(rc);
+                } catch (IOException e) {
+                    k.close(rc);
+                    throw e;
+                }
+                return new DarwinStreamSocket(platform, rc, false);
+            }
+            if (rc == -Darwin.EAGAIN) {
+                c.read().ready(false);
+                return null;
+            }
+            if (rc != -Darwin.EINTR) {
+                c.read().error(true);
+                throw new IOException("accept() failed: " + k.strerror(-rc));
+            }
+        }
+    }
+
+    @Override
+    public InetSocketAddress localAddress() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment addr = arena.allocate(BsdSockAddr.STORAGE, 8);
+            int rc = k.sockname(fd, false, addr);
+            if (rc < 0) {
+                throw new IOException("getsockname() failed: " + k.strerror(-rc));
+            }
+            return BsdSockAddr.decode(addr);
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            k.close(fd);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "darwin listener fd " + fd;
+    }
+}

@@ -1,0 +1,349 @@
+package io.sendchain.platform.darwin.internal;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The real {@link DarwinKernel}: macOS's libc through FFM. Loaded only after the probe has seen macOS: its
+ * handles are linked when the class initialises, and on another OS the same symbol names mean other functions.
+ */
+public final class DarwinSyscalls implements DarwinKernel {
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+    private static final int PATH_MAX = 1024;
+
+    private static final MethodHandle WRITEV = call("writev", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle READV = call("readv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle READ = call("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle WRITE = call("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle SENDFILE =
+            call("sendfile", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT);
+    private static final MethodHandle SETSOCKOPT =
+            call("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle GETSOCKOPT =
+            call("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle SOCKET = call("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle BIND = call("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle LISTEN = call("listen", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle ACCEPT = call("accept", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    /** fcntl is variadic: its int argument is the first variadic one. */
+    private static final MethodHandle FCNTL = LINKER.downcallHandle(symbol("fcntl"),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO,
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CONNECT = call("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle GETSOCKNAME = call("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle GETPEERNAME = call("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle SHUTDOWN = call("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle CLOSE = call("close", JAVA_INT, JAVA_INT);
+    private static final MethodHandle OPEN = LINKER.downcallHandle(symbol("open"),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), CAPTURE_ERRNO,
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle KQUEUE = call("kqueue", JAVA_INT);
+    private static final MethodHandle KEVENT =
+            call("kevent", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
+    private static final MethodHandle SYSCONF = call("sysconf", JAVA_LONG, JAVA_INT);
+    private static final MethodHandle STRERROR =
+            LINKER.downcallHandle(symbol("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    private static final class Scratch {
+        final MemorySegment capture;
+        final MemorySegment intVal;
+        final MemorySegment lenVal;
+        final MemorySegment timespec;
+        final MemorySegment path;
+
+        Scratch() {
+            Arena arena = Arena.ofAuto();
+            capture = arena.allocate(CAPTURE);
+            intVal = arena.allocate(JAVA_INT);
+            lenVal = arena.allocate(JAVA_INT);
+            timespec = arena.allocate(16, 8);
+            path = arena.allocate(PATH_MAX);
+        }
+    }
+
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+    private static MemorySegment symbol(String name) {
+        return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
+    }
+
+    private static MethodHandle call(String name, MemoryLayout result, MemoryLayout... args) {
+        return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args), CAPTURE_ERRNO);
+    }
+
+    private static int errno(MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
+    }
+
+    private static IllegalStateException failed(String call, Throwable t) {
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(call + " downcall failed", t);
+    }
+
+    @Override
+    public long writev(int fd, MemorySegment iov, int iovcnt) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            long r = (long) WRITEV.invokeExact(cap, fd, iov, iovcnt);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw failed("writev", t);
+        }
+    }
+
+    @Override
+    public long readv(int fd, MemorySegment iov, int iovcnt) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            long r = (long) READV.invokeExact(cap, fd, iov, iovcnt);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw failed("readv", t);
+        }
+    }
+
+    @Override
+    public long read(int fd, long address, long count) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            long r = (long) READ.invokeExact(cap, fd, address, count);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw failed("read", t);
+        }
+    }
+
+    @Override
+    public long write(int fd, long address, long count) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            long r = (long) WRITE.invokeExact(cap, fd, address, count);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw failed("write", t);
+        }
+    }
+
+    @Override
+    public int sendfile(int fd, int s, long offset, MemorySegment len, MemorySegment hdtr, int flags) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) SENDFILE.invokeExact(cap, fd, s, offset, len, hdtr, flags);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw failed("sendfile", t);
+        }
+    }
+
+    @Override
+    public int setsockopt(int fd, int level, int name, int value) {
+        Scratch s = scratch.get();
+        s.intVal.set(JAVA_INT, 0, value);
+        try {
+            int r = (int) SETSOCKOPT.invokeExact(s.capture, fd, level, name, s.intVal, 4);
+            return r >= 0 ? r : -errno(s.capture);
+        } catch (Throwable t) {
+            throw failed("setsockopt", t);
+        }
+    }
+
+    @Override
+    public long getsockopt(int fd, int level, int name) {
+        Scratch s = scratch.get();
+        s.lenVal.set(JAVA_INT, 0, 4);
+        try {
+            int r = (int) GETSOCKOPT.invokeExact(s.capture, fd, level, name, s.intVal, s.lenVal);
+            return r >= 0 ? s.intVal.get(JAVA_INT, 0) : -errno(s.capture);
+        } catch (Throwable t) {
+            throw failed("getsockopt", t);
+        }
+    }
+
+    @Override
+    public int socket(int domain, int type, int protocol) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) SOCKET.invokeExact(cap, domain, type, protocol);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw failed("socket", t);
+        }
+    }
+
+    @Override
+    public int bind(int fd, MemorySegment addr, int addrlen) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) BIND.invokeExact(cap, fd, addr, addrlen);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw failed("bind", t);
+        }
+    }
+
+    @Override
+    public int listen(int fd, int backlog) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) LISTEN.invokeExact(cap, fd, backlog);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw failed("listen", t);
+        }
+    }
+
+    @Override
+    public int accept(int fd) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) ACCEPT.invokeExact(cap, fd, MemorySegment.NULL, MemorySegment.NULL);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw failed("accept", t);
+        }
+    }
+
+    @Override
+    public int fcntl(int fd, int cmd, int arg) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) FCNTL.invokeExact(cap, fd, cmd, arg);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw failed("fcntl", t);
+        }
+    }
+
+    @Override
+    public int connect(int fd, MemorySegment addr, int addrlen) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) CONNECT.invokeExact(cap, fd, addr, addrlen);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw failed("connect", t);
+        }
+    }
+
+    @Override
+    public int sockname(int fd, boolean peer, MemorySegment addr) {
+        Scratch s = scratch.get();
+        s.lenVal.set(JAVA_INT, 0, (int) addr.byteSize());
+        try {
+            int r = peer ? (int) GETPEERNAME.invokeExact(s.capture, fd, addr, s.lenVal)
+                    : (int) GETSOCKNAME.invokeExact(s.capture, fd, addr, s.lenVal);
+            return r >= 0 ? s.lenVal.get(JAVA_INT, 0) : -errno(s.capture);
+        } catch (Throwable t) {
+            throw failed(peer ? "getpeername" : "getsockname", t);
+        }
+    }
+
+    @Override
+    public int shutdown(int fd, int how) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) SHUTDOWN.invokeExact(cap, fd, how);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw failed("shutdown", t);
+        }
+    }
+
+    @Override
+    public int close(int fd) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) CLOSE.invokeExact(cap, fd);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw failed("close", t);
+        }
+    }
+
+    @Override
+    public int open(String path, int flags) {
+        Scratch s = scratch.get();
+        byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length >= PATH_MAX) {
+            return -63; // ENAMETOOLONG
+        }
+        MemorySegment.copy(bytes, 0, s.path, JAVA_BYTE, 0, bytes.length);
+        s.path.set(JAVA_BYTE, bytes.length, (byte) 0);
+        try {
+            int r = (int) OPEN.invokeExact(s.capture, s.path, flags, 0);
+            return r >= 0 ? r : -errno(s.capture);
+        } catch (Throwable t) {
+            throw failed("open", t);
+        }
+    }
+
+    @Override
+    public int kqueue() {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            int r = (int) KQUEUE.invokeExact(cap);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw failed("kqueue", t);
+        }
+    }
+
+    @Override
+    public int kevent(int kq, MemorySegment changes, int nchanges, MemorySegment events, int nevents,
+            long timeoutMillis) {
+        Scratch s = scratch.get();
+        MemorySegment ts = MemorySegment.NULL;
+        if (timeoutMillis >= 0) {
+            s.timespec.set(JAVA_LONG, 0, timeoutMillis / 1000);
+            s.timespec.set(JAVA_LONG, 8, (timeoutMillis % 1000) * 1_000_000);
+            ts = s.timespec;
+        }
+        try {
+            int r = (int) KEVENT.invokeExact(s.capture, kq, changes, nchanges, events, nevents, ts);
+            return r >= 0 ? r : -errno(s.capture);
+        } catch (Throwable t) {
+            throw failed("kevent", t);
+        }
+    }
+
+    @Override
+    public long sysconf(int name) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            long r = (long) SYSCONF.invokeExact(cap, name);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw failed("sysconf", t);
+        }
+    }
+
+    @Override
+    public String strerror(int errno) {
+        try {
+            MemorySegment p = (MemorySegment) STRERROR.invokeExact(errno);
+            return p.equals(MemorySegment.NULL) ? "errno " + errno : p.reinterpret(1024).getString(0);
+        } catch (Throwable t) {
+            throw failed("strerror", t);
+        }
+    }
+}

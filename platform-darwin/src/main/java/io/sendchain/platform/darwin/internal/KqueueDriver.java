@@ -1,0 +1,195 @@
+package io.sendchain.platform.darwin.internal;
+
+import static io.sendchain.platform.darwin.internal.DarwinLayouts.KEV_DATA;
+import static io.sendchain.platform.darwin.internal.DarwinLayouts.KEV_FFLAGS;
+import static io.sendchain.platform.darwin.internal.DarwinLayouts.KEV_FILTER;
+import static io.sendchain.platform.darwin.internal.DarwinLayouts.KEV_FLAGS;
+import static io.sendchain.platform.darwin.internal.DarwinLayouts.KEV_IDENT;
+import static io.sendchain.platform.darwin.internal.DarwinLayouts.KEV_UDATA;
+
+import io.sendchain.event.Connection;
+import io.sendchain.event.Event;
+import io.sendchain.event.NetSocket;
+import io.sendchain.spi.IoDriver;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.function.Consumer;
+
+/**
+ * kqueue: nginx's {@code ngx_kqueue_module}. Read and write filters are added once with {@code EV_CLEAR}
+ * (edge-triggered); an {@code EVFILT_USER} event wakes the wait from other threads. {@code EV_EOF} on a filter
+ * sets that event's {@code pendingEof} and {@code kqErrno} (the errno in {@code fflags}), so the send chain fails
+ * before it wastes a system call on a connection the peer has closed.
+ */
+final class KqueueDriver implements IoDriver {
+
+    private static final int MAX_EVENTS = 512;
+    private static final long KEV = DarwinLayouts.KEVENT.byteSize();
+    private static final long WAKE_IDENT = 0;
+
+    private final DarwinPlatform platform;
+    private final DarwinKernel k;
+    private final int kq;
+    private final MemorySegment events;
+    private final MemorySegment changes;
+    private final MemorySegment wake;
+    private Connection[] slots = new Connection[64];
+    private int[] free = new int[64];
+    private int freeCount;
+    private int used;
+    private boolean closed;
+
+    KqueueDriver(DarwinPlatform platform) throws IOException {
+        this.platform = platform;
+        this.k = platform.kernel();
+        Arena arena = Arena.ofAuto();
+        this.events = arena.allocate(KEV * MAX_EVENTS, 8);
+        this.changes = arena.allocate(KEV * 2, 8);
+        this.wake = arena.allocate(KEV, 8);
+        int q = k.kqueue();
+        if (q < 0) {
+            throw new IOException("kqueue() failed: " + k.strerror(-q));
+        }
+        this.kq = q;
+        kev(changes, 0, WAKE_IDENT, Darwin.EVFILT_USER, (short) (Darwin.EV_ADD | Darwin.EV_CLEAR), 0, -1);
+        change(1, "EVFILT_USER");
+        kev(wake, 0, WAKE_IDENT, Darwin.EVFILT_USER, (short) 0, Darwin.NOTE_TRIGGER, -1);
+    }
+
+    private static void kev(MemorySegment seg, long at, long ident, short filter, short flags, int fflags, long udata) {
+        seg.asSlice(at, KEV).fill((byte) 0);
+        seg.set(ValueLayout.JAVA_LONG, at + KEV_IDENT, ident);
+        seg.set(ValueLayout.JAVA_SHORT, at + KEV_FILTER, filter);
+        seg.set(ValueLayout.JAVA_SHORT, at + KEV_FLAGS, flags);
+        seg.set(ValueLayout.JAVA_INT, at + KEV_FFLAGS, fflags);
+        seg.set(ValueLayout.JAVA_LONG, at + KEV_UDATA, udata);
+    }
+
+    private void change(int n, String what) throws IOException {
+        int rc = k.kevent(kq, changes, n, MemorySegment.NULL, 0, 0);
+        if (rc < 0) {
+            throw new IOException("kevent(" + what + ") failed: " + k.strerror(-rc));
+        }
+    }
+
+    private static int fdOf(Connection c) {
+        NetSocket s = c.socket();
+        if (s instanceof DarwinStreamSocket fs) {
+            return fs.fd();
+        }
+        if (s instanceof DarwinListenSocket fl) {
+            return fl.fd();
+        }
+        throw new IllegalArgumentException("not a socket of the darwin platform: " + c + " (" + s + ")");
+    }
+
+    @Override
+    public void register(Connection c) throws IOException {
+        int fd = fdOf(c);
+        int slot;
+        if (freeCount > 0) {
+            slot = free[--freeCount];
+        } else {
+            if (used == slots.length) {
+                slots = Arrays.copyOf(slots, used * 2);
+                free = Arrays.copyOf(free, used * 2);
+            }
+            slot = used++;
+        }
+        short add = (short) (Darwin.EV_ADD | Darwin.EV_CLEAR);
+        kev(changes, 0, fd, Darwin.EVFILT_READ, add, 0, slot);
+        int n = 1;
+        if (c.socket() instanceof DarwinStreamSocket) {
+            kev(changes, KEV, fd, Darwin.EVFILT_WRITE, add, 0, slot);
+            n = 2;
+        }
+        try {
+            change(n, "EV_ADD " + fd);
+        } catch (IOException e) {
+            free[freeCount++] = slot;
+            throw e;
+        }
+        slots[slot] = c;
+        c.read().active(true);
+        c.write().active(true);
+    }
+
+    @Override
+    public void deregister(Connection c) {
+        int fd = fdOf(c);
+        for (int i = 0; i < used; i++) {
+            if (slots[i] == c) {
+                slots[i] = null;
+                free[freeCount++] = i;
+                break;
+            }
+        }
+        c.read().active(false);
+        c.write().active(false);
+        kev(changes, 0, fd, Darwin.EVFILT_READ, Darwin.EV_DELETE, 0, 0);
+        int n = 1;
+        if (c.socket() instanceof DarwinStreamSocket) {
+            kev(changes, KEV, fd, Darwin.EVFILT_WRITE, Darwin.EV_DELETE, 0, 0);
+            n = 2;
+        }
+        // the filters go away with the descriptor anyway; a failure here changes nothing
+        k.kevent(kq, changes, n, MemorySegment.NULL, 0, 0);
+    }
+
+    @Override
+    public void poll(long timeoutMillis, Consumer<Event> sink) throws IOException {
+        int n = k.kevent(kq, MemorySegment.NULL, 0, events, MAX_EVENTS, timeoutMillis);
+        if (n < 0) {
+            if (n == -Darwin.EINTR) {
+                return;
+            }
+            throw new IOException("kevent() failed: " + k.strerror(-n));
+        }
+        for (int i = 0; i < n; i++) {
+            long at = i * KEV;
+            short filter = events.get(ValueLayout.JAVA_SHORT, at + KEV_FILTER);
+            if (filter == Darwin.EVFILT_USER) {
+                continue; // a wake-up
+            }
+            short flags = events.get(ValueLayout.JAVA_SHORT, at + KEV_FLAGS);
+            long udata = events.get(ValueLayout.JAVA_LONG, at + KEV_UDATA);
+            Connection c = udata >= 0 && udata < used ? slots[(int) udata] : null;
+            if (c == null || c.closed()) {
+                continue;
+            }
+            if ((flags & Darwin.EV_ERROR) != 0) {
+                platform.log().warn("kevent() error on {} filter {}: {}", c, filter,
+                        k.strerror((int) events.get(ValueLayout.JAVA_LONG, at + KEV_DATA)));
+                continue;
+            }
+            Event ev = filter == Darwin.EVFILT_READ ? c.read() : filter == Darwin.EVFILT_WRITE ? c.write() : null;
+            if (ev == null || !ev.active()) {
+                continue;
+            }
+            if ((flags & Darwin.EV_EOF) != 0) {
+                ev.pendingEof(true);
+                ev.kqErrno(events.get(ValueLayout.JAVA_INT, at + KEV_FFLAGS));
+            }
+            ev.ready(true);
+            sink.accept(ev);
+        }
+    }
+
+    @Override
+    public void wakeup() {
+        synchronized (wake) {
+            k.kevent(kq, wake, 1, MemorySegment.NULL, 0, 0);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            k.close(kq);
+        }
+    }
+}
