@@ -12,6 +12,7 @@ module io.sendchain.core {
     exports io.sendchain.event;
     exports io.sendchain.spi;
     exports io.sendchain.loop;
+    exports io.sendchain.pipe;
     exports io.sendchain.annotations;
 
     uses io.sendchain.spi.PlatformProvider;

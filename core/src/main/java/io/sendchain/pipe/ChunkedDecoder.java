@@ -1,0 +1,203 @@
+package io.sendchain.pipe;
+
+import io.sendchain.buf.Buf;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * An incremental decoder of HTTP/1.1 chunked framing (RFC 9112 7.1), nginx's {@code ngx_http_parse_chunked}: it
+ * walks a buf's bytes, steps over chunk-size lines, extensions and trailers, and reports each run of data in place
+ * so the caller can shadow it without copying. Chunk sizes that overflow and bytes that break the grammar are
+ * errors. After each call {@link #lengthHint()} says how many more bytes the message needs at least (nginx's
+ * {@code ctx->length}), which lets a pipe process a partly filled buffer that may hold the rest.
+ */
+public final class ChunkedDecoder {
+
+    /** The buf is used up: give more bytes. */
+    public static final int AGAIN = 0;
+    /** {@code [dataStart(), dataEnd())} of the buf is response data; the buf's pos is past it. */
+    public static final int DATA = 1;
+    /** The last chunk and its trailers are complete; the buf's pos is past them. */
+    public static final int DONE = 2;
+
+    private enum State {
+        CHUNK_START, CHUNK_SIZE, EXTENSION, EXTENSION_ALMOST_DONE, DATA, AFTER_DATA, AFTER_DATA_ALMOST_DONE,
+        TRAILER, TRAILER_ALMOST_DONE, TRAILER_HEADER, TRAILER_HEADER_ALMOST_DONE
+    }
+
+    /** The largest chunk size that still leaves room for framing in a 64-bit offset (nginx's limit). */
+    private static final long MAX_SIZE = (Long.MAX_VALUE - 15) / 16;
+
+    private State state = State.CHUNK_START;
+    private long size;
+    private boolean last;
+    private long dataStart;
+    private long dataEnd;
+
+    public long dataStart() {
+        return dataStart;
+    }
+
+    public long dataEnd() {
+        return dataEnd;
+    }
+
+    /**
+     * Parses from {@code b.pos()} to {@code b.last()}, advancing {@code pos}.
+     *
+     * @return {@link #AGAIN}, {@link #DATA} or {@link #DONE}
+     * @throws IOException for a malformed message ("invalid chunked response" with what was wrong)
+     */
+    public int parse(Buf b) throws IOException {
+        MemorySegment s = b.segment();
+        long p = b.pos();
+        long end = b.last();
+        while (p < end) {
+            byte ch = s.get(ValueLayout.JAVA_BYTE, p);
+            switch (state) {
+                case CHUNK_START -> {
+                    int d = hex(ch);
+                    if (d < 0) {
+                        throw invalid("a chunk size starts with 0x" + Integer.toHexString(ch & 0xff));
+                    }
+                    size = d;
+                    state = State.CHUNK_SIZE;
+                }
+                case CHUNK_SIZE -> {
+                    int d = hex(ch);
+                    if (d >= 0) {
+                        if (size > MAX_SIZE) {
+                            throw invalid("a chunk size overflows");
+                        }
+                        size = size * 16 + d;
+                    } else if (ch == '\r') {
+                        state = State.EXTENSION_ALMOST_DONE;
+                    } else if (ch == '\n') {
+                        sizeLineDone();
+                    } else if (ch == ';' || ch == ' ' || ch == '\t') {
+                        state = State.EXTENSION;
+                    } else {
+                        throw invalid("a chunk size contains 0x" + Integer.toHexString(ch & 0xff));
+                    }
+                }
+                case EXTENSION -> {
+                    if (ch == '\r') {
+                        state = State.EXTENSION_ALMOST_DONE;
+                    } else if (ch == '\n') {
+                        sizeLineDone();
+                    }
+                }
+                case EXTENSION_ALMOST_DONE -> {
+                    if (ch != '\n') {
+                        throw invalid("CR without LF after a chunk size");
+                    }
+                    sizeLineDone();
+                }
+                case DATA -> {
+                    long n = Math.min(size, end - p);
+                    dataStart = p;
+                    dataEnd = p + n;
+                    size -= n;
+                    if (size == 0) {
+                        state = State.AFTER_DATA;
+                    }
+                    b.pos(dataEnd);
+                    return DATA;
+                }
+                case AFTER_DATA -> {
+                    if (ch == '\r') {
+                        state = State.AFTER_DATA_ALMOST_DONE;
+                    } else if (ch == '\n') {
+                        state = State.CHUNK_START;
+                    } else {
+                        throw invalid("chunk data is longer than its size");
+                    }
+                }
+                case AFTER_DATA_ALMOST_DONE -> {
+                    if (ch != '\n') {
+                        throw invalid("CR without LF after chunk data");
+                    }
+                    state = State.CHUNK_START;
+                }
+                case TRAILER -> {
+                    if (ch == '\r') {
+                        state = State.TRAILER_ALMOST_DONE;
+                    } else if (ch == '\n') {
+                        b.pos(p + 1);
+                        return done();
+                    } else {
+                        state = State.TRAILER_HEADER;
+                    }
+                }
+                case TRAILER_ALMOST_DONE -> {
+                    if (ch != '\n') {
+                        throw invalid("CR without LF after the last chunk");
+                    }
+                    b.pos(p + 1);
+                    return done();
+                }
+                case TRAILER_HEADER -> {
+                    if (ch == '\r') {
+                        state = State.TRAILER_HEADER_ALMOST_DONE;
+                    } else if (ch == '\n') {
+                        state = State.TRAILER;
+                    }
+                }
+                case TRAILER_HEADER_ALMOST_DONE -> {
+                    if (ch != '\n') {
+                        throw invalid("CR without LF in a trailer");
+                    }
+                    state = State.TRAILER;
+                }
+                default -> throw new IllegalStateException(state.toString());
+            }
+            p++;
+        }
+        b.pos(end);
+        return AGAIN;
+    }
+
+    private void sizeLineDone() {
+        if (size == 0) {
+            last = true;
+            state = State.TRAILER;
+        } else {
+            state = State.DATA;
+        }
+    }
+
+    private int done() {
+        state = State.CHUNK_START;
+        size = 0;
+        return DONE;
+    }
+
+    /** The least number of bytes the message still needs (nginx's {@code ctx->length}). */
+    public long lengthHint() {
+        return switch (state) {
+            case CHUNK_START -> 3;
+            case CHUNK_SIZE -> 1 + (size != 0 ? size + 4 : 1);
+            case EXTENSION, EXTENSION_ALMOST_DONE -> last ? 2 : 1 + size + 4;
+            case DATA -> size + 4;
+            case AFTER_DATA, AFTER_DATA_ALMOST_DONE -> 4;
+            case TRAILER, TRAILER_ALMOST_DONE -> 1;
+            case TRAILER_HEADER, TRAILER_HEADER_ALMOST_DONE -> 2;
+        };
+    }
+
+    private static int hex(byte ch) {
+        if (ch >= '0' && ch <= '9') {
+            return ch - '0';
+        }
+        int c = ch | 0x20;
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        return -1;
+    }
+
+    private static IOException invalid(String why) {
+        return new IOException("upstream sent invalid chunked response: " + why);
+    }
+}

@@ -1,0 +1,50 @@
+package io.sendchain.pipe;
+
+import io.sendchain.buf.Buf;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pipe's input filter for a chunked upstream response, nginx's {@code ngx_http_proxy_chunked_filter}: each run
+ * of chunk data becomes a shadow buf (no copy); framing is stepped over; the last chunk ends the response, and
+ * anything after it is dropped with a warning. The pipe's length is kept at the decoder's hint so a partly filled
+ * raw buf that may end the message is processed without waiting for it to fill.
+ */
+public final class ChunkedInputFilter implements EventPipe.InputFilter {
+
+    private static final Logger log = LoggerFactory.getLogger(ChunkedInputFilter.class);
+
+    private final ChunkedDecoder decoder = new ChunkedDecoder();
+
+    @Override
+    public void process(EventPipe p, Buf raw) throws IOException {
+        if (p.upstreamDone()) {
+            if (raw.pos() < raw.last()) {
+                log.warn("upstream sent data after final chunk");
+            }
+            p.finishRaw(raw);
+            return;
+        }
+        for (;;) {
+            int rc = decoder.parse(raw);
+            if (rc == ChunkedDecoder.DATA) {
+                p.shadow(raw, decoder.dataStart(), decoder.dataEnd());
+                continue;
+            }
+            if (rc == ChunkedDecoder.DONE) {
+                p.upstreamDone(true);
+                p.setLength(0);
+                if (raw.pos() < raw.last()) {
+                    log.warn("upstream sent data after final chunk");
+                    raw.pos(raw.last());
+                }
+                p.finishRaw(raw);
+                return;
+            }
+            p.setLength(decoder.lengthHint());
+            p.finishRaw(raw);
+            return;
+        }
+    }
+}

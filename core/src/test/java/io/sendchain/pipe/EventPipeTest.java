@@ -1,0 +1,294 @@
+package io.sendchain.pipe;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sendchain.buf.Buf;
+import io.sendchain.buf.FileRef;
+import io.sendchain.buf.Pool;
+import io.sendchain.event.Connection;
+import io.sendchain.output.ChainWriter;
+import io.sendchain.testkit.MemorySink;
+import io.sendchain.testkit.Seeds;
+import io.sendchain.testkit.TestFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** EventPipe against a scripted upstream and an in-memory downstream: nginx's read/write paths, buffers, spills. */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a stalled pipe fails instead of hanging
+class EventPipeTest {
+
+    @TempDir
+    Path tmp;
+
+    private final Pool pool = new Pool();
+    private final ScriptedUpstream up = new ScriptedUpstream();
+    private final Connection upstream = new Connection("upstream", up);
+    private final MemorySink sink = new MemorySink();
+    private final Connection downstream = new Connection("downstream", sink);
+    private EventPipe pipe;
+
+    @AfterEach
+    void close() {
+        if (pipe != null) {
+            pipe.close();
+        }
+        pool.close();
+    }
+
+    private ChainWriter writer;
+
+    private EventPipe pipe() {
+        writer = new ChainWriter(downstream, pool);
+        pipe = new EventPipe(pool, upstream, downstream, null, writer);
+        return pipe;
+    }
+
+    /**
+     * Runs the pipe like its event handlers would until it has passed everything on, then flushes the writer the
+     * way the owner finishes a response.
+     */
+    private void pump() throws IOException {
+        for (int i = 0; i < 100_000 && !pipe.downstreamDone() && !pipe.downstreamError(); i++) {
+            upstream.read().ready(true);
+            downstream.write().ready(true);
+            pipe.run(true);
+        }
+        for (int i = 0; i < 100_000 && writer != null && writer.queued() != null; i++) {
+            downstream.write().ready(true);
+            writer.filter(null);
+        }
+    }
+
+    @Test
+    void aSmallBodyGoesStraightThrough() throws IOException {
+        byte[] body = TestFiles.pattern(3000);
+        up.feed(body).eof();
+        pipe().bufs(4, 4096);
+        upstream.read().ready(true);
+        downstream.write().ready(true);
+        pipe.run(true);
+        assertTrue(pipe.downstreamDone());
+        assertArrayEquals(body, sink.received());
+        assertFalse(pipe.spilled());
+    }
+
+    @Test
+    void prereadBytesComeFirst() throws IOException {
+        Buf head = Buf.copyOf(pool, "early bytes|".getBytes(StandardCharsets.ISO_8859_1));
+        head.memory(false).temporary(true);
+        up.feed("later bytes".getBytes(StandardCharsets.ISO_8859_1)).eof();
+        pipe().bufs(2, 64).preread(head);
+        pump();
+        assertEquals("early bytes|later bytes", sink.receivedText());
+    }
+
+    @Test
+    void aSlowDownstreamWithoutSpillKeepsAtMostBufsNumRawBufsAndLosesNothing() throws IOException {
+        byte[] body = TestFiles.pattern(200_000);
+        up.feed(body).eof();
+        sink.capacity(1000);
+        pipe().bufs(4, 4096).maxTempFileSize(0);
+        pump();
+        assertArrayEquals(body, sink.received());
+        assertTrue(pipe.allocated() <= 4, "raw bufs: " + pipe.allocated());
+    }
+
+    @Test
+    void aStalledDownstreamMakesThePipeSpillToTheTempFileAndEveryByteArrives() throws IOException {
+        byte[] body = TestFiles.pattern(100_000);
+        up.feed(body).eof();
+        pipe().bufs(2, 4096).busySize(4096).maxTempFileSize(1 << 20).tempFileWriteSize(8192)
+                .tempFiles(EventPipe.inDirectory(tmp, FileRef::open));
+        downstream.write().ready(false); // the client reads nothing for now
+        upstream.read().ready(true);
+        pipe.run(false);
+        assertTrue(pipe.spilled(), "the upstream was read into the temp file");
+        assertTrue(pipe.tempFileOffset() > 0);
+        assertTrue(pipe.readLength() > 2 * 4096, "read on past the raw bufs: " + pipe.readLength());
+        try (var files = Files.list(tmp)) {
+            assertEquals(0, files.count(), "the temp file is unlinked while in use");
+        }
+        pump();
+        assertArrayEquals(body, sink.received());
+    }
+
+    @Test
+    void aMaxTempFileSizeOfZeroNeverSpills() throws IOException {
+        up.feed(TestFiles.pattern(50_000)).eof();
+        pipe().bufs(2, 4096).maxTempFileSize(0).tempFiles(EventPipe.inDirectory(tmp, FileRef::open));
+        downstream.write().ready(false);
+        upstream.read().ready(true);
+        pipe.run(false);
+        assertFalse(pipe.spilled());
+        assertEquals(2 * 4096, pipe.readLength(), "reading stops when both raw bufs are full");
+    }
+
+    @Test
+    void theTempFileNeverGrowsBeyondItsMaximumByMoreThanAWrite() throws IOException {
+        up.feed(TestFiles.pattern(300_000)).eof();
+        pipe().bufs(2, 4096).maxTempFileSize(20_000).tempFileWriteSize(4096)
+                .tempFiles(EventPipe.inDirectory(tmp, FileRef::open));
+        downstream.write().ready(false);
+        upstream.read().ready(true);
+        pipe.run(false);
+        assertTrue(pipe.tempFileOffset() <= 20_000, "offset " + pipe.tempFileOffset());
+        pump();
+        assertArrayEquals(TestFiles.pattern(300_000), sink.received());
+    }
+
+    @Test
+    void dataPastTheContentLengthIsDropped() throws IOException {
+        up.feed("0123456789EXTRA".getBytes(StandardCharsets.ISO_8859_1));
+        pipe().bufs(2, 64).length(10);
+        pump();
+        assertEquals("0123456789", sink.receivedText());
+        assertTrue(pipe.upstreamDone());
+    }
+
+    @Test
+    void aReceiveErrorStillDeliversWhatWasReadBeforeIt() throws IOException {
+        up.feed(TestFiles.pattern(5000)).failAfter(5000);
+        pipe().bufs(4, 4096);
+        pump();
+        assertTrue(pipe.upstreamError());
+        assertArrayEquals(TestFiles.pattern(5000), sink.received());
+    }
+
+    @Test
+    void theRateLimitStopsReadingAndMarksTheReadEventDelayed() throws IOException {
+        up.feed(TestFiles.pattern(50_000)).eof();
+        pipe().bufs(8, 4096).limitRate(3000);
+        upstream.read().ready(true);
+        downstream.write().ready(true);
+        pipe.run(true);
+        assertTrue(pipe.readLength() <= 3000 + 4096, "read " + pipe.readLength());
+        assertTrue(upstream.read().delayed());
+    }
+
+    @Test
+    void aDownstreamErrorDrainsThePipeWithoutThrowing() throws IOException {
+        Connection broken = new Connection("broken", (c, in, limit) -> {
+            throw new IOException("writev() failed: Broken pipe");
+        });
+        broken.write().ready(true);
+        up.feed(TestFiles.pattern(10_000)).eof();
+        pipe = new EventPipe(pool, upstream, broken, null, new ChainWriter(broken, pool)).bufs(2, 4096);
+        upstream.read().ready(true);
+        pipe.run(true);
+        assertTrue(pipe.downstreamError());
+    }
+
+    @Test
+    void anUnwritableTempDirectoryFailsTheResponseCleanly() throws IOException {
+        up.feed(TestFiles.pattern(50_000)).eof();
+        Path missing = tmp.resolve("no-such-dir");
+        pipe().bufs(2, 4096).tempFiles(EventPipe.inDirectory(missing, FileRef::open));
+        downstream.write().ready(false);
+        upstream.read().ready(true);
+        IOException e = assertThrows(IOException.class, () -> pipe.run(false));
+        assertTrue(e.getMessage().contains("cannot create a temp file in " + missing), e.getMessage());
+        assertFalse(Files.exists(missing));
+    }
+
+    @Test
+    void aChunkedUpstreamIsDecodedIntoTheDataAlone() throws IOException {
+        up.feed(("5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nTrailer: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        pipe().bufs(2, 8).inputFilter(new ChunkedInputFilter()).length(3);
+        pump();
+        assertEquals("hello, world", sink.receivedText());
+        assertTrue(pipe.upstreamDone());
+    }
+
+    @Test
+    void anInvalidChunkSizeAbortsThePipe() {
+        up.feed("zz\r\nhello\r\n".getBytes(StandardCharsets.ISO_8859_1)).eof();
+        pipe().bufs(2, 64).inputFilter(new ChunkedInputFilter()).length(3);
+        IOException e = assertThrows(IOException.class, this::pump);
+        assertTrue(e.getMessage().startsWith("upstream sent invalid chunked response"), e.getMessage());
+    }
+
+    @Test
+    void anOverflowingChunkSizeAbortsThePipe() {
+        up.feed("ffffffffffffffffff\r\n".getBytes(StandardCharsets.ISO_8859_1)).eof();
+        pipe().bufs(2, 64).inputFilter(new ChunkedInputFilter()).length(3);
+        IOException e = assertThrows(IOException.class, this::pump);
+        assertTrue(e.getMessage().contains("overflows"), e.getMessage());
+    }
+
+    @RepeatedTest(10)
+    void randomBodiesBufferSizesAndDownstreamSpeedsLoseNothing() throws IOException {
+        long seed = Seeds.seed("EventPipeTest.random");
+        Random rnd = new Random(seed);
+        byte[] body = TestFiles.random(rnd, 1 + rnd.nextInt(300_000));
+        boolean chunked = rnd.nextBoolean();
+        byte[] wire = chunked ? chunk(body, rnd) : body;
+        up.feed(wire).eof();
+        sink.capacity(1 + rnd.nextInt(20_000));
+        int size = 64 + rnd.nextInt(8192);
+        int num = 2 + rnd.nextInt(7);
+        pipe().bufs(num, size)
+                .busySize(size + rnd.nextInt((num - 2) * size + 1))
+                .maxTempFileSize(rnd.nextBoolean() ? 0 : rnd.nextInt(200_000))
+                .tempFileWriteSize(1 + rnd.nextInt(16_384))
+                .tempFiles(EventPipe.inDirectory(tmp, FileRef::open));
+        if (chunked) {
+            pipe.inputFilter(new ChunkedInputFilter()).length(3);
+        } else if (rnd.nextBoolean()) {
+            pipe.length(body.length);
+        }
+        pump();
+        String params = "seed " + seed + " body " + body.length + " chunked " + chunked + " raw bufs "
+                + pipe.allocated() + " spilled " + pipe.spilled() + " done " + pipe.downstreamDone()
+                + " eof " + pipe.upstreamEof() + " read " + pipe.readLength();
+        assertArrayEquals(body, sink.received(), params);
+    }
+
+    private static byte[] chunk(byte[] body, Random rnd) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int at = 0;
+        while (at < body.length) {
+            int n = Math.min(body.length - at, 1 + rnd.nextInt(5000));
+            out.writeBytes((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(body, at, n);
+            out.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            at += n;
+        }
+        out.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        return out.toByteArray();
+    }
+
+    @Test
+    void aBusySizeOutsideNginxsBoundsIsRefused() {
+        pipe().bufs(2, 8192).busySize(4096);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pipe.run(true));
+        assertEquals("busy size (4096) must be at least one buffer (8192)", e.getMessage());
+        pipe.busySize(16384);
+        e = assertThrows(IllegalStateException.class, () -> pipe.run(true));
+        assertEquals("busy size (16384) must be less than all buffers minus one (8192)", e.getMessage());
+    }
+
+    @Test
+    void steadyStateReusesTheRawBufs() throws IOException {
+        byte[] body = new byte[2_000_000];
+        Arrays.fill(body, (byte) 7);
+        up.feed(body).eof();
+        sink.capacity(3000);
+        pipe().bufs(4, 4096).maxTempFileSize(0);
+        pump();
+        assertEquals(body.length, sink.received().length);
+        assertTrue(pipe.allocated() <= 4);
+    }
+}
