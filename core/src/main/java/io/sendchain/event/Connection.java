@@ -26,6 +26,7 @@ public final class Connection {
     private final Event read = new Event(this, false);
     private final Event write = new Event(this, true);
     private final String name;
+    private int driverSlot = -1;
     private final NetSocket socket;
     private SendChain sendChain;
     private long sent;
@@ -166,6 +167,15 @@ public final class Connection {
 
     public void tcpNodelay(TcpOption state) {
         this.tcpNodelay = Objects.requireNonNull(state);
+    }
+
+    /** Where the loop's I/O driver filed this connection ({@code -1}: nowhere); for drivers only. */
+    public int driverSlot() {
+        return driverSlot;
+    }
+
+    public void driverSlot(int slot) {
+        this.driverSlot = slot;
     }
 
     public boolean closed() {

@@ -167,7 +167,7 @@ public final class EventLoop implements EventPoster, Executor {
         forget(c.write());
         connections.remove(c);
         try {
-            driver.deregister(c);
+            driver.forget(c);
         } catch (IOException e) {
             log.debug("deregistering {} failed: {}", c, e.toString());
         }

@@ -29,11 +29,29 @@ public final class ChunkedDecoder {
     /** The largest chunk size that still leaves room for framing in a 64-bit offset (nginx's limit). */
     private static final long MAX_SIZE = (Long.MAX_VALUE - 15) / 16;
 
+    private final String who;
     private State state = State.CHUNK_START;
     private long size;
     private boolean last;
     private long dataStart;
     private long dataEnd;
+
+    /** A decoder of an upstream's response ("upstream sent invalid chunked response: ..."). */
+    public ChunkedDecoder() {
+        this("upstream sent invalid chunked response");
+    }
+
+    /** @param who how errors begin, e.g. {@code "client sent invalid chunked body"} */
+    public ChunkedDecoder(String who) {
+        this.who = who;
+    }
+
+    /** Starts a new message. */
+    public void reset() {
+        state = State.CHUNK_START;
+        size = 0;
+        last = false;
+    }
 
     public long dataStart() {
         return dataStart;
@@ -47,7 +65,7 @@ public final class ChunkedDecoder {
      * Parses from {@code b.pos()} to {@code b.last()}, advancing {@code pos}.
      *
      * @return {@link #AGAIN}, {@link #DATA} or {@link #DONE}
-     * @throws IOException for a malformed message ("invalid chunked response" with what was wrong)
+     * @throws IOException for a malformed message (the decoder's prefix and what was wrong)
      */
     public int parse(Buf b) throws IOException {
         MemorySegment s = b.segment();
@@ -197,7 +215,7 @@ public final class ChunkedDecoder {
         return -1;
     }
 
-    private static IOException invalid(String why) {
-        return new IOException("upstream sent invalid chunked response: " + why);
+    private IOException invalid(String why) {
+        return new IOException(who + ": " + why);
     }
 }

@@ -17,6 +17,11 @@ public final class ChunkedInputFilter implements EventPipe.InputFilter {
 
     private final ChunkedDecoder decoder = new ChunkedDecoder();
 
+    /** Starts a new response: the same filter can serve one pipe after another. */
+    public void reset() {
+        decoder.reset();
+    }
+
     @Override
     public void process(EventPipe p, Buf raw) throws IOException {
         if (p.upstreamDone()) {

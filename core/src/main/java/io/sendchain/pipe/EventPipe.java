@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class EventPipe implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EventPipe.class);
+    /** What a temp-file buf starts from (only read). */
+    private static final Buf BLANK = new Buf();
 
     /** Turns a raw buf into shadow bufs of response data: nginx's {@code p->input_filter}. */
     @FunctionalInterface
@@ -95,6 +97,19 @@ public final class EventPipe implements AutoCloseable {
         };
     }
 
+    /**
+     * Where raw bufs come from and go back to. By default the pipe takes fresh memory from its pool (kept until
+     * the pool closes); a server that runs one pipe per response hands out recycled bufs instead, so a
+     * keep-alive connection does not grow with every response.
+     */
+    public interface BufSupply {
+        /** An empty temporary buf of {@code size} bytes. */
+        Buf take(long size);
+
+        /** A buf taken earlier, no longer used by the pipe. */
+        void give(Buf b);
+    }
+
     /** A temporary file: a channel to write it and a ref to send it (already unlinked, so nothing is left behind). */
     public record TempFile(java.nio.channels.FileChannel writer, FileRef ref) implements AutoCloseable {
         @Override
@@ -109,12 +124,15 @@ public final class EventPipe implements AutoCloseable {
 
     private final Pool pool;
     private final Object tag;
-    private final Connection upstream;
+    private Connection upstream;
     private final Connection downstream;
     private final EventLoop loop;
     private final OutputFilter outputFilter;
     private InputFilter inputFilter = EventPipe::copyInputFilter;
     private TempFiles tempFiles;
+    private BufSupply bufSupply;
+    /** Raw bufs taken from {@link #bufSupply}, given back on {@link #close()}. */
+    private Buf[] taken;
 
     // configuration, nginx's names
     private int bufsNum = 8;
@@ -227,6 +245,12 @@ public final class EventPipe implements AutoCloseable {
         return this;
     }
 
+    /** Takes raw bufs from {@code supply} and gives them back on {@link #close()}. */
+    public EventPipe bufSupply(BufSupply supply) {
+        this.bufSupply = supply;
+        return this;
+    }
+
     public EventPipe tempFiles(TempFiles factory) {
         this.tempFiles = factory;
         return this;
@@ -244,6 +268,7 @@ public final class EventPipe implements AutoCloseable {
     /** Bytes already read with the response head: processed before anything is read. */
     public EventPipe preread(Buf buf) {
         long size = buf.size();
+        buf.shadow(null).lastShadow(false); // a raw buf entering the pipe: no shadows of an earlier response
         if (size > 0) {
             prereadBufs = pool.allocLink().buf(buf).next(null);
             prereadSize = size;
@@ -419,7 +444,7 @@ public final class EventPipe implements AutoCloseable {
                         freeRawBufs = null;
                     }
                 } else if (allocated < bufsNum) {
-                    Buf b = pool.createTempBuf(bufsSize);
+                    Buf b = newRawBuf();
                     allocated++;
                     chain = pool.allocLink().buf(b).next(null);
                 } else if (downstream.write().ready() && !downstream.write().delayed()) {
@@ -513,12 +538,33 @@ public final class EventPipe implements AutoCloseable {
             read = true;
         }
         if ((upstreamEof || upstreamError) && freeRawBufs != null) {
+            // off the free list before the filter runs: a filter that finds no data gives the buf back to it
             Chain cl = freeRawBufs;
+            freeRawBufs = cl.next();
             cl.buf().num(num++);
             inputFilter.process(this, cl.buf());
-            freeRawBufs = cl.next();
             pool.freeLink(cl);
         }
+    }
+
+    private Buf newRawBuf() {
+        if (taken == null || taken.length < bufsNum) {
+            taken = taken == null ? new Buf[bufsNum] : java.util.Arrays.copyOf(taken, bufsNum);
+        }
+        Buf b = taken[allocated];
+        if (b != null && b.end() - b.start() != bufsSize) {
+            b = null; // a buf of an earlier size setting: the pool keeps it
+        }
+        if (b == null) {
+            b = bufSupply == null ? pool.createTempBuf(bufsSize) : bufSupply.take(bufsSize);
+            if (b.end() - b.start() != bufsSize) {
+                throw new IllegalStateException("buf supply gave " + (b.end() - b.start()) + " bytes for " + bufsSize);
+            }
+        }
+        b.pos(b.start()).last(b.start());
+        b.shadow(null).lastShadow(false).temporary(true).recycled(false).memory(false).inFile(false);
+        taken[allocated] = b;
+        return b;
     }
 
     private long now() {
@@ -743,7 +789,7 @@ public final class EventPipe implements AutoCloseable {
             } else {
                 Chain fl = getFreeBuf();
                 Buf b = fl.buf();
-                b.copyFrom(new Buf());
+                b.copyFrom(BLANK);
                 b.tag(tag);
                 b.file(tempFile.ref());
                 b.filePos(tempOffset);
@@ -982,9 +1028,84 @@ public final class EventPipe implements AutoCloseable {
         }
     }
 
-    /** Closes the temp file, if any (it is already unlinked). */
+    /**
+     * Makes the pipe ready for the next response, read from {@code upstream}; the previous response must be over
+     * (everything the pipe passed on was sent, or the downstream is gone). Settings and the input filter are
+     * kept; length, preread and counters start afresh; the temp file is closed; raw bufs go back to the
+     * {@linkplain #bufSupply(BufSupply) supply} (without one, the pipe keeps them for the next response). The
+     * pipe's buf headers and links are kept, so a pipe reused response after response allocates nothing.
+     */
+    public EventPipe reset(Connection upstream) {
+        this.upstream = Objects.requireNonNull(upstream, "upstream");
+        close();
+        for (Chain cl : new Chain[] {prereadBufs, freeRawBufs}) {
+            while (cl != null) {
+                Chain next = cl.next();
+                pool.freeLink(cl);
+                cl = next;
+            }
+        }
+        recycle(in);
+        recycle(out);
+        recycle(lists.busy());
+        lists.busy(null);
+        prereadBufs = null;
+        freeRawBufs = null;
+        in = null;
+        inTail = null;
+        out = null;
+        prereadSize = 0;
+        bufToFile = null;
+        tempOffset = 0;
+        allocated = 0;
+        num = 0;
+        length = -1;
+        readLength = 0;
+        startMillis = now();
+        read = false;
+        upstreamBlocked = false;
+        upstreamEof = false;
+        upstreamError = false;
+        upstreamDone = false;
+        downstreamDone = false;
+        downstreamError = false;
+        return this;
+    }
+
+    /** Puts the pipe's own bufs of a chain on its free list, blank; other links go back to the pool. */
+    private void recycle(Chain cl) {
+        while (cl != null) {
+            Chain next = cl.next();
+            Buf b = cl.buf();
+            if (b != null && b.tag() == tag) {
+                b.shadow(null).lastShadow(false).recycled(false).tempFile(false).inFile(false);
+                b.pos(b.start()).last(b.start());
+                cl.next(lists.free());
+                lists.free(cl);
+            } else {
+                pool.freeLink(cl);
+            }
+            cl = next;
+        }
+    }
+
+    /**
+     * Closes the temp file, if any (it is already unlinked), and gives raw bufs back to the {@linkplain
+     * #bufSupply(BufSupply) supply}. Call it once nothing the pipe passed on is still queued for sending.
+     */
     @Override
     public void close() {
+        if (taken != null && bufSupply != null) {
+            for (int i = 0; i < taken.length; i++) {
+                Buf b = taken[i];
+                if (b != null) {
+                    taken[i] = null;
+                    b.shadow(null).lastShadow(false);
+                    b.pos(b.start()).last(b.start());
+                    bufSupply.give(b);
+                }
+            }
+        }
         if (tempFile != null) {
             try {
                 tempFile.close();

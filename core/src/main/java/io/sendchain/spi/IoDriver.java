@@ -17,8 +17,17 @@ public interface IoDriver extends AutoCloseable {
     /** Starts watching both directions of {@code c}'s socket, which must come from this driver's platform. */
     void register(Connection c) throws IOException;
 
-    /** Stops watching {@code c}; called before its socket is closed. */
+    /** Stops watching {@code c}, whose socket stays open. */
     void deregister(Connection c) throws IOException;
+
+    /**
+     * Stops watching {@code c} because its socket is about to be closed. A driver whose registrations end with
+     * the descriptor (epoll, kqueue) may skip the system call, as nginx does when it closes a connection; it
+     * must then ignore any late report for the old registration. By default, {@link #deregister}.
+     */
+    default void forget(Connection c) throws IOException {
+        deregister(c);
+    }
 
     /**
      * Waits up to {@code timeoutMillis} ({@code 0}: do not wait, {@code -1}: until an event or a wake-up) and

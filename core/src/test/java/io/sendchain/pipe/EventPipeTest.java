@@ -96,6 +96,104 @@ class EventPipeTest {
     }
 
     @Test
+    void rawBufsComeFromTheSupplyAndGoBackOnCloseSoTheNextPipeReusesThem() throws IOException {
+        java.util.ArrayDeque<Buf> idle = new java.util.ArrayDeque<>();
+        int[] created = new int[1];
+        EventPipe.BufSupply supply = new EventPipe.BufSupply() {
+            @Override
+            public Buf take(long size) {
+                Buf b = idle.poll();
+                if (b == null) {
+                    created[0]++;
+                    b = pool.createTempBuf(size);
+                }
+                return b;
+            }
+
+            @Override
+            public void give(Buf b) {
+                idle.push(b);
+            }
+        };
+        for (int round = 0; round < 3; round++) {
+            byte[] body = TestFiles.pattern(20_000 + round);
+            ScriptedUpstream source = new ScriptedUpstream();
+            source.feed(body).eof();
+            Connection from = new Connection("upstream", source);
+            MemorySink to = new MemorySink();
+            Connection into = new Connection("downstream", to);
+            to.capacity(3000);
+            writer = new ChainWriter(into, pool);
+            pipe = new EventPipe(pool, from, into, null, writer).bufs(4, 4096).maxTempFileSize(0).bufSupply(supply);
+            for (int i = 0; i < 100_000 && !pipe.downstreamDone(); i++) {
+                from.read().ready(true);
+                into.write().ready(true);
+                pipe.run(true);
+            }
+            for (int i = 0; i < 100_000 && writer.queued() != null; i++) {
+                into.write().ready(true);
+                writer.filter(null);
+            }
+            assertArrayEquals(body, to.received(), "round " + round);
+            int used = pipe.allocated();
+            pipe.close();
+            pipe = null;
+            assertEquals(used, idle.size(), "every raw buf went back after round " + round);
+        }
+        assertEquals(4, created[0], "later pipes reused the first pipe's bufs");
+    }
+
+    @Test
+    void aResetPipeServesResponseAfterResponseWithItsOwnBufsAndLinksAndNoTempFileLeftOpen() throws IOException {
+        MemorySink to = new MemorySink();
+        Connection into = new Connection("downstream", to);
+        writer = new ChainWriter(into, pool);
+        long linksAfterFirst = -1;
+        long expected = 0;
+        for (int round = 0; round < 20; round++) {
+            byte[] body = TestFiles.pattern(50_000 + round % 2 * 1000);
+            ScriptedUpstream source = new ScriptedUpstream();
+            source.feed(body).eof();
+            Connection from = new Connection("upstream", source);
+            if (round > 0) {
+                pipe.reset(from);
+                assertFalse(pipe.spilled(), "the last response's temp file was closed");
+            } else {
+                pipe = new EventPipe(pool, from, into, null, writer).bufs(4, 4096)
+                        .tempFiles(EventPipe.inDirectory(tmp, FileRef::open));
+            }
+            pipe.length(body.length);
+            // a stalled downstream first: the pipe spills; then it drains
+            into.write().ready(false);
+            for (int i = 0; i < 100 && !pipe.upstreamDone(); i++) {
+                from.read().ready(true);
+                pipe.run(false);
+            }
+            assertTrue(pipe.spilled(), "round " + round + " spilled");
+            for (int i = 0; i < 100_000 && !pipe.downstreamDone(); i++) {
+                into.write().ready(true);
+                pipe.run(true);
+            }
+            for (int i = 0; i < 100_000 && writer.queued() != null; i++) {
+                into.write().ready(true);
+                writer.filter(null);
+            }
+            expected += body.length;
+            assertEquals(expected, to.received().length, "round " + round);
+            byte[] all = to.received();
+            assertArrayEquals(body, Arrays.copyOfRange(all, all.length - body.length, all.length), "round " + round);
+            if (round == 1) {
+                linksAfterFirst = pool.linksCreated();
+            }
+        }
+        assertEquals(linksAfterFirst, pool.linksCreated(), "links were created after the first responses");
+        pipe.close();
+        try (var files = Files.list(tmp)) {
+            assertEquals(0, files.count());
+        }
+    }
+
+    @Test
     void aSlowDownstreamWithoutSpillKeepsAtMostBufsNumRawBufsAndLosesNothing() throws IOException {
         byte[] body = TestFiles.pattern(200_000);
         up.feed(body).eof();

@@ -1,6 +1,8 @@
 package io.sendchain.examples;
 
 import io.sendchain.examples.http.Demo;
+import io.sendchain.examples.http.ProxyConfig;
+import io.sendchain.examples.http.ReverseProxy;
 import io.sendchain.examples.http.Sizes;
 import io.sendchain.examples.http.StaticConfig;
 import io.sendchain.examples.http.StaticServer;
@@ -38,6 +40,7 @@ public final class Main {
         return switch (args[0]) {
             case "platforms" -> platforms(rest, out, err);
             case "static" -> staticServer(rest, out, err);
+            case "proxy" -> proxy(rest, out, err);
             default -> {
                 err.println("sendchain: unknown command \"" + args[0] + "\"");
                 err.print(usage());
@@ -52,6 +55,7 @@ public final class Main {
 
                 commands:
                   static [options]              serve files like nginx's static handler (--help for options)
+                  proxy --upstream HOST:PORT    reverse proxy like nginx's proxy_pass (--help for options)
                   platforms [--platform NAME]   list the platform providers found, which one is selected and why
                 """;
     }
@@ -129,7 +133,7 @@ public final class Main {
                         return 0;
                     }
                     case "--root" -> root = Path.of(o.value(opt));
-                    case "--listen" -> cfg.listen(address(o.value(opt)));
+                    case "--listen" -> cfg.listen(address(opt, o.value(opt)));
                     case "--platform" -> cfg.platform(o.value(opt));
                     case "--sendfile" -> cfg.sendfile(o.onOff(opt));
                     case "--sendfile-max-chunk" -> cfg.sendfileMaxChunk(Sizes.size(o.value(opt)));
@@ -184,9 +188,8 @@ public final class Main {
             out.println(config.workers() + " worker(s), sendfile " + (config.sendfile() ? "on" : "off")
                     + "; Ctrl-C stops");
             out.flush();
-            CountDownLatch stopped = new CountDownLatch(1);
             Path cleanup = demo;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            return runUntilStopped("static", out, () -> {
                 server.close();
                 if (cleanup != null) {
                     try {
@@ -195,28 +198,126 @@ public final class Main {
                         // best effort on the way out
                     }
                 }
-                out.println("sendchain static: stopped");
-                out.flush();
-                stopped.countDown();
-            }, "sendchain-shutdown"));
-            stopped.await();
-            return 0;
+            });
         } catch (NoPlatformException e) {
             err.println("sendchain static: " + e.getMessage());
             return 1;
         } catch (IOException e) {
             err.println("sendchain static: " + e.getMessage());
             return 1;
+        }
+    }
+
+    private static final String PROXY_HELP = """
+            usage: sendchain proxy --upstream HOST:PORT [--listen HOST:PORT] [options]
+
+            Proxies HTTP/1.1 requests to the upstream (one upstream connection per request, as nginx's proxy_pass
+            does without an upstream keepalive) until Ctrl-C. Sizes, rates and times are written as nginx writes
+            them: 4k, 512k, 1m, 60s. Defaults are nginx's proxy_* defaults.
+
+              --upstream HOST:PORT          the server to proxy to (required)
+              --listen HOST:PORT            address to listen on [127.0.0.1:8081] (port 0 picks a free one)
+              --platform NAME               platform to use (default: the best available)
+              --buffering on|off            buffer the response (pipe, temp file) or relay it at the client's pace [on]
+              --buffer-size SIZE            buffer for the response head (and the whole body unbuffered) [4k]
+              --buffers N SIZE              buffers for the response body [8 4k]
+              --busy-buffers-size SIZE      most buffered bytes in flight to the client [8k]
+              --max-temp-file-size SIZE     most bytes spilled to a temp file per response, 0 = never [1024m]
+              --temp-file-write-size SIZE   most bytes written to the temp file at once [8k]
+              --temp-path DIR               directory for temp files [the JVM's java.io.tmpdir]
+              --limit-rate RATE             bytes per second read from the upstream per response (buffering on),
+                                            0 = off [0]
+              --connect-timeout TIME        [60s]
+              --read-timeout TIME           [60s]
+              --send-timeout TIME           to the upstream [60s]
+              --client-max-body-size SIZE   larger request bodies get 413, 0 = no limit [1m]
+              --workers N                   event loops [one per core]
+              --access-log on|off           log each request through SLF4J (sendchain.access) [off]
+            """;
+
+    private static int proxy(String[] args, PrintStream out, PrintStream err) {
+        ProxyConfig.Builder cfg = ProxyConfig.builder();
+        ProxyConfig config;
+        try {
+            Options o = new Options(args);
+            while (o.more()) {
+                String opt = o.next();
+                switch (opt) {
+                    case "--help", "-h" -> {
+                        out.print(PROXY_HELP);
+                        return 0;
+                    }
+                    case "--upstream" -> cfg.upstream(address(opt, o.value(opt)));
+                    case "--listen" -> cfg.listen(address(opt, o.value(opt)));
+                    case "--platform" -> cfg.platform(o.value(opt));
+                    case "--buffering" -> cfg.buffering(o.onOff(opt));
+                    case "--buffer-size" -> cfg.bufferSize(Sizes.size(o.value(opt)));
+                    case "--buffers" -> cfg.buffers(Integer.parseInt(o.value(opt)), Sizes.size(o.value(opt)));
+                    case "--busy-buffers-size" -> cfg.busyBuffersSize(Sizes.size(o.value(opt)));
+                    case "--max-temp-file-size" -> cfg.maxTempFileSize(Sizes.size(o.value(opt)));
+                    case "--temp-file-write-size" -> cfg.tempFileWriteSize(Sizes.size(o.value(opt)));
+                    case "--temp-path" -> cfg.tempPath(Path.of(o.value(opt)));
+                    case "--limit-rate" -> cfg.limitRate(Sizes.size(o.value(opt)));
+                    case "--connect-timeout" -> cfg.connectTimeoutMillis(Sizes.millis(o.value(opt)));
+                    case "--read-timeout" -> cfg.readTimeoutMillis(Sizes.millis(o.value(opt)));
+                    case "--send-timeout" -> cfg.sendTimeoutMillis(Sizes.millis(o.value(opt)));
+                    case "--client-max-body-size" -> cfg.clientMaxBodySize(Sizes.size(o.value(opt)));
+                    case "--workers" -> cfg.workers(Integer.parseInt(o.value(opt)));
+                    case "--access-log" -> cfg.accessLog(o.onOff(opt));
+                    default -> throw new IllegalArgumentException("unknown option \"" + opt + "\"");
+                }
+            }
+            config = cfg.build();
+        } catch (IllegalArgumentException e) {
+            err.println("sendchain proxy: " + e.getMessage());
+            err.println("try: sendchain proxy --help");
+            return 2;
+        }
+        if (!Files.isDirectory(config.tempPath()) || !Files.isWritable(config.tempPath())) {
+            err.println("sendchain proxy: --temp-path " + config.tempPath() + " is not a writable directory");
+            return 2;
+        }
+        try {
+            ReverseProxy proxy = new ReverseProxy(config);
+            InetSocketAddress bound = proxy.start();
+            PlatformRegistry.Choice choice = proxy.platformChoice();
+            out.println("sendchain proxy: http://" + bound.getHostString() + ":" + bound.getPort() + "/ -> http://"
+                    + config.upstream().getHostString() + ":" + config.upstream().getPort() + "/");
+            out.println("platform " + choice.name() + " (" + choice.why() + "): "
+                    + choice.chosen().availability().reason());
+            out.println(config.workers() + " worker(s), buffering " + (config.buffering() ? "on" : "off")
+                    + ", buffers " + config.buffersNum() + " x " + config.buffersSize() + ", temp files in "
+                    + config.tempPath() + "; Ctrl-C stops");
+            out.flush();
+            return runUntilStopped("proxy", out, proxy::close);
+        } catch (IOException e) { // NoPlatformException too: it lists every provider and why it was rejected
+            err.println("sendchain proxy: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** Waits for Ctrl-C (the JVM's shutdown), then runs {@code stop} and says so; returns the exit status. */
+    private static int runUntilStopped(String command, PrintStream out, Runnable stop) {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.run();
+            out.println("sendchain " + command + ": stopped");
+            out.flush();
+            stopped.countDown();
+        }, "sendchain-shutdown"));
+        try {
+            stopped.await();
+            return 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
         }
     }
 
-    private static InetSocketAddress address(String hostPort) {
+    private static InetSocketAddress address(String opt, String hostPort) {
         int colon = hostPort.lastIndexOf(':');
         if (colon <= 0 || colon == hostPort.length() - 1) {
-            throw new IllegalArgumentException("--listen needs HOST:PORT, not \"" + hostPort + "\"");
+            throw new IllegalArgumentException(opt + " needs HOST:PORT, not \"" + hostPort + "\"");
         }
         String host = hostPort.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {

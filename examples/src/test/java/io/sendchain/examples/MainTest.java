@@ -45,4 +45,32 @@ class MainTest {
         assertEquals(2, run("frobnicate"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown command \"frobnicate\""));
     }
+
+    @Test
+    void proxyHelpListsItsOptionsWithNginxDefaults() {
+        assertEquals(0, run("proxy", "--help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("--buffers N SIZE") && help.contains("[8 4k]") && help.contains("--max-temp-file-size"),
+                help);
+    }
+
+    @Test
+    void proxyWithoutAnUpstreamIsAUsageError() {
+        assertEquals(2, run("proxy", "--listen", "127.0.0.1:0"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("an upstream is required"));
+    }
+
+    @Test
+    void proxyBufferSettingsAreCheckedTheWayNginxChecksThem() {
+        assertEquals(2, run("proxy", "--upstream", "127.0.0.1:1", "--buffers", "4", "4k", "--busy-buffers-size", "16k"));
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertTrue(e.contains("\"proxy_busy_buffers_size\" (16384) must be less than the size of all \"proxy_buffers\""
+                + " minus one buffer (12288)"), e);
+    }
+
+    @Test
+    void proxyTempPathMustBeAWritableDirectory() {
+        assertEquals(2, run("proxy", "--upstream", "127.0.0.1:1", "--temp-path", "/no/such/dir"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--temp-path /no/such/dir is not a writable directory"));
+    }
 }

@@ -56,6 +56,18 @@ final class AsciiWriter {
         return this;
     }
 
+    /** Copies bytes {@code [from, to)} of {@code src}. */
+    AsciiWriter put(MemorySegment src, long from, long to) {
+        long n = to - from;
+        if (at + n > end) {
+            overflow = true;
+            return this;
+        }
+        MemorySegment.copy(src, from, seg, at, n);
+        at += n;
+        return this;
+    }
+
     AsciiWriter crlf() {
         return put("\r\n");
     }

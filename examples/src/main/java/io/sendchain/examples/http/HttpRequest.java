@@ -29,7 +29,14 @@ final class HttpRequest {
     String ifRange;
     long contentLength;
     boolean transferEncoding;
+    /** {@code Transfer-Encoding: chunked} (the only coding a proxy session accepts). */
+    boolean chunked;
+    boolean expectContinue;
     int headers;
+    /** Where the head starts in the buf it was parsed from (the request line, after any leading blank lines). */
+    long headStart;
+    /** Accept request bodies framed by {@code Transfer-Encoding: chunked} (the proxy); else such a head is a 400. */
+    boolean acceptChunked;
 
     void reset() {
         method = null;
@@ -45,7 +52,10 @@ final class HttpRequest {
         ifRange = null;
         contentLength = -1;
         transferEncoding = false;
+        chunked = false;
+        expectContinue = false;
         headers = 0;
+        headStart = -1;
     }
 
     boolean keepAlive() {
@@ -74,6 +84,7 @@ final class HttpRequest {
             long lineEnd = nl > lineStart && s.get(ValueLayout.JAVA_BYTE, nl - 1) == '\r' ? nl - 1 : nl;
             if (!requestLine) {
                 if (lineEnd != lineStart) {
+                    headStart = lineStart;
                     int rc = requestLine(s, lineStart, lineEnd);
                     if (rc != DONE) {
                         return rc;
@@ -87,7 +98,12 @@ final class HttpRequest {
                     return 400; // "client sent HTTP/1.1 request without Host header"
                 }
                 if (transferEncoding) {
-                    return 400; // a static server takes no chunked bodies; never guess at framing
+                    if (!acceptChunked || minor == 0) {
+                        return 400; // a static server takes no chunked bodies; never guess at framing
+                    }
+                    if (!chunked) {
+                        return 501; // nginx: "client sent unknown Transfer-Encoding"
+                    }
                 }
                 return DONE;
             } else {
@@ -203,7 +219,13 @@ final class HttpRequest {
             }
             contentLength = n;
         } else if (is(s, from, len, "transfer-encoding")) {
+            if (transferEncoding) {
+                return 400; // two Transfer-Encoding headers: never guess which applies
+            }
             transferEncoding = true;
+            chunked = ascii(s, v, e).equalsIgnoreCase("chunked");
+        } else if (is(s, from, len, "expect")) {
+            expectContinue = ascii(s, v, e).equalsIgnoreCase("100-continue");
         } else if (is(s, from, len, "if-none-match")) {
             ifNoneMatch = ascii(s, v, e);
         } else if (is(s, from, len, "if-modified-since")) {
@@ -223,7 +245,8 @@ final class HttpRequest {
         return b == ' ' || b == '\t';
     }
 
-    private static boolean is(MemorySegment s, long at, long len, String lowerName) {
+    /** Whether the header name at {@code [at, at + len)} is {@code lowerName}, ignoring case. */
+    static boolean is(MemorySegment s, long at, long len, String lowerName) {
         if (len != lowerName.length()) {
             return false;
         }
@@ -254,7 +277,7 @@ final class HttpRequest {
         return -1;
     }
 
-    private static String ascii(MemorySegment s, long from, long to) {
+    static String ascii(MemorySegment s, long from, long to) {
         byte[] bytes = new byte[(int) (to - from)];
         MemorySegment.copy(s, ValueLayout.JAVA_BYTE, from, bytes, 0, bytes.length);
         return new String(bytes, StandardCharsets.ISO_8859_1);

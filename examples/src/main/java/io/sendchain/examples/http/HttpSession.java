@@ -3,18 +3,12 @@ package io.sendchain.examples.http;
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.FileRef;
-import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
-import io.sendchain.event.NetSocket;
-import io.sendchain.loop.EventLoop;
-import io.sendchain.output.ChainWriter;
 import io.sendchain.output.OutputChainContext;
 import io.sendchain.output.Status;
 import io.sendchain.output.ThreadPoolFileReader;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -32,49 +26,25 @@ import org.slf4j.LoggerFactory;
  *        │  bad head: 400/414/431, close       │ rate limit: delayed + timer  └──no──> close
  * </pre>
  */
-final class HttpSession {
+final class HttpSession extends AbstractHttpSession {
 
     private static final Logger log = LoggerFactory.getLogger(HttpSession.class);
-    private static final Logger access = LoggerFactory.getLogger("sendchain.access");
 
-    /** Bytes for a response head besides an echoed path (a Location is at most a request head long). */
-    private static final int HEAD_SIZE = 512;
     private static final int DIRECTIO_ALIGNMENT = 4096;
 
     private final StaticServer server;
-    private final StaticServer.Worker worker;
+    private final StaticServer.StaticWorker worker;
     private final StaticConfig config;
-    private final EventLoop loop;
-    private final Connection c;
-    private final Pool pool = new Pool();
-    private final Buf in;
-    private final Buf head;
-    private final AsciiWriter w = new AsciiWriter();
-    private final HttpRequest req = new HttpRequest();
-    private final ChainWriter writer;
     private final OutputChainContext out;
-    private final Chain headLink = new Chain();
-    private final Chain bodyLink = new Chain();
 
-    private boolean responding;
-    private boolean keepAlive;
-    private boolean closed;
-    private long discard;
     private FileRef file;
-    private long requestStart;
-    private long sentAtStart;
-    private int status;
-    private long bodyBytes;
 
-    HttpSession(StaticServer server, StaticServer.Worker worker, Connection c) {
+    HttpSession(StaticServer server, StaticServer.StaticWorker worker, Connection c) {
+        super(server, worker, c, limits(server.config()), HEAD_SIZE + server.config().headerBufferSize());
         this.server = server;
         this.worker = worker;
         this.config = server.config();
-        this.loop = worker.loop;
-        this.c = c;
-        this.in = pool.createTempBuf(config.headerBufferSize());
-        this.head = pool.createTempBuf(HEAD_SIZE + config.headerBufferSize());
-        this.writer = new ChainWriter(c, pool).limit(config.sendfileMaxChunk());
+        writer.limit(config.sendfileMaxChunk());
         this.out = new OutputChainContext(pool, this, writer)
                 .sendfile(config.sendfile())
                 .bufs(config.outputBuffersNum(), config.outputBuffersSize())
@@ -91,108 +61,20 @@ final class HttpSession {
         }
     }
 
-    void start() {
-        c.read().handler(this::onRead);
-        c.write().handler(this::onWrite);
-        loop.addTimer(c.read(), config.headerTimeoutMillis());
+    private static Limits limits(StaticConfig config) {
+        return new Limits(config.headerBufferSize(), config.maxHeaders(), config.headerTimeoutMillis(),
+                config.keepaliveTimeoutMillis(), config.accessLog());
     }
 
-    // ---------------------------------------------------------------- reading requests
-
-    private void onRead(Event ev) {
-        if (closed) {
-            return;
-        }
-        if (ev.timedOut()) {
-            ev.timedOut(false);
-            if (responding) {
-                return;
-            }
-            if (in.pos() < in.last()) {
-                // a head was started and not finished in time: nginx's client_header_timeout
-                error(408, true);
-            } else {
-                close(); // idle keep-alive connection
-            }
-            return;
-        }
-        if (!responding) {
-            readRequest();
-        }
-    }
-
-    private void readRequest() {
-        for (;;) {
-            if (discard > 0) {
-                long n = Math.min(discard, in.last() - in.pos());
-                in.pos(in.pos() + n);
-                discard -= n;
-            }
-            if (discard == 0 && in.pos() < in.last()) {
-                int rc = req.parse(in, config.maxHeaders());
-                if (rc == HttpRequest.DONE) {
-                    loop.deleteTimer(c.read());
-                    handle();
-                    return;
-                }
-                if (rc != HttpRequest.NEED_MORE) {
-                    loop.deleteTimer(c.read());
-                    error(rc, true);
-                    return;
-                }
-            }
-            if (!makeRoom()) {
-                return;
-            }
-            long n;
-            try {
-                n = c.recv(in);
-            } catch (IOException e) {
-                log.debug("{}", e.getMessage());
-                close();
-                return;
-            }
-            if (n == NetSocket.AGAIN) {
-                if (!c.read().timerSet()) {
-                    boolean partial = in.pos() < in.last() || discard > 0;
-                    loop.addTimer(c.read(), partial ? config.headerTimeoutMillis() : config.keepaliveTimeoutMillis());
-                }
-                return;
-            }
-            if (n == 0) {
-                close(); // the client closed the connection
-                return;
-            }
-        }
-    }
-
-    /** Moves unparsed bytes to the front; answers 414/431 when a head does not fit the buffer at all. */
-    private boolean makeRoom() {
-        if (in.pos() == in.last()) {
-            in.pos(in.start()).last(in.start());
-            return true;
-        }
-        if (in.last() < in.end()) {
-            return true;
-        }
-        if (in.pos() > in.start()) {
-            long len = in.last() - in.pos();
-            MemorySegment.copy(in.segment(), in.pos(), in.segment(), in.start(), len);
-            in.pos(in.start()).last(in.start() + len);
-            return true;
-        }
-        loop.deleteTimer(c.read());
-        error(HttpRequest.noLineEnd(in) ? 414 : 431, true);
-        return false;
+    @Override
+    void readWhileResponding(Event ev) {
+        ev.timedOut(false); // pipelined bytes wait in the socket until the response is sent
     }
 
     // ---------------------------------------------------------------- answering
 
-    private void handle() {
-        requestStart = loop.now();
-        sentAtStart = c.sent();
-        keepAlive = req.keepAlive();
-        bodyBytes = 0;
+    @Override
+    void handle() {
         discard = Math.max(0, req.contentLength);
         boolean get = req.method.equals("GET");
         if (!get && !req.method.equals("HEAD")) {
@@ -338,79 +220,10 @@ final class HttpSession {
         errorBody(301, "Moved Permanently");
     }
 
-    private void error(int code, boolean close) {
-        if (close) {
-            keepAlive = false;
-        }
-        String reason = switch (code) {
-            case 400 -> "Bad Request";
-            case 403 -> "Forbidden";
-            case 404 -> "Not Found";
-            case 405 -> "Not Allowed";
-            case 408 -> "Request Time-out";
-            case 414 -> "Request-URI Too Large";
-            case 431 -> "Request Header Fields Too Large";
-            case 505 -> "HTTP Version Not Supported";
-            default -> "Internal Server Error";
-        };
-        if (req.method == null) {
-            req.method = "-";
-            req.target = "-";
-        }
-        startHead(code, reason);
-        if (code == 405) {
-            w.header("Allow", "GET, HEAD");
-        }
-        w.header("Content-Type", "text/html");
-        errorBody(code, reason);
-    }
-
-    private void errorBody(int code, String reason) {
-        String html = "<html>\r\n<head><title>" + code + " " + reason + "</title></head>\r\n<body>\r\n<center><h1>"
-                + code + " " + reason + "</h1></center>\r\n<hr><center>sendchain</center>\r\n</body>\r\n</html>\r\n";
-        byte[] bytes = html.getBytes(StandardCharsets.ISO_8859_1);
-        w.header("Content-Length", bytes.length);
-        boolean sendBody = !"HEAD".equals(req.method);
-        bodyBytes = sendBody ? bytes.length : 0;
-        Buf body = null;
-        if (sendBody) {
-            body = Buf.copyOf(pool, bytes);
-            body.lastBuf(true).lastInChain(true);
-        }
-        endHeadAndSend(body);
-    }
-
-    private void startHead(int code, String reason) {
-        status = code;
-        head.pos(head.start()).last(head.start());
-        w.start(head).put("HTTP/1.1 ").put(code).put(" ").put(reason).crlf()
-                .header("Server", "sendchain")
-                .header("Date", worker.date.now(System.currentTimeMillis()));
-    }
-
-    private void endHeadAndSend(Buf body) {
-        w.header("Connection", keepAlive ? "keep-alive" : "close").crlf();
-        Buf h = head;
-        if (!w.finish()) {
-            // cannot happen: the buffer holds the fixed headers plus the longest path a request head can carry
-            log.error("response head for {} does not fit {} bytes; closing", req.target, h.end());
-            close();
-            return;
-        }
-        responding = true;
-        if (body == null) {
-            h.lastBuf(true).lastInChain(true);
-            headLink.buf(h).next(null);
-        } else {
-            h.lastBuf(false).lastInChain(false);
-            headLink.buf(h).next(bodyLink.buf(body).next(null));
-        }
-        push(headLink);
-    }
-
     // ---------------------------------------------------------------- writing
 
-    private void onWrite(Event ev) {
+    @Override
+    void onWrite(Event ev) {
         if (closed || !responding) {
             return;
         }
@@ -468,48 +281,21 @@ final class HttpSession {
             }
         }
         if (rc == Status.OK) {
-            finishResponse();
+            responseFinished();
         } else if (!wev.ready() && !wev.delayed() && !out.aio()) {
             loop.addTimer(wev, config.sendTimeoutMillis());
         }
     }
 
-    private void finishResponse() {
-        responding = false;
-        loop.deleteTimer(c.write());
-        c.write().delayed(false);
-        out.reset();
-        closeFile();
-        if (config.accessLog()) {
-            accessLog();
-        }
-        if (!keepAlive) {
-            try {
-                c.stream().shutdownOutput();
-            } catch (IOException e) {
-                log.debug("{}", e.getMessage());
-            }
-            close();
-            return;
-        }
-        if (in.pos() < in.last() || c.read().ready()) {
-            // pipelined requests, or data that arrived meanwhile: go on in a posted event, not by recursion
-            loop.post(c.read());
-        } else {
-            in.pos(in.start()).last(in.start());
-            loop.addTimer(c.read(), config.keepaliveTimeoutMillis());
-        }
+    @Override
+    void send(Chain chain) {
+        push(chain);
     }
 
-    private void accessLog() {
-        String who;
-        try {
-            who = c.stream().remoteAddress().getAddress().getHostAddress();
-        } catch (IOException e) {
-            who = "-";
-        }
-        access.info("{} \"{} {} HTTP/{}.{}\" {} {} {}ms", who, req.method, req.target, req.major, req.minor, status,
-                bodyBytes, loop.now() - requestStart);
+    @Override
+    void responseDone() {
+        out.reset();
+        closeFile();
     }
 
     private void closeFile() {
@@ -521,16 +307,5 @@ final class HttpSession {
             }
             file = null;
         }
-    }
-
-    private void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        closeFile();
-        loop.close(c);
-        pool.close();
-        server.sessionClosed();
     }
 }

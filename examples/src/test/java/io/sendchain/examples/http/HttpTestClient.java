@@ -18,7 +18,8 @@ import java.util.Map;
 final class HttpTestClient implements AutoCloseable {
 
     /** A response: status, headers (lower-case names), body length and SHA-256, and the body if it was kept. */
-    record Response(int status, Map<String, String> headers, long length, String sha256, byte[] body) {
+    record Response(int status, Map<String, String> headers, long length, String sha256, byte[] body,
+            boolean complete) {
         String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
@@ -34,7 +35,15 @@ final class HttpTestClient implements AutoCloseable {
     private int readChunk = 64 * 1024;
 
     HttpTestClient(InetSocketAddress address) throws IOException {
+        this(address, 0);
+    }
+
+    /** A client whose socket receive buffer is {@code rcvbuf} bytes (0: the system's), to play a slow reader. */
+    HttpTestClient(InetSocketAddress address, int rcvbuf) throws IOException {
         socket = new Socket();
+        if (rcvbuf > 0) {
+            socket.setReceiveBufferSize(rcvbuf);
+        }
         socket.connect(address, 10_000);
         socket.setSoTimeout(60_000);
         in = socket.getInputStream();
@@ -54,15 +63,31 @@ final class HttpTestClient implements AutoCloseable {
     }
 
     HttpTestClient get(String target, String... headers) throws IOException {
-        StringBuilder sb = new StringBuilder("GET ").append(target).append(" HTTP/1.1\r\nHost: test\r\n");
+        return request("GET", target, headers);
+    }
+
+    HttpTestClient request(String method, String target, String... headers) throws IOException {
+        StringBuilder sb = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\nHost: test\r\n");
         for (String h : headers) {
             sb.append(h).append("\r\n");
         }
         return send(sb.append("\r\n").toString());
     }
 
-    /** Reads one response; keeps the body in memory only if {@code keep}. */
+    /** Reads one response; keeps the body in memory only if {@code keep}; a truncated body is an error. */
     Response read(boolean headRequest, boolean keep) throws IOException {
+        Response r = read(headRequest, keep, false);
+        if (!r.complete()) {
+            throw new IOException("body ended after " + r.length() + " bytes: " + r.headers());
+        }
+        return r;
+    }
+
+    /**
+     * Reads one response, framed by Content-Length, by chunks (checked strictly), or by the close; with
+     * {@code allowTruncated} a body cut short by the close comes back with {@code complete == false}.
+     */
+    Response read(boolean headRequest, boolean keep, boolean allowTruncated) throws IOException {
         String statusLine = line();
         if (statusLine == null) {
             throw new IOException("connection closed before a response");
@@ -73,24 +98,85 @@ final class HttpTestClient implements AutoCloseable {
             int colon = l.indexOf(':');
             headers.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
         }
-        long length = headRequest || status == 304 ? 0 : Long.parseLong(headers.getOrDefault("content-length", "0"));
         MessageDigest sha = sha256();
         ByteArrayOutputStream kept = keep ? new ByteArrayOutputStream() : null;
+        boolean noBody = headRequest || status == 304 || status == 204 || status < 200;
+        long[] got = new long[1];
+        boolean complete;
+        if (noBody) {
+            complete = true;
+        } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+            complete = chunked(sha, kept, got);
+        } else if (headers.containsKey("content-length")) {
+            long length = Long.parseLong(headers.get("content-length"));
+            complete = body(length, sha, kept, got);
+        } else {
+            body(Long.MAX_VALUE, sha, kept, got);
+            complete = true; // delimited by the close
+        }
+        if (!complete && !allowTruncated) {
+            throw new IOException("body ended after " + got[0] + " bytes");
+        }
+        return new Response(status, headers, got[0], HexFormat.of().formatHex(sha.digest()),
+                kept == null ? new byte[0] : kept.toByteArray(), complete);
+    }
+
+    /** Reads up to {@code length} bytes; {@code false} if the stream ended first. */
+    private boolean body(long length, MessageDigest sha, ByteArrayOutputStream kept, long[] got) throws IOException {
         byte[] buf = new byte[readChunk];
         long left = length;
         while (left > 0) {
-            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            int n;
+            try {
+                n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            } catch (java.net.SocketException e) {
+                n = -1; // reset
+            }
             if (n < 0) {
-                throw new IOException("body ended after " + (length - left) + " of " + length + " bytes");
+                return false;
             }
             sha.update(buf, 0, n);
             if (kept != null) {
                 kept.write(buf, 0, n);
             }
+            got[0] += n;
             left -= n;
         }
-        return new Response(status, headers, length, HexFormat.of().formatHex(sha.digest()),
-                kept == null ? new byte[0] : kept.toByteArray());
+        return true;
+    }
+
+    /** A chunked body, strictly: {@code false} if the stream ended before the last chunk. */
+    private boolean chunked(MessageDigest sha, ByteArrayOutputStream kept, long[] got) throws IOException {
+        for (;;) {
+            String sizeLine = line();
+            if (sizeLine == null) {
+                return false;
+            }
+            if (!sizeLine.matches("[0-9a-f]+")) {
+                throw new IOException("bad chunk size line \"" + sizeLine + "\"");
+            }
+            long size = Long.parseLong(sizeLine, 16);
+            if (size == 0) {
+                String end = line();
+                if (end == null) {
+                    return false;
+                }
+                if (!end.isEmpty()) {
+                    throw new IOException("trailer after the last chunk: \"" + end + "\"");
+                }
+                return true;
+            }
+            if (!body(size, sha, kept, got)) {
+                return false;
+            }
+            String crlf = line();
+            if (crlf == null) {
+                return false;
+            }
+            if (!crlf.isEmpty()) {
+                throw new IOException("chunk data longer than its size");
+            }
+        }
     }
 
     Response read() throws IOException {
@@ -109,7 +195,7 @@ final class HttpTestClient implements AutoCloseable {
     private String line() throws IOException {
         StringBuilder sb = new StringBuilder();
         int c;
-        while ((c = in.read()) >= 0) {
+        while ((c = readByte()) >= 0) {
             if (c == '\n') {
                 int len = sb.length();
                 if (len > 0 && sb.charAt(len - 1) == '\r') {
@@ -120,6 +206,14 @@ final class HttpTestClient implements AutoCloseable {
             sb.append((char) c);
         }
         return sb.isEmpty() ? null : sb.toString();
+    }
+
+    private int readByte() throws IOException {
+        try {
+            return in.read();
+        } catch (java.net.SocketException e) {
+            return -1; // reset: the end, as far as framing goes
+        }
     }
 
     static MessageDigest sha256() {

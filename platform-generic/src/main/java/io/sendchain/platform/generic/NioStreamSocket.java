@@ -168,7 +168,8 @@ final class NioStreamSocket implements StreamSocket {
                 n = kernel.transferTo(fc, pos, size, ch);
             } catch (IOException e) {
                 c.write().error(true);
-                throw new IOException("transferTo() failed: " + e.getMessage(), e);
+                throw new IOException("transferTo() of " + file.file().name() + " failed: "
+                        + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
             }
             if (n == NioKernel.INTERRUPTED) {
                 continue;

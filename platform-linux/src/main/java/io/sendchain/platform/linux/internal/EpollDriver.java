@@ -14,8 +14,10 @@ import java.util.function.Consumer;
 /**
  * Edge-triggered epoll: nginx's {@code ngx_epoll_module}. Sockets are added once with
  * {@code EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET}; an {@code eventfd} wakes the wait from other threads.
- * Each registration's {@code epoll_event.data} is a slot number in a table of connections, so reports cost no
- * lookup and no allocation.
+ * Each registration's {@code epoll_event.data} is a slot number in a table of connections and the slot's
+ * generation, so reports cost no lookup and no allocation, and a report for an earlier occupant of the slot is
+ * recognised and dropped. A connection being closed is forgotten without {@code EPOLL_CTL_DEL}: closing the
+ * descriptor ends its registration (nginx's {@code NGX_CLOSE_EVENT}).
  *
  * <p>As in nginx: an error or hang-up is reported on both directions; EPOLLRDHUP (the peer half-closed) sets
  * the read event's {@code pendingEof}; a write report also sets the write event's {@code complete}, which a
@@ -37,6 +39,7 @@ final class EpollDriver implements IoDriver {
     private final MemorySegment drain;
     private Connection[] slots = new Connection[64];
     private int[] free = new int[64];
+    private int[] generation = new int[64];
     private int freeCount;
     private int used;
     private boolean closed;
@@ -94,18 +97,22 @@ final class EpollDriver implements IoDriver {
             if (used == slots.length) {
                 slots = Arrays.copyOf(slots, used * 2);
                 free = Arrays.copyOf(free, used * 2);
+                generation = Arrays.copyOf(generation, used * 2);
             }
             slot = used++;
         }
         int mask = c.socket() instanceof LinuxListenSocket ? Linux.EPOLLIN | Linux.EPOLLET
                 : Linux.EPOLLIN | Linux.EPOLLOUT | Linux.EPOLLRDHUP | Linux.EPOLLET;
+        int gen = ++generation[slot] & Integer.MAX_VALUE;
+        generation[slot] = gen;
         try {
-            add(fd, mask, slot);
+            add(fd, mask, (long) gen << 32 | slot);
         } catch (IOException e) {
             free[freeCount++] = slot;
             throw e;
         }
         slots[slot] = c;
+        c.driverSlot(slot);
         c.read().active(true);
         c.write().active(true);
     }
@@ -113,19 +120,29 @@ final class EpollDriver implements IoDriver {
     @Override
     public void deregister(Connection c) throws IOException {
         int fd = fdOf(c);
-        for (int i = 0; i < used; i++) {
-            if (slots[i] == c) {
-                slots[i] = null;
-                free[freeCount++] = i;
-                break;
-            }
-        }
-        c.read().active(false);
-        c.write().active(false);
+        release(c);
         int rc = k.epollCtl(epfd, Linux.EPOLL_CTL_DEL, fd, ctl);
         if (rc < 0) {
             throw new IOException("epoll_ctl(EPOLL_CTL_DEL, " + fd + ") failed: " + k.strerror(-rc));
         }
+    }
+
+    /** Closing the descriptor removes it from the epoll set: only the slot is given up. */
+    @Override
+    public void forget(Connection c) {
+        release(c);
+    }
+
+    private void release(Connection c) {
+        int slot = c.driverSlot();
+        if (slot >= 0 && slot < used && slots[slot] == c) {
+            slots[slot] = null;
+            generation[slot] = (generation[slot] + 1) & Integer.MAX_VALUE; // late reports for it are dropped
+            free[freeCount++] = slot;
+        }
+        c.driverSlot(-1);
+        c.read().active(false);
+        c.write().active(false);
     }
 
     @Override
@@ -147,7 +164,8 @@ final class EpollDriver implements IoDriver {
                 k.read(efd, drain.address(), 8);
                 continue;
             }
-            Connection c = data >= 0 && data < used ? slots[(int) data] : null;
+            int slot = (int) data;
+            Connection c = slot >= 0 && slot < used && generation[slot] == (int) (data >>> 32) ? slots[slot] : null;
             if (c == null || c.closed()) {
                 continue; // deregistered earlier in this batch
             }

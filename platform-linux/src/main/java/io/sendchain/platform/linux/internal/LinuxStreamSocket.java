@@ -357,9 +357,10 @@ final class LinuxStreamSocket implements StreamSocket {
             long rc = k.read(fd, b.segment().address() + b.last(), room);
             if (rc > 0) {
                 b.last(b.last() + rc);
-                if (rc < room) {
+                if (rc < room && !rev.pendingEof()) {
                     // the socket is drained; with edge-triggered epoll the next arrival is a new edge, so there
-                    // is no need to spend a read on EAGAIN
+                    // is no need to spend a read on EAGAIN. Not so when the peer's FIN came with the data
+                    // (EPOLLRDHUP): no edge will announce it, so the next read must find it (as nginx does).
                     rev.ready(false);
                 }
                 return rc;

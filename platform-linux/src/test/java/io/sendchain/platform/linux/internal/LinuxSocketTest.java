@@ -235,6 +235,59 @@ class LinuxSocketTest {
     }
 
     @Test
+    void dataFollowedByAHalfCloseInOneReportLeavesTheReadReadySoTheEndIsFoundWithoutAnotherEvent()
+            throws IOException {
+        Pair p = pair(new Syscalls(), PlatformConfig.defaults());
+        p.peer().getOutputStream().write("last words".getBytes(StandardCharsets.US_ASCII));
+        p.peer().shutdownOutput();
+        Connection c = p.conn();
+        try (Pool pool = new Pool(); IoDriver d = p.platform().newDriver()) {
+            d.register(c);
+            for (int i = 0; i < 100 && !c.read().pendingEof(); i++) {
+                d.poll(10_000, ev -> { });
+            }
+            assertTrue(c.read().pendingEof());
+            Buf b = pool.createTempBuf(64);
+            assertEquals(10, c.recv(b));
+            // a short read would normally mean "drained, wait for the next edge"; but no edge announces a FIN
+            // that arrived with the data, so the read stays ready and the next recv finds the end
+            assertTrue(c.read().ready(), "ready after a short read with a pending EOF");
+            assertEquals(0, c.recv(b));
+            assertTrue(c.read().eof());
+            d.deregister(c);
+        }
+    }
+
+    @Test
+    void aForgottenConnectionWhoseSocketStaysOpenNeverReachesTheConnectionThatTakesItsSlot() throws IOException {
+        // a closed connection is forgotten without EPOLL_CTL_DEL; while a deferred close keeps its descriptor
+        // alive its reports still come, and must not be taken for the slot's new occupant's
+        Pair old = pair(new Syscalls(), PlatformConfig.defaults());
+        Pair next = pair(new Syscalls(), PlatformConfig.defaults());
+        try (IoDriver d = old.platform().newDriver()) {
+            d.register(old.conn());
+            d.poll(0, ev -> { });
+            d.forget(old.conn());
+            d.register(next.conn());
+            assertEquals(old.conn().driverSlot(), -1);
+            next.conn().read().ready(false);
+            old.peer().getOutputStream().write(1);
+            List<Event> seen = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                d.poll(50, seen::add);
+            }
+            assertTrue(seen.stream().noneMatch(e -> !e.isWrite()), "a stale report reached the new occupant: " + seen);
+            assertFalse(next.conn().read().ready());
+            next.peer().getOutputStream().write(2);
+            for (int i = 0; i < 100 && !next.conn().read().ready(); i++) {
+                d.poll(10_000, ev -> { });
+            }
+            assertTrue(next.conn().read().ready(), "the new occupant's own reports still arrive");
+            d.deregister(next.conn());
+        }
+    }
+
+    @Test
     void aWakeupFromAnotherThreadEndsABlockedPoll() throws Exception {
         LinuxPlatform platform = new LinuxPlatform(new Syscalls(), PlatformConfig.defaults());
         try (IoDriver d = platform.newDriver()) {

@@ -1,0 +1,843 @@
+package io.sendchain.examples.http;
+
+import io.sendchain.buf.Buf;
+import io.sendchain.buf.Chain;
+import io.sendchain.event.Connection;
+import io.sendchain.event.Event;
+import io.sendchain.event.NetSocket;
+import io.sendchain.event.StreamSocket;
+import io.sendchain.output.OutputFilter;
+import io.sendchain.output.Status;
+import io.sendchain.pipe.ChunkedDecoder;
+import io.sendchain.pipe.ChunkedInputFilter;
+import io.sendchain.pipe.EventPipe;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection of the reverse proxy: nginx's upstream module with the proxy handler, for one request at
+ * a time (keep-alive and pipelining on the client side, a new upstream connection per request).
+ *
+ * <pre>
+ *   head ─> connecting ─> sending request ─> reading response head ─┬─ buffering on ─> pipe ──┐
+ *            │ refused: 502   │ (streams the body,   │ timeout: 504     └─ buffering off ─> relay ─┴─> finishing
+ *            │ timeout: 504   │  re-chunked)         │ bad head: 502                                (last chunk)
+ * </pre>
+ *
+ * <p>Before the response head goes to the client, a failure is answered with an error page (502, 504); after it,
+ * the client connection is closed, so a truncated body is never mistaken for a complete one (nginx does the
+ * same). Request bodies with {@code Content-Length} or {@code Transfer-Encoding: chunked} stream to the upstream
+ * as they arrive (nginx's {@code proxy_request_buffering off}), chunked ones decoded and framed again, so what
+ * reaches the upstream is always well-formed.
+ */
+final class ProxySession extends AbstractHttpSession {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxySession.class);
+
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+    /** Request headers the proxy sets itself or that end at the hop. */
+    private static final String[] REQUEST_HOP = {"host", "connection", "keep-alive", "proxy-connection", "te",
+        "trailer", "transfer-encoding", "upgrade", "content-length", "expect"};
+    /** Response headers the proxy sets itself or that end at the hop (nginx hides Server and Date too). */
+    private static final String[] RESPONSE_HOP = {"server", "date", "connection", "keep-alive", "proxy-connection",
+        "transfer-encoding", "trailer", "upgrade", "te"};
+
+    private enum State { IDLE, CONNECTING, SENDING, READING_HEAD, PIPE, RELAY, FINISHING }
+
+    private final ReverseProxy proxy;
+    private final ReverseProxy.ProxyWorker pw;
+    private final ProxyConfig config;
+    private final String hostHeader;
+    /** The upstream's response head; then the pipe's preread buf, or the relay's buffer. */
+    private final Buf ub;
+    /** The request head for the upstream. */
+    private final Buf uhead;
+    /** Request body bytes on their way to the upstream (copied from {@link #in}; chunked: framed again). */
+    private final Buf body;
+    private final ChunkedDecoder bodyDecoder = new ChunkedDecoder("client sent invalid chunked body");
+    private final ChunkedDecoder relayDecoder = new ChunkedDecoder();
+    private final ChunkedInputFilter chunkedInput = new ChunkedInputFilter();
+    private final ChunkedEncoder encoder;
+    /** The writer, with the response head in front of the first body bytes. */
+    private final OutputFilter toWriter;
+    private final UpstreamHead uh = new UpstreamHead();
+    private final Buf lastBuf = Buf.lastBufMarker();
+    private final Chain lastLink = new Chain();
+    private final Buf view = new Buf();
+    private final Chain viewLink = new Chain();
+    private Buf continueBuf;
+
+    private State state = State.IDLE;
+    private Connection u;
+    private EventPipe pipe;
+    /** The pipe serves the current response (it is closed, not dropped, after each). */
+    private boolean pipeActive;
+    /** Where the response body goes: the chunked encoder or straight to the writer. */
+    private OutputFilter out;
+    private boolean headSent;
+    /** The response head waits for the first body bytes, so both leave in one write (nginx's postpone_output). */
+    private boolean headPending;
+    // request body
+    private boolean bodyChunked;
+    private long bodyLeft;
+    private long bodyRead;
+    private boolean bodyDone;
+    // response body (relay)
+    private boolean chunkedIn;
+    private long relayLeft;
+    private boolean relayDone;
+    private boolean relayEof;
+    private boolean writerBusy;
+    private long upstreamHeadStart;
+
+    ProxySession(ReverseProxy proxy, ReverseProxy.ProxyWorker worker, Connection c) {
+        super(proxy, worker, c, limits(proxy.config()), HEAD_SIZE + (int) proxy.config().bufferSize());
+        this.proxy = proxy;
+        this.pw = worker;
+        this.config = proxy.config();
+        String host = config.upstream().getHostString();
+        this.hostHeader = host.indexOf(':') >= 0 ? "[" + host + "]:" + config.upstream().getPort()
+                : host + ":" + config.upstream().getPort();
+        this.ub = pool.createTempBuf(config.bufferSize());
+        this.uhead = pool.createTempBuf(limits.headerBufferSize() + HEAD_SIZE);
+        this.body = pool.createTempBuf(limits.headerBufferSize() + 64);
+        this.toWriter = this::headFirst;
+        this.encoder = new ChunkedEncoder(pool, toWriter);
+        // the relay's window on ub: set up once, so its NIO view is made once
+        view.copyFrom(ub);
+        view.temporary(true);
+        req.acceptChunked = true;
+    }
+
+    private static Limits limits(ProxyConfig config) {
+        return new Limits(config.headerBufferSize(), config.maxHeaders(), config.headerTimeoutMillis(),
+                config.keepaliveTimeoutMillis(), config.accessLog());
+    }
+
+    // ---------------------------------------------------------------- the request
+
+    @Override
+    void handle() {
+        responding = true;
+        bodyChunked = req.chunked;
+        bodyLeft = bodyChunked ? -1 : Math.max(0, req.contentLength);
+        bodyRead = 0;
+        bodyDone = !bodyChunked && bodyLeft == 0;
+        bodyDecoder.reset();
+        long max = config.clientMaxBodySize();
+        if (max > 0 && bodyLeft > max) {
+            log.error("client intended to send too large body: {} bytes", bodyLeft);
+            error(413, true);
+            return;
+        }
+        if (!upstreamRequestHead()) {
+            return;
+        }
+        if (req.expectContinue && req.minor >= 1 && !bodyDone) {
+            if (continueBuf == null) {
+                continueBuf = Buf.copyOf(pool, CONTINUE);
+            }
+            continueBuf.pos(continueBuf.start());
+            try {
+                writer.filter(headLink.buf(continueBuf).next(null)); // queued ahead of the response if not sent
+            } catch (IOException e) {
+                log.info("{}: closing", e.getMessage());
+                close();
+                return;
+            }
+        }
+        connect();
+    }
+
+    /** Writes the request head for the upstream: nginx's ngx_http_proxy_create_request with HTTP/1.1. */
+    private boolean upstreamRequestHead() {
+        uhead.pos(uhead.start()).last(uhead.start());
+        w.start(uhead).put(req.method).put(" ").put(req.target).put(" HTTP/1.1").crlf()
+                .header("Host", hostHeader)
+                .header("Connection", "close");
+        if (bodyChunked) {
+            w.header("Transfer-Encoding", "chunked");
+        } else if (req.contentLength >= 0) {
+            w.header("Content-Length", req.contentLength);
+        }
+        MemorySegment s = in.segment();
+        long headers = HttpRequest.indexOf(s, (byte) '\n', req.headStart, in.pos()) + 1;
+        UpstreamHead.copyHeaders(s, headers, in.pos(), w, REQUEST_HOP);
+        w.crlf();
+        if (!w.finish()) {
+            // cannot happen: the buffer holds a whole request head plus what the proxy adds
+            log.error("request head for the upstream does not fit {} bytes", uhead.end());
+            error(500, true);
+            return false;
+        }
+        return true;
+    }
+
+    private void connect() {
+        state = State.CONNECTING;
+        StreamSocket s;
+        try {
+            s = proxy.platform().connect(config.upstream());
+        } catch (IOException e) {
+            log.error("{} while connecting to upstream {}", e.getMessage(), hostHeader);
+            fail(502);
+            return;
+        }
+        u = new Connection("upstream", s);
+        u.read().handler(this::onUpstreamRead);
+        u.write().handler(this::onUpstreamWrite);
+        try {
+            loop.add(u);
+        } catch (IOException e) {
+            log.error("{} while connecting to upstream {}", e.getMessage(), hostHeader);
+            fail(502);
+            return;
+        }
+        if (s.connectPending()) {
+            loop.addTimer(u.write(), config.connectTimeoutMillis());
+        } else {
+            state = State.SENDING;
+            sendRequest();
+        }
+    }
+
+    private void onUpstreamWrite(Event ev) {
+        if (closed || u == null || ev.connection() != u) {
+            return;
+        }
+        if (state == State.CONNECTING) {
+            if (ev.timedOut()) {
+                ev.timedOut(false);
+                log.error("upstream timed out (connect) while connecting to upstream {}", hostHeader);
+                fail(504);
+                return;
+            }
+            try {
+                if (!u.stream().finishConnect(u)) {
+                    return;
+                }
+            } catch (IOException e) {
+                log.error("{} while connecting to upstream {}", e.getMessage(), hostHeader);
+                fail(502);
+                return;
+            }
+            loop.deleteTimer(u.write());
+            state = State.SENDING;
+            sendRequest();
+        } else if (state == State.SENDING) {
+            if (ev.timedOut()) {
+                ev.timedOut(false);
+                log.error("upstream timed out while sending request to upstream {}", hostHeader);
+                fail(504);
+                return;
+            }
+            sendRequest();
+        }
+    }
+
+    /** Sends the head, then the body as it arrives from the client; then waits for the response head. */
+    private void sendRequest() {
+        for (;;) {
+            Buf pending = uhead.pos() < uhead.last() ? uhead : body.pos() < body.last() ? body : null;
+            if (pending != null) {
+                long n;
+                try {
+                    n = u.send(pending);
+                } catch (IOException e) {
+                    log.error("{} while sending request to upstream {}", e.getMessage(), hostHeader);
+                    fail(502);
+                    return;
+                }
+                if (n == NetSocket.AGAIN) {
+                    loop.addTimer(u.write(), config.sendTimeoutMillis());
+                    return;
+                }
+                continue;
+            }
+            body.pos(body.start()).last(body.start());
+            loop.deleteTimer(u.write());
+            if (bodyDone) {
+                loop.deleteTimer(c.read());
+                state = State.READING_HEAD;
+                ub.pos(ub.start()).last(ub.start());
+                upstreamHeadStart = ub.start();
+                if (u.read().ready()) {
+                    readResponseHead();
+                } else {
+                    loop.addTimer(u.read(), config.readTimeoutMillis()); // the answer takes a round trip
+                }
+                return;
+            }
+            if (in.pos() < in.last()) {
+                try {
+                    takeBody();
+                } catch (IOException e) {
+                    log.info("{}", e.getMessage());
+                    error(400, true);
+                    return;
+                }
+                long max = config.clientMaxBodySize();
+                if (max > 0 && bodyRead > max) {
+                    log.error("client intended to send too large chunked body: {}+ bytes", bodyRead);
+                    error(413, true);
+                    return;
+                }
+                continue;
+            }
+            in.pos(in.start()).last(in.start());
+            long n;
+            try {
+                n = c.recv(in);
+            } catch (IOException e) {
+                log.info("{} while reading client request body", e.getMessage());
+                close();
+                return;
+            }
+            if (n == NetSocket.AGAIN) {
+                if (!c.read().timerSet()) {
+                    loop.addTimer(c.read(), config.clientBodyTimeoutMillis());
+                }
+                return;
+            }
+            if (n == 0) {
+                log.info("client prematurely closed connection while sending request body");
+                close();
+                return;
+            }
+            loop.deleteTimer(c.read());
+        }
+    }
+
+    /** Moves request body bytes from {@link #in} to {@link #body}: as they are, or decoded and chunked again. */
+    private void takeBody() throws IOException {
+        MemorySegment dst = body.segment();
+        if (!bodyChunked) {
+            long n = Math.min(bodyLeft, Math.min(in.last() - in.pos(), body.end() - body.last()));
+            MemorySegment.copy(in.segment(), in.pos(), dst, body.last(), n);
+            in.pos(in.pos() + n);
+            body.last(body.last() + n);
+            bodyLeft -= n;
+            bodyRead += n;
+            bodyDone = bodyLeft == 0;
+            return;
+        }
+        // a step's data lies within in's unread bytes, so it fits once body has their size plus framing
+        while (in.pos() < in.last() && body.end() - body.last() >= in.last() - in.pos() + 24) {
+            int rc = bodyDecoder.parse(in);
+            if (rc == ChunkedDecoder.AGAIN) {
+                return;
+            }
+            w.start(body);
+            if (rc == ChunkedDecoder.DONE) {
+                w.put("0").crlf().crlf().finish();
+                bodyDone = true;
+                return;
+            }
+            long len = bodyDecoder.dataEnd() - bodyDecoder.dataStart();
+            w.put(Long.toHexString(len)).crlf().put(in.segment(), bodyDecoder.dataStart(), bodyDecoder.dataEnd())
+                    .crlf().finish();
+            bodyRead += len;
+        }
+    }
+
+    @Override
+    void readWhileResponding(Event ev) {
+        if (state == State.SENDING) {
+            if (ev.timedOut()) {
+                ev.timedOut(false);
+                log.info("client timed out while reading client request body");
+                fail(408);
+                return;
+            }
+            sendRequest();
+            return;
+        }
+        ev.timedOut(false);
+        checkBrokenConnection();
+    }
+
+    /**
+     * nginx's ngx_http_upstream_check_broken_connection: a readable client during a response has either sent a
+     * pipelined request (kept in {@link #in} for later) or gone away (then the upstream is dropped too).
+     */
+    private void checkBrokenConnection() {
+        if (in.pos() == in.last()) {
+            in.pos(in.start()).last(in.start());
+        } else if (in.last() == in.end() && in.pos() > in.start()) {
+            compactIn();
+        }
+        if (in.last() == in.end()) {
+            return; // a full buffer of pipelined requests: the next response reads them
+        }
+        long n;
+        try {
+            n = c.recv(in);
+        } catch (IOException e) {
+            log.info("{}: client gone while proxying", e.getMessage());
+            close();
+            return;
+        }
+        if (n == 0) {
+            log.info("client prematurely closed connection while proxying the response");
+            close();
+        }
+    }
+
+    // ---------------------------------------------------------------- the response head
+
+    private void onUpstreamRead(Event ev) {
+        if (closed || u == null || ev.connection() != u) {
+            return;
+        }
+        switch (state) {
+            case READING_HEAD -> {
+                if (ev.timedOut()) {
+                    ev.timedOut(false);
+                    log.error("upstream timed out while reading response header from upstream {}", hostHeader);
+                    fail(504);
+                    return;
+                }
+                readResponseHead();
+            }
+            case PIPE -> {
+                if (ev.timedOut()) {
+                    ev.timedOut(false);
+                    if (!ev.delayed()) {
+                        log.error("upstream timed out while reading upstream {}", hostHeader);
+                        fail(504);
+                        return;
+                    }
+                    ev.delayed(false); // the rate limit's pause is over
+                } else if (ev.delayed()) {
+                    return;
+                }
+                runPipe(false);
+            }
+            case RELAY -> {
+                if (ev.timedOut()) {
+                    ev.timedOut(false);
+                    log.error("upstream timed out while reading upstream {}", hostHeader);
+                    fail(504);
+                    return;
+                }
+                if (!writerBusy) {
+                    relay();
+                }
+            }
+            default -> {
+                // while the request is sent, an early answer waits in the socket
+            }
+        }
+    }
+
+    private void readResponseHead() {
+        for (;;) {
+            ub.pos(upstreamHeadStart);
+            int rc = uh.parse(ub);
+            if (rc == UpstreamHead.DONE) {
+                if (uh.status == 101) {
+                    log.error("upstream sent 101 Switching Protocols, which the proxy does not support");
+                    fail(502);
+                    return;
+                }
+                if (uh.status < 200) {
+                    upstreamHeadStart = ub.pos(); // an interim response (100 Continue): the real one follows
+                    continue;
+                }
+                loop.deleteTimer(u.read());
+                responseHead();
+                return;
+            }
+            if (rc == UpstreamHead.INVALID) {
+                log.error("{} while reading response header from upstream {}", uh.error, hostHeader);
+                fail(502);
+                return;
+            }
+            if (ub.last() == ub.end()) {
+                if (upstreamHeadStart > ub.start()) {
+                    long len = ub.last() - upstreamHeadStart;
+                    MemorySegment.copy(ub.segment(), upstreamHeadStart, ub.segment(), ub.start(), len);
+                    ub.last(ub.start() + len);
+                    upstreamHeadStart = ub.start();
+                } else {
+                    log.error("upstream sent too big header while reading response header from upstream {}",
+                            hostHeader);
+                    fail(502);
+                    return;
+                }
+            }
+            long n;
+            try {
+                n = u.recv(ub);
+            } catch (IOException e) {
+                log.error("{} while reading response header from upstream {}", e.getMessage(), hostHeader);
+                fail(502);
+                return;
+            }
+            if (n == NetSocket.AGAIN) {
+                if (!u.read().timerSet()) {
+                    loop.addTimer(u.read(), config.readTimeoutMillis());
+                }
+                return;
+            }
+            if (n == 0) {
+                log.error("upstream prematurely closed connection while reading response header from upstream {}",
+                        hostHeader);
+                fail(502);
+                return;
+            }
+        }
+    }
+
+    /** Sends the client its head (nginx's rewritten copy of the upstream's) and starts the body. */
+    private void responseHead() {
+        boolean noBody = uh.noBody("HEAD".equals(req.method));
+        chunkedIn = uh.chunked && !noBody;
+        boolean lengthKnown = noBody || uh.contentLength >= 0;
+        boolean chunkedOut = !lengthKnown && req.minor >= 1;
+        if (!lengthKnown && !chunkedOut) {
+            keepAlive = false; // an HTTP/1.0 client learns the end from the close
+        }
+        status = uh.status;
+        head.pos(head.start()).last(head.start());
+        MemorySegment s = ub.segment();
+        w.start(head).put("HTTP/1.1 ").put(uh.status).put(" ").put(s, uh.reasonFrom, uh.reasonTo).crlf()
+                .header("Server", "sendchain")
+                .header("Date", worker.date.now(System.currentTimeMillis()));
+        UpstreamHead.copyHeaders(s, uh.headersFrom, uh.headersTo, w, RESPONSE_HOP);
+        if (chunkedOut) {
+            w.header("Transfer-Encoding", "chunked");
+        }
+        if (!endHead()) {
+            return;
+        }
+        out = chunkedOut ? encoder : toWriter;
+        encoder.reset();
+        head.lastBuf(false).lastInChain(false);
+        headPending = true;
+        headSent = true;
+        long length = noBody ? 0 : uh.chunked ? -1 : uh.contentLength;
+        bodyBytes = 0;
+        if (length == 0) {
+            finish();
+        } else if (config.buffering()) {
+            startPipe(length);
+        } else {
+            startRelay(length);
+        }
+    }
+
+    /** The pipe's output filter: this response's (chunked or not). */
+    private Status toClient(Chain in) throws IOException {
+        return out.filter(in);
+    }
+
+    private Status headFirst(Chain in) throws IOException {
+        if (headPending) {
+            headPending = false;
+            return writer.filter(headLink.buf(head).next(in));
+        }
+        return writer.filter(in);
+    }
+
+    // ---------------------------------------------------------------- buffering on: the event pipe
+
+    private void startPipe(long length) {
+        if (pipe == null) {
+            // one pipe per session, reset per response: its buf headers and links are reused
+            pipe = new EventPipe(pool, u, c, loop, this::toClient)
+                    .bufs(config.buffersNum(), config.buffersSize())
+                    .busySize(config.busyBuffersSize())
+                    .maxTempFileSize(config.maxTempFileSize())
+                    .tempFileWriteSize(config.tempFileWriteSize())
+                    .limitRate(config.limitRate())
+                    .timeouts(config.readTimeoutMillis(), config.clientSendTimeoutMillis())
+                    .tempFiles(EventPipe.inDirectory(config.tempPath(), proxy.platform()::openFile))
+                    .bufSupply(pw);
+        } else {
+            pipe.reset(u);
+        }
+        pipeActive = true;
+        if (chunkedIn) {
+            chunkedInput.reset();
+            // nginx's proxy starts a chunked body with length 3: the least a last chunk takes
+            pipe.inputFilter(chunkedInput).length(3);
+        } else {
+            pipe.inputFilter(EventPipe::copyInputFilter).length(length);
+        }
+        pipe.preread(ub);
+        state = State.PIPE;
+        runPipe(false);
+    }
+
+    private void runPipe(boolean doWrite) {
+        try {
+            pipe.run(doWrite);
+            if ((pipe.upstreamDone() || pipe.upstreamEof() || pipe.upstreamError()) && !pipe.downstreamDone()
+                    && !pipe.downstreamError()) {
+                pipe.run(true); // pass on what was read before the end
+            }
+        } catch (IOException e) {
+            log.error("{} while reading upstream {}", e.getMessage(), hostHeader);
+            fail(502);
+            return;
+        }
+        boolean finished = pipe.upstreamDone() || pipe.upstreamEof() || pipe.upstreamError();
+        proxy.probe().pipeRan(pipe.tempFileOffset(), finished);
+        if (pipe.downstreamError()) {
+            close();
+            return;
+        }
+        if (!pipe.downstreamDone()) {
+            return;
+        }
+        bodyBytes = pipe.readLength();
+        boolean complete = pipe.upstreamDone() || (!chunkedIn && pipe.length() == -1 && !pipe.upstreamError());
+        if (!complete) {
+            log.error("upstream prematurely closed connection while reading upstream {}", hostHeader);
+            fail(502);
+            return;
+        }
+        finish();
+    }
+
+    @Override
+    void onWrite(Event ev) {
+        if (closed) {
+            return;
+        }
+        if (ev.timedOut()) {
+            ev.timedOut(false);
+            if (ev.delayed()) {
+                ev.delayed(false);
+            } else {
+                log.info("client timed out while sending to client");
+                close();
+                return;
+            }
+        } else if (ev.delayed()) {
+            return;
+        }
+        switch (state) {
+            case PIPE -> runPipe(true);
+            case RELAY -> relay();
+            case FINISHING -> push(null);
+            default -> {
+                // nothing to send: the 100 Continue, if any, goes with the next write
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- buffering off: relay through one buffer
+
+    private void startRelay(long length) {
+        relayLeft = length;
+        relayDone = false;
+        relayEof = false;
+        relayDecoder.reset();
+        state = State.RELAY;
+        relay();
+    }
+
+    /** nginx's ngx_http_upstream_process_non_buffered_request: read what fits, send it, read again once sent. */
+    private void relay() {
+        for (;;) {
+            if (writerBusy) {
+                Status rc;
+                try {
+                    rc = out.filter(null);
+                } catch (IOException e) {
+                    log.info("{}: closing", e.getMessage());
+                    close();
+                    return;
+                }
+                if (rc != Status.OK) {
+                    loop.addTimer(c.write(), config.clientSendTimeoutMillis());
+                    return;
+                }
+                loop.deleteTimer(c.write());
+                writerBusy = false;
+                ub.pos(ub.start()).last(ub.start());
+            }
+            if (ub.pos() < ub.last()) {
+                long from = ub.pos();
+                long to;
+                try {
+                    to = relayData();
+                } catch (IOException e) {
+                    log.error("{} while reading upstream {}", e.getMessage(), hostHeader);
+                    fail(502);
+                    return;
+                }
+                if (to > from) {
+                    bodyBytes += to - from;
+                    view.pos(from).last(to);
+                    Status rc;
+                    try {
+                        rc = out.filter(viewLink.buf(view).next(null));
+                    } catch (IOException e) {
+                        log.info("{}: closing", e.getMessage());
+                        close();
+                        return;
+                    }
+                    if (rc != Status.OK) {
+                        writerBusy = true;
+                        loop.addTimer(c.write(), config.clientSendTimeoutMillis());
+                        return;
+                    }
+                }
+                ub.pos(ub.start()).last(ub.start());
+            }
+            if (relayDone || relayEof) {
+                boolean complete = relayDone || (!chunkedIn && relayLeft == -1);
+                if (!complete) {
+                    log.error("upstream prematurely closed connection while reading upstream {}", hostHeader);
+                    fail(502);
+                    return;
+                }
+                finish();
+                return;
+            }
+            long n;
+            try {
+                n = u.recv(ub);
+            } catch (IOException e) {
+                log.error("{} while reading upstream {}", e.getMessage(), hostHeader);
+                fail(502);
+                return;
+            }
+            if (n == NetSocket.AGAIN) {
+                loop.addTimer(u.read(), config.readTimeoutMillis());
+                return;
+            }
+            loop.deleteTimer(u.read());
+            if (n == 0) {
+                relayEof = true;
+            }
+        }
+    }
+
+    /**
+     * Takes the response data out of {@link #ub}'s unread bytes, which it consumes: all of them, at most the
+     * length still expected (extra dropped with a warning), or, chunked, the chunks' data moved together at the
+     * front. Returns the end of the data, which starts at the old pos.
+     */
+    private long relayData() throws IOException {
+        long from = ub.pos();
+        if (chunkedIn) {
+            MemorySegment s = ub.segment();
+            long to = from;
+            while (!relayDone) {
+                int rc = relayDecoder.parse(ub);
+                if (rc == ChunkedDecoder.AGAIN) {
+                    break;
+                }
+                if (rc == ChunkedDecoder.DONE) {
+                    relayDone = true;
+                    if (ub.pos() < ub.last()) {
+                        log.warn("upstream sent data after final chunk");
+                    }
+                    break;
+                }
+                long len = relayDecoder.dataEnd() - relayDecoder.dataStart();
+                MemorySegment.copy(s, relayDecoder.dataStart(), s, to, len);
+                to += len;
+            }
+            ub.pos(ub.last());
+            return to;
+        }
+        long avail = ub.last() - from;
+        ub.pos(ub.last());
+        if (relayLeft < 0) {
+            return ub.last();
+        }
+        if (avail > relayLeft) {
+            log.warn("upstream sent more data than specified in \"Content-Length\" header");
+            avail = relayLeft;
+        }
+        relayLeft -= avail;
+        relayDone = relayLeft == 0;
+        return from + avail;
+    }
+
+    // ---------------------------------------------------------------- the end
+
+    /** The body is complete: the upstream is done; the last buf (the final chunk) follows what was sent. */
+    private void finish() {
+        closeUpstream();
+        state = State.FINISHING;
+        push(lastLink.buf(lastBuf).next(null));
+    }
+
+    /** Sends an error page, or pushes what is queued, then finishes the response. */
+    @Override
+    void send(Chain chain) {
+        if (state != State.FINISHING) {
+            closeUpstream();
+            state = State.FINISHING;
+            out = writer;
+        }
+        push(chain);
+    }
+
+    private void push(Chain chain) {
+        Status rc;
+        try {
+            rc = out.filter(chain);
+        } catch (IOException e) {
+            log.info("{}: closing", e.getMessage());
+            close();
+            return;
+        }
+        if (rc == Status.OK) {
+            responseFinished();
+        } else {
+            loop.addTimer(c.write(), config.clientSendTimeoutMillis());
+        }
+    }
+
+    /**
+     * Fails the request: an error page while the client has seen nothing of the response (its head may still be
+     * waiting for the first body bytes), else a close, so a truncated body is never taken for a whole one.
+     */
+    private void fail(int code) {
+        if (headSent && !headPending) {
+            close();
+            return;
+        }
+        headPending = false;
+        headSent = false;
+        // unread request body bytes would be taken for the next request: close after the page
+        error(code, !bodyDone);
+    }
+
+    /** Closes the upstream connection; the pipe (its temp file, its buffers) stays until the response is sent. */
+    private void closeUpstream() {
+        if (u != null) {
+            loop.close(u);
+            u = null;
+        }
+    }
+
+    @Override
+    void responseDone() {
+        if (state != State.IDLE) {
+            // a session closed with a response under way ended it incomplete
+            proxy.probe().responseEnded(status, state == State.FINISHING && !closed);
+        }
+        closeUpstream();
+        if (pipeActive) {
+            pipe.close(); // temp file closed, buffers back to the worker
+            pipeActive = false;
+        }
+        state = State.IDLE;
+        headSent = false;
+        headPending = false;
+        writerBusy = false;
+        ub.pos(ub.start()).last(ub.start());
+        body.pos(body.start()).last(body.start());
+    }
+}

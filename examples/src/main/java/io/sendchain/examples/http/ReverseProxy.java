@@ -1,0 +1,117 @@
+package io.sendchain.examples.http;
+
+import io.sendchain.buf.Buf;
+import io.sendchain.buf.Pool;
+import io.sendchain.event.Connection;
+import io.sendchain.event.StreamSocket;
+import io.sendchain.loop.EventLoop;
+import io.sendchain.pipe.EventPipe;
+import io.sendchain.spi.PlatformConfig;
+import java.io.IOException;
+import java.net.StandardSocketOptions;
+import java.util.ArrayDeque;
+
+/**
+ * An HTTP/1.1 reverse proxy on sendchain, the way nginx's {@code proxy_pass} works: each client request is sent
+ * to the upstream on a new connection; the response head is checked and rewritten; the body streams back
+ * through an {@link EventPipe} (buffering on: bounded buffers, temp-file spill, upstream rate limit) or through
+ * one buffer at the client's pace (buffering off). One event loop per worker, as for the static server.
+ */
+public final class ReverseProxy extends AbstractHttpServer {
+
+    private final ProxyConfig config;
+    private volatile Probe probe = new Probe() {
+    };
+
+    /**
+     * What the proxy reports as it works, for tests and monitoring; called on a worker's loop thread, so an
+     * implementation must be quick and thread-safe.
+     */
+    public interface Probe {
+        /** A buffered response's pipe ran; {@code spilled} bytes are in its temp file so far. */
+        default void pipeRan(long spilled, boolean upstreamFinished) {
+        }
+
+        /** A response is over: {@code complete} unless the client connection had to be closed mid-body. */
+        default void responseEnded(int status, boolean complete) {
+        }
+    }
+
+    /** A worker of the proxy: its loop, and the response buffers its pipes take and give back. */
+    final class ProxyWorker extends Worker implements EventPipe.BufSupply {
+        private final Pool pool = new Pool();
+        private final ArrayDeque<Buf> idle = new ArrayDeque<>();
+
+        ProxyWorker(EventLoop loop) {
+            super(loop);
+        }
+
+        @Override
+        public Buf take(long size) {
+            Buf b = size == config.buffersSize() ? idle.poll() : null;
+            return b != null ? b : pool.createTempBuf(size);
+        }
+
+        @Override
+        public void give(Buf b) {
+            if (b.end() - b.start() == config.buffersSize()) {
+                idle.push(b);
+            }
+        }
+
+        /** Buffers waiting to be taken again. */
+        int idleBuffers() {
+            return idle.size();
+        }
+    }
+
+    /** Chooses the platform (explicit name or the SPI's best) and prepares the workers; {@link #start()} listens. */
+    public ReverseProxy(ProxyConfig config) throws IOException {
+        super(config.listen(), PlatformConfig.defaults().withPlatform(config.platform()), config.workers());
+        this.config = config;
+        createWorkers();
+    }
+
+    @Override
+    String threadName() {
+        return "sendchain-proxy";
+    }
+
+    @Override
+    Worker newWorker(EventLoop loop) {
+        return new ProxyWorker(loop);
+    }
+
+    @Override
+    void configure(StreamSocket s, Connection c) throws IOException {
+        s.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        c.tcpNodelay(Connection.TcpOption.SET);
+        if (config.clientSendBuffer() > 0) {
+            s.setOption(StandardSocketOptions.SO_SNDBUF, config.clientSendBuffer());
+        }
+    }
+
+    @Override
+    void startSession(Worker w, Connection c) {
+        new ProxySession(this, (ProxyWorker) w, c).start();
+    }
+
+    /** Reports to {@code p} from now on. */
+    public void probe(Probe p) {
+        probe = java.util.Objects.requireNonNull(p, "probe");
+    }
+
+    Probe probe() {
+        return probe;
+    }
+
+    ProxyConfig config() {
+        return config;
+    }
+
+    @Override
+    void closed() {
+        // the loops have stopped: no pipe holds a buffer any more
+        forEachWorker(w -> ((ProxyWorker) w).pool.close());
+    }
+}

@@ -1,0 +1,242 @@
+package io.sendchain.examples.http;
+
+import io.sendchain.buf.Buf;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Locale;
+
+/**
+ * An upstream's response head, parsed strictly (nginx's {@code ngx_http_parse_status_line} and the proxy's header
+ * checks): the status, the framing ({@code Content-Length}, {@code Transfer-Encoding: chunked}, or neither: read
+ * to the end), and where the header lines are so they can be copied to the client. Anything that would make the
+ * framing ambiguous is an error the proxy answers with 502: both framings, two lengths, a length that is not a
+ * number or overflows, a transfer coding other than chunked, folded or malformed lines. Reused per session.
+ */
+final class UpstreamHead {
+
+    static final int NEED_MORE = 0;
+    static final int DONE = 1;
+    static final int INVALID = 2;
+
+    int status;
+    int major;
+    int minor;
+    long reasonFrom;
+    long reasonTo;
+    /** {@code [headersFrom, headersTo)}: the header lines, each ending in a line break. */
+    long headersFrom;
+    long headersTo;
+    long contentLength;
+    boolean chunked;
+    boolean connectionClose;
+    /** Why the head is invalid, for the error log. */
+    String error;
+
+    private void reset() {
+        status = 0;
+        major = 0;
+        minor = 0;
+        contentLength = -1;
+        chunked = false;
+        connectionClose = false;
+        error = null;
+    }
+
+    /**
+     * Parses the head at {@code b}'s {@code [pos, last)}; on {@link #DONE} the buf's pos is past it.
+     *
+     * @return {@link #NEED_MORE}, {@link #DONE} or {@link #INVALID} (see {@link #error})
+     */
+    int parse(Buf b) {
+        reset();
+        MemorySegment s = b.segment();
+        long end = b.last();
+        long nl = HttpRequest.indexOf(s, (byte) '\n', b.pos(), end);
+        if (nl < 0) {
+            return NEED_MORE;
+        }
+        if (!statusLine(s, b.pos(), lineEnd(s, b.pos(), nl))) {
+            return INVALID;
+        }
+        headersFrom = nl + 1;
+        long lineStart = nl + 1;
+        boolean transferEncoding = false;
+        for (;;) {
+            nl = HttpRequest.indexOf(s, (byte) '\n', lineStart, end);
+            if (nl < 0) {
+                return NEED_MORE;
+            }
+            long le = lineEnd(s, lineStart, nl);
+            if (le == lineStart) {
+                headersTo = lineStart;
+                b.pos(nl + 1);
+                if (transferEncoding && contentLength >= 0) {
+                    return invalid("upstream sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time");
+                }
+                return DONE;
+            }
+            byte first = s.get(ValueLayout.JAVA_BYTE, lineStart);
+            if (first == ' ' || first == '\t') {
+                return invalid("upstream sent a folded header line");
+            }
+            long colon = HttpRequest.indexOf(s, (byte) ':', lineStart, le);
+            if (colon <= lineStart) {
+                return invalid("upstream sent invalid header");
+            }
+            for (long i = lineStart; i < colon; i++) {
+                byte c = s.get(ValueLayout.JAVA_BYTE, i);
+                if (c <= 0x20 || c >= 0x7f || c == ':') {
+                    return invalid("upstream sent invalid header name");
+                }
+            }
+            long v = colon + 1;
+            while (v < le && isSpace(s.get(ValueLayout.JAVA_BYTE, v))) {
+                v++;
+            }
+            long ve = le;
+            while (ve > v && isSpace(s.get(ValueLayout.JAVA_BYTE, ve - 1))) {
+                ve--;
+            }
+            for (long i = v; i < ve; i++) {
+                byte c = s.get(ValueLayout.JAVA_BYTE, i);
+                if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                    return invalid("upstream sent invalid header value");
+                }
+            }
+            long len = colon - lineStart;
+            if (HttpRequest.is(s, lineStart, len, "content-length")) {
+                if (contentLength >= 0) {
+                    return invalid("upstream sent duplicate header line: \"Content-Length\"");
+                }
+                contentLength = number(s, v, ve);
+                if (contentLength < 0) {
+                    return invalid("upstream sent invalid \"Content-Length\" header: \""
+                            + HttpRequest.ascii(s, v, ve) + "\"");
+                }
+            } else if (HttpRequest.is(s, lineStart, len, "transfer-encoding")) {
+                if (transferEncoding) {
+                    return invalid("upstream sent duplicate header line: \"Transfer-Encoding\"");
+                }
+                transferEncoding = true;
+                if (!HttpRequest.ascii(s, v, ve).equalsIgnoreCase("chunked")) {
+                    return invalid("upstream sent unknown \"Transfer-Encoding\": \"" + HttpRequest.ascii(s, v, ve)
+                            + "\"");
+                }
+                chunked = true;
+            } else if (HttpRequest.is(s, lineStart, len, "connection")) {
+                connectionClose |= HttpRequest.ascii(s, v, ve).toLowerCase(Locale.ROOT).contains("close");
+            }
+            lineStart = nl + 1;
+        }
+    }
+
+    /** Whether the response has no body whatever its headers say: 1xx, 204, 304, or an answer to HEAD. */
+    boolean noBody(boolean head) {
+        return head || status < 200 || status == 204 || status == 304;
+    }
+
+    private boolean statusLine(MemorySegment s, long from, long to) {
+        // HTTP/1.x SSS[ reason]
+        if (to - from < 12 || !prefix(s, from, "HTTP/1.")) {
+            invalid("upstream sent no valid HTTP/1.0 header");
+            return false;
+        }
+        byte min = s.get(ValueLayout.JAVA_BYTE, from + 7);
+        if (min < '0' || min > '9' || s.get(ValueLayout.JAVA_BYTE, from + 8) != ' ') {
+            invalid("upstream sent no valid HTTP/1.0 header");
+            return false;
+        }
+        major = 1;
+        minor = min - '0';
+        int code = 0;
+        for (int i = 9; i < 12; i++) {
+            byte d = s.get(ValueLayout.JAVA_BYTE, from + i);
+            if (d < '0' || d > '9') {
+                invalid("upstream sent an invalid status");
+                return false;
+            }
+            code = code * 10 + d - '0';
+        }
+        if (code < 100 || code > 599) {
+            invalid("upstream sent an invalid status " + code);
+            return false;
+        }
+        if (to > from + 12 && s.get(ValueLayout.JAVA_BYTE, from + 12) != ' ') {
+            invalid("upstream sent an invalid status line");
+            return false;
+        }
+        for (long i = from + 12; i < to; i++) {
+            byte c = s.get(ValueLayout.JAVA_BYTE, i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                invalid("upstream sent an invalid reason phrase");
+                return false;
+            }
+        }
+        status = code;
+        reasonFrom = Math.min(from + 13, to);
+        reasonTo = to;
+        return true;
+    }
+
+    /**
+     * Copies the header lines in {@code [from, to)} of {@code s} (a head already validated) to {@code w}, each ending
+     * in CRLF, except those named in {@code skip} (lower case).
+     */
+    static void copyHeaders(MemorySegment s, long from, long to, AsciiWriter w, String... skip) {
+        long lineStart = from;
+        while (lineStart < to) {
+            long nl = HttpRequest.indexOf(s, (byte) '\n', lineStart, to);
+            if (nl < 0) {
+                nl = to;
+            }
+            long le = lineEnd(s, lineStart, nl);
+            long colon = HttpRequest.indexOf(s, (byte) ':', lineStart, le);
+            boolean keep = colon > lineStart;
+            for (int i = 0; keep && i < skip.length; i++) {
+                keep = !HttpRequest.is(s, lineStart, colon - lineStart, skip[i]);
+            }
+            if (keep) {
+                w.put(s, lineStart, le).crlf();
+            }
+            lineStart = nl + 1;
+        }
+    }
+
+    private int invalid(String why) {
+        error = why;
+        return INVALID;
+    }
+
+    /** A decimal length: digits only, at most 18 of them; {@code -1} otherwise. */
+    private static long number(MemorySegment s, long from, long to) {
+        if (to == from || to - from > 18) {
+            return -1;
+        }
+        long n = 0;
+        for (long i = from; i < to; i++) {
+            byte c = s.get(ValueLayout.JAVA_BYTE, i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + c - '0';
+        }
+        return n;
+    }
+
+    private static long lineEnd(MemorySegment s, long from, long nl) {
+        return nl > from && s.get(ValueLayout.JAVA_BYTE, nl - 1) == '\r' ? nl - 1 : nl;
+    }
+
+    private static boolean isSpace(byte b) {
+        return b == ' ' || b == '\t';
+    }
+
+    private static boolean prefix(MemorySegment s, long at, String p) {
+        for (int i = 0; i < p.length(); i++) {
+            if (s.get(ValueLayout.JAVA_BYTE, at + i) != p.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

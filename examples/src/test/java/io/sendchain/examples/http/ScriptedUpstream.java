@@ -1,0 +1,186 @@
+package io.sendchain.examples.http;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An upstream that answers every connection with exactly the bytes a test scripts: well-formed, truncated,
+ * over-long or malformed responses. It records each request (head and body bytes as they arrived) and tells
+ * when the proxy closed its side.
+ */
+final class ScriptedUpstream implements AutoCloseable {
+
+    /** What to do with one accepted connection after the request head was read. */
+    @FunctionalInterface
+    interface Script {
+        void answer(Request request, OutputStream out) throws IOException;
+    }
+
+    /** A request as the upstream saw it. */
+    record Request(String head, byte[] body, Socket socket) {
+        String header(String name) {
+            for (String line : head.split("\r\n")) {
+                int colon = line.indexOf(':');
+                if (colon > 0 && line.substring(0, colon).equalsIgnoreCase(name)) {
+                    return line.substring(colon + 1).trim();
+                }
+            }
+            return null;
+        }
+    }
+
+    private final ServerSocket server;
+    private final Thread acceptor;
+    private final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Boolean> closedByProxy = new LinkedBlockingQueue<>();
+    private volatile Script script;
+
+    ScriptedUpstream(Script script) throws IOException {
+        this.script = script;
+        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        acceptor = Thread.ofPlatform().daemon().name("scripted-upstream").start(this::acceptLoop);
+    }
+
+    /** Answers connections from now on with {@code s}. */
+    void script(Script s) {
+        script = s;
+    }
+
+    InetSocketAddress address() {
+        return (InetSocketAddress) server.getLocalSocketAddress();
+    }
+
+    /** The next request the upstream received, waiting up to 10 s. */
+    Request nextRequest() throws InterruptedException {
+        Request r = requests.poll(10, TimeUnit.SECONDS);
+        if (r == null) {
+            throw new AssertionError("the upstream received no request within 10 s");
+        }
+        return r;
+    }
+
+    /** Waits until the proxy closed a connection the upstream was still writing to or holding open. */
+    boolean awaitClosedByProxy(long millis) throws InterruptedException {
+        return closedByProxy.poll(millis, TimeUnit.MILLISECONDS) != null;
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            Socket s;
+            try {
+                s = server.accept();
+            } catch (IOException e) {
+                return;
+            }
+            Thread.ofVirtual().start(() -> serve(s));
+        }
+    }
+
+    private void serve(Socket s) {
+        try (s) {
+            InputStream in = s.getInputStream();
+            String head = readHead(in);
+            if (head == null) {
+                return;
+            }
+            byte[] body = readBody(in, head);
+            Request r = new Request(head, body, s);
+            requests.add(r);
+            OutputStream out = s.getOutputStream();
+            script.answer(r, out);
+            out.flush();
+        } catch (IOException e) {
+            closedByProxy.add(Boolean.TRUE); // the proxy reset or closed the connection under us
+        }
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int state = 0;
+        int c;
+        while ((c = in.read()) >= 0) {
+            b.write(c);
+            state = switch (state) {
+                case 0 -> c == '\r' ? 1 : 0;
+                case 1 -> c == '\n' ? 2 : c == '\r' ? 1 : 0;
+                case 2 -> c == '\r' ? 3 : 0;
+                default -> c == '\n' ? 4 : 0;
+            };
+            if (state == 4) {
+                return b.toString(StandardCharsets.ISO_8859_1);
+            }
+        }
+        return null;
+    }
+
+    /** The body as the proxy framed it: Content-Length bytes, or the raw chunked bytes up to the last chunk. */
+    private static byte[] readBody(InputStream in, String head) throws IOException {
+        Request probe = new Request(head, null, null);
+        String cl = probe.header("Content-Length");
+        if (cl != null) {
+            return in.readNBytes(Integer.parseInt(cl));
+        }
+        if ("chunked".equalsIgnoreCase(probe.header("Transfer-Encoding"))) {
+            ByteArrayOutputStream raw = new ByteArrayOutputStream();
+            for (;;) {
+                String size = line(in, raw);
+                long n = Long.parseLong(size, 16);
+                if (n == 0) {
+                    line(in, raw); // the blank line after the last chunk (no trailers are forwarded)
+                    return raw.toByteArray();
+                }
+                raw.write(in.readNBytes((int) n));
+                line(in, raw);
+            }
+        }
+        return new byte[0];
+    }
+
+    private static String line(InputStream in, ByteArrayOutputStream raw) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0) {
+            raw.write(c);
+            if (c == '\n') {
+                return sb.toString().replace("\r", "");
+            }
+            sb.append((char) c);
+        }
+        throw new IOException("end of stream in a chunked body");
+    }
+
+    /** Decodes a chunked body the upstream recorded. */
+    static byte[] dechunk(byte[] raw) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int i = 0;
+        for (;;) {
+            int nl = i;
+            while (raw[nl] != '\n') {
+                nl++;
+            }
+            int n = Integer.parseInt(new String(raw, i, nl - i, StandardCharsets.ISO_8859_1).trim(), 16);
+            i = nl + 1;
+            if (n == 0) {
+                return out.toByteArray();
+            }
+            out.write(raw, i, n);
+            i += n + 2;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        acceptor.interrupt();
+    }
+}
