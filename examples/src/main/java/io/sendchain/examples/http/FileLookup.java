@@ -50,7 +50,7 @@ final class FileLookup {
                 return new Found(0, real, Files.readAttributes(real, BasicFileAttributes.class));
             }
             Path dir = file.getParent();
-            if (dir != null && !dir.equals(root) && !dirInside(dir, now)) {
+            if (dir != null && !file.equals(root) && !dir.equals(root) && !dirInside(dir, now)) {
                 return new Found(403, null, null);
             }
             return new Found(0, file, attrs);

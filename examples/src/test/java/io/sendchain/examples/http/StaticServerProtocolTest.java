@@ -178,6 +178,10 @@ abstract class StaticServerProtocolTest {
                 assertEquals("index of dir", c.get("/dir/").read().text());
                 assertEquals(403, c.get("/empty-dir/").read().status());
                 assertEquals(404, c.get("/nothing-here").read().status());
+                // the root itself: its index, or 403 without one (its parent is outside the root, as it should be)
+                assertEquals(403, c.get("/").read().status());
+                Files.writeString(root.resolve("index.html"), "the root's index");
+                assertEquals("the root's index", c.get("/").read().text());
             }
         }
 
