@@ -25,6 +25,7 @@ abstract class AbstractHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AbstractHttpServer.class);
 
     private final InetSocketAddress listen;
+    private final AbstractHttpSession.Limits limits;
     private final PlatformRegistry.Choice choice;
     private final Platform platform;
     private final int workerCount;
@@ -45,8 +46,10 @@ abstract class AbstractHttpServer implements AutoCloseable {
         }
     }
 
-    AbstractHttpServer(InetSocketAddress listen, PlatformConfig pc, int workerCount) throws IOException {
+    AbstractHttpServer(InetSocketAddress listen, PlatformConfig pc, int workerCount, AbstractHttpSession.Limits limits)
+            throws IOException {
         this.listen = listen;
+        this.limits = limits;
         PlatformRegistry registry = PlatformRegistry.load();
         this.choice = registry.choose(pc);
         this.platform = choice.chosen().provider().create(pc);
@@ -132,6 +135,11 @@ abstract class AbstractHttpServer implements AutoCloseable {
             connections.notifyAll();
         }
         startSession(w, c);
+    }
+
+    /** What every session of this server reads: header buffer, timeouts, access log. */
+    AbstractHttpSession.Limits limits() {
+        return limits;
     }
 
     void forEachWorker(java.util.function.Consumer<Worker> action) {

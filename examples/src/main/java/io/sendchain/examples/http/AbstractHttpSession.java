@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  *        │  bad head: 400/414/431/501, close                            └──no──> close
  * </pre>
  */
-abstract class AbstractHttpSession {
+abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends AbstractHttpServer.Worker> {
 
     private static final Logger log = LoggerFactory.getLogger(AbstractHttpSession.class);
     private static final Logger access = LoggerFactory.getLogger("sendchain.access");
@@ -38,8 +38,8 @@ abstract class AbstractHttpSession {
             boolean accessLog) {
     }
 
-    final AbstractHttpServer server;
-    final AbstractHttpServer.Worker worker;
+    final S server;
+    final W worker;
     final EventLoop loop;
     final Connection c;
     final Limits limits;
@@ -62,13 +62,12 @@ abstract class AbstractHttpSession {
     int status;
     long bodyBytes;
 
-    AbstractHttpSession(AbstractHttpServer server, AbstractHttpServer.Worker worker, Connection c, Limits limits,
-            int headCapacity) {
+    AbstractHttpSession(S server, W worker, Connection c, int headCapacity) {
         this.server = server;
         this.worker = worker;
         this.loop = worker.loop;
         this.c = c;
-        this.limits = limits;
+        this.limits = server.limits();
         this.in = pool.createTempBuf(limits.headerBufferSize());
         this.head = pool.createTempBuf(headCapacity);
         this.writer = new ChainWriter(c, pool);

@@ -68,6 +68,21 @@ final class AsciiWriter {
         return this;
     }
 
+    /** Writes {@code v} in lower-case hexadecimal (a chunk size). */
+    AsciiWriter hex(long v) {
+        int digits = Math.max(1, (67 - Long.numberOfLeadingZeros(v)) / 4);
+        if (at + digits > end) {
+            overflow = true;
+            return this;
+        }
+        for (int i = digits - 1; i >= 0; i--) {
+            seg.set(ValueLayout.JAVA_BYTE, at + i, (byte) Character.forDigit((int) (v & 0xf), 16));
+            v >>>= 4;
+        }
+        at += digits;
+        return this;
+    }
+
     AsciiWriter crlf() {
         return put("\r\n");
     }

@@ -7,8 +7,6 @@ import io.sendchain.buf.Pool;
 import io.sendchain.output.OutputFilter;
 import io.sendchain.output.Status;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * nginx's chunked body filter: frames a response whose length is unknown as HTTP/1.1 chunks. Each call's data
@@ -23,6 +21,7 @@ final class ChunkedEncoder implements OutputFilter {
     private final Pool pool;
     private final OutputFilter next;
     private final FreeBusy lists = new FreeBusy();
+    private final AsciiWriter w = new AsciiWriter();
     private boolean chunkOpen;
 
     ChunkedEncoder(Pool pool, OutputFilter next) {
@@ -64,15 +63,10 @@ final class ChunkedEncoder implements OutputFilter {
         }
         if (size > 0) {
             Chain h = frame();
-            Buf hb = h.buf();
-            MemorySegment s = hb.segment();
-            long at = hb.last();
             if (chunkOpen) {
-                at = crlf(s, at);
+                w.crlf(); // the end of the previous chunk's data
             }
-            at = hex(s, at, size);
-            at = crlf(s, at);
-            hb.last(at);
+            w.hex(size).crlf().finish();
             h.next(out);
             out = h;
             if (tail == null) {
@@ -82,16 +76,11 @@ final class ChunkedEncoder implements OutputFilter {
         }
         if (last) {
             Chain t = frame();
-            Buf tb = t.buf();
-            MemorySegment s = tb.segment();
-            long at = tb.last();
             if (chunkOpen) {
-                at = crlf(s, at);
+                w.crlf();
             }
-            s.set(ValueLayout.JAVA_BYTE, at++, (byte) '0');
-            at = crlf(s, at);
-            at = crlf(s, at);
-            tb.last(at).lastBuf(true).lastInChain(true);
+            w.put("0").crlf().crlf().finish();
+            t.buf().lastBuf(true).lastInChain(true);
             chunkOpen = false;
             if (tail == null) {
                 out = t;
@@ -115,21 +104,7 @@ final class ChunkedEncoder implements OutputFilter {
         Buf b = cl.buf();
         b.pos(b.start()).last(b.start()).lastBuf(false).lastInChain(false);
         b.memory(false).temporary(true);
+        w.start(b);
         return cl;
-    }
-
-    private static long crlf(MemorySegment s, long at) {
-        s.set(ValueLayout.JAVA_BYTE, at, (byte) '\r');
-        s.set(ValueLayout.JAVA_BYTE, at + 1, (byte) '\n');
-        return at + 2;
-    }
-
-    private static long hex(MemorySegment s, long at, long v) {
-        int digits = Math.max(1, (67 - Long.numberOfLeadingZeros(v)) / 4);
-        for (int i = digits - 1; i >= 0; i--) {
-            s.set(ValueLayout.JAVA_BYTE, at + i, (byte) Character.forDigit((int) (v & 0xf), 16));
-            v >>>= 4;
-        }
-        return at + digits;
     }
 }

@@ -1,9 +1,18 @@
 package io.sendchain.examples.http;
 
+import static io.sendchain.examples.http.HttpSyntax.ascii;
+import static io.sendchain.examples.http.HttpSyntax.contains;
+import static io.sendchain.examples.http.HttpSyntax.decimal;
+import static io.sendchain.examples.http.HttpSyntax.indexOf;
+import static io.sendchain.examples.http.HttpSyntax.is;
+import static io.sendchain.examples.http.HttpSyntax.skipSpaces;
+import static io.sendchain.examples.http.HttpSyntax.startsWith;
+import static io.sendchain.examples.http.HttpSyntax.trimEnd;
+import static io.sendchain.examples.http.HttpSyntax.validValue;
+
 import io.sendchain.buf.Buf;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 
 /**
  * One HTTP/1.x request head, parsed strictly from a buf's bytes (nginx's {@code ngx_http_parse_request_line}
@@ -160,7 +169,7 @@ final class HttpRequest {
             return major > 1 ? 505 : 400;
         }
         method = ascii(s, from, sp1);
-        target = string(s, sp1 + 1, sp2);
+        target = ascii(s, sp1 + 1, sp2);
         return DONE;
     }
 
@@ -181,19 +190,10 @@ final class HttpRequest {
                 return 400; // not a token: a space before the colon is how requests get smuggled
             }
         }
-        long v = colon + 1;
-        while (v < to && isSpace(s.get(ValueLayout.JAVA_BYTE, v))) {
-            v++;
-        }
-        long e = to;
-        while (e > v && isSpace(s.get(ValueLayout.JAVA_BYTE, e - 1))) {
-            e--;
-        }
-        for (long i = v; i < e; i++) {
-            byte b = s.get(ValueLayout.JAVA_BYTE, i);
-            if ((b < 0x20 && b != '\t') || b == 0x7f) {
-                return 400;
-            }
+        long v = skipSpaces(s, colon + 1, to);
+        long e = trimEnd(s, v, to);
+        if (!validValue(s, v, e)) {
+            return 400;
         }
         long len = colon - from;
         if (is(s, from, len, "host")) {
@@ -202,20 +202,12 @@ final class HttpRequest {
             }
             host = true;
         } else if (is(s, from, len, "connection")) {
-            String c = ascii(s, v, e).toLowerCase(java.util.Locale.ROOT);
-            connectionClose |= c.contains("close");
-            connectionKeepAlive |= c.contains("keep-alive");
+            connectionClose |= contains(s, v, e, "close");
+            connectionKeepAlive |= contains(s, v, e, "keep-alive");
         } else if (is(s, from, len, "content-length")) {
-            if (contentLength >= 0 || e == v || e - v > 18) {
+            long n = decimal(s, v, e);
+            if (contentLength >= 0 || n < 0) {
                 return 400;
-            }
-            long n = 0;
-            for (long i = v; i < e; i++) {
-                byte b = s.get(ValueLayout.JAVA_BYTE, i);
-                if (b < '0' || b > '9') {
-                    return 400;
-                }
-                n = n * 10 + (b - '0');
             }
             contentLength = n;
         } else if (is(s, from, len, "transfer-encoding")) {
@@ -223,9 +215,9 @@ final class HttpRequest {
                 return 400; // two Transfer-Encoding headers: never guess which applies
             }
             transferEncoding = true;
-            chunked = ascii(s, v, e).equalsIgnoreCase("chunked");
+            chunked = is(s, v, e - v, "chunked");
         } else if (is(s, from, len, "expect")) {
-            expectContinue = ascii(s, v, e).equalsIgnoreCase("100-continue");
+            expectContinue = is(s, v, e - v, "100-continue");
         } else if (is(s, from, len, "if-none-match")) {
             ifNoneMatch = ascii(s, v, e);
         } else if (is(s, from, len, "if-modified-since")) {
@@ -239,51 +231,5 @@ final class HttpRequest {
             return 400; // both framings: ambiguous
         }
         return DONE;
-    }
-
-    private static boolean isSpace(byte b) {
-        return b == ' ' || b == '\t';
-    }
-
-    /** Whether the header name at {@code [at, at + len)} is {@code lowerName}, ignoring case. */
-    static boolean is(MemorySegment s, long at, long len, String lowerName) {
-        if (len != lowerName.length()) {
-            return false;
-        }
-        for (int i = 0; i < len; i++) {
-            int b = s.get(ValueLayout.JAVA_BYTE, at + i) | 0x20;
-            if (b != lowerName.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean startsWith(MemorySegment s, long at, String prefix) {
-        for (int i = 0; i < prefix.length(); i++) {
-            if (s.get(ValueLayout.JAVA_BYTE, at + i) != prefix.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    static long indexOf(MemorySegment s, byte b, long from, long to) {
-        for (long i = from; i < to; i++) {
-            if (s.get(ValueLayout.JAVA_BYTE, i) == b) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    static String ascii(MemorySegment s, long from, long to) {
-        byte[] bytes = new byte[(int) (to - from)];
-        MemorySegment.copy(s, ValueLayout.JAVA_BYTE, from, bytes, 0, bytes.length);
-        return new String(bytes, StandardCharsets.ISO_8859_1);
-    }
-
-    private static String string(MemorySegment s, long from, long to) {
-        return ascii(s, from, to);
     }
 }

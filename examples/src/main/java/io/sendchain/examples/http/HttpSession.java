@@ -26,23 +26,19 @@ import org.slf4j.LoggerFactory;
  *        │  bad head: 400/414/431, close       │ rate limit: delayed + timer  └──no──> close
  * </pre>
  */
-final class HttpSession extends AbstractHttpSession {
+final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.StaticWorker> {
 
     private static final Logger log = LoggerFactory.getLogger(HttpSession.class);
 
     private static final int DIRECTIO_ALIGNMENT = 4096;
 
-    private final StaticServer server;
-    private final StaticServer.StaticWorker worker;
     private final StaticConfig config;
     private final OutputChainContext out;
 
     private FileRef file;
 
     HttpSession(StaticServer server, StaticServer.StaticWorker worker, Connection c) {
-        super(server, worker, c, limits(server.config()), HEAD_SIZE + server.config().headerBufferSize());
-        this.server = server;
-        this.worker = worker;
+        super(server, worker, c, HEAD_SIZE + server.config().headerBufferSize());
         this.config = server.config();
         writer.limit(config.sendfileMaxChunk());
         this.out = new OutputChainContext(pool, this, writer)
@@ -59,11 +55,6 @@ final class HttpSession extends AbstractHttpSession {
                 }
             }));
         }
-    }
-
-    private static Limits limits(StaticConfig config) {
-        return new Limits(config.headerBufferSize(), config.maxHeaders(), config.headerTimeoutMillis(),
-                config.keepaliveTimeoutMillis(), config.accessLog());
     }
 
     @Override

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * as they arrive (nginx's {@code proxy_request_buffering off}), chunked ones decoded and framed again, so what
  * reaches the upstream is always well-formed.
  */
-final class ProxySession extends AbstractHttpSession {
+final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.ProxyWorker> {
 
     private static final Logger log = LoggerFactory.getLogger(ProxySession.class);
 
@@ -47,8 +47,6 @@ final class ProxySession extends AbstractHttpSession {
 
     private enum State { IDLE, CONNECTING, SENDING, READING_HEAD, PIPE, RELAY, FINISHING }
 
-    private final ReverseProxy proxy;
-    private final ReverseProxy.ProxyWorker pw;
     private final ProxyConfig config;
     private final String hostHeader;
     /** The upstream's response head; then the pipe's preread buf, or the relay's buffer. */
@@ -94,9 +92,7 @@ final class ProxySession extends AbstractHttpSession {
     private long upstreamHeadStart;
 
     ProxySession(ReverseProxy proxy, ReverseProxy.ProxyWorker worker, Connection c) {
-        super(proxy, worker, c, limits(proxy.config()), HEAD_SIZE + (int) proxy.config().bufferSize());
-        this.proxy = proxy;
-        this.pw = worker;
+        super(proxy, worker, c, HEAD_SIZE + (int) proxy.config().bufferSize());
         this.config = proxy.config();
         String host = config.upstream().getHostString();
         this.hostHeader = host.indexOf(':') >= 0 ? "[" + host + "]:" + config.upstream().getPort()
@@ -110,11 +106,6 @@ final class ProxySession extends AbstractHttpSession {
         view.copyFrom(ub);
         view.temporary(true);
         req.acceptChunked = true;
-    }
-
-    private static Limits limits(ProxyConfig config) {
-        return new Limits(config.headerBufferSize(), config.maxHeaders(), config.headerTimeoutMillis(),
-                config.keepaliveTimeoutMillis(), config.accessLog());
     }
 
     // ---------------------------------------------------------------- the request
@@ -164,7 +155,7 @@ final class ProxySession extends AbstractHttpSession {
             w.header("Content-Length", req.contentLength);
         }
         MemorySegment s = in.segment();
-        long headers = HttpRequest.indexOf(s, (byte) '\n', req.headStart, in.pos()) + 1;
+        long headers = HttpSyntax.indexOf(s, (byte) '\n', req.headStart, in.pos()) + 1;
         UpstreamHead.copyHeaders(s, headers, in.pos(), w, REQUEST_HOP);
         w.crlf();
         if (!w.finish()) {
@@ -180,7 +171,7 @@ final class ProxySession extends AbstractHttpSession {
         state = State.CONNECTING;
         StreamSocket s;
         try {
-            s = proxy.platform().connect(config.upstream());
+            s = server.platform().connect(config.upstream());
         } catch (IOException e) {
             log.error("{} while connecting to upstream {}", e.getMessage(), hostHeader);
             fail(502);
@@ -337,7 +328,7 @@ final class ProxySession extends AbstractHttpSession {
                 return;
             }
             long len = bodyDecoder.dataEnd() - bodyDecoder.dataStart();
-            w.put(Long.toHexString(len)).crlf().put(in.segment(), bodyDecoder.dataStart(), bodyDecoder.dataEnd())
+            w.hex(len).crlf().put(in.segment(), bodyDecoder.dataStart(), bodyDecoder.dataEnd())
                     .crlf().finish();
             bodyRead += len;
         }
@@ -555,8 +546,8 @@ final class ProxySession extends AbstractHttpSession {
                     .tempFileWriteSize(config.tempFileWriteSize())
                     .limitRate(config.limitRate())
                     .timeouts(config.readTimeoutMillis(), config.clientSendTimeoutMillis())
-                    .tempFiles(EventPipe.inDirectory(config.tempPath(), proxy.platform()::openFile))
-                    .bufSupply(pw);
+                    .tempFiles(EventPipe.inDirectory(config.tempPath(), server.platform()::openFile))
+                    .bufSupply(worker);
         } else {
             pipe.reset(u);
         }
@@ -586,7 +577,7 @@ final class ProxySession extends AbstractHttpSession {
             return;
         }
         boolean finished = pipe.upstreamDone() || pipe.upstreamEof() || pipe.upstreamError();
-        proxy.probe().pipeRan(pipe.tempFileOffset(), finished);
+        server.probe().pipeRan(pipe.tempFileOffset(), finished);
         if (pipe.downstreamError()) {
             close();
             return;
@@ -826,7 +817,7 @@ final class ProxySession extends AbstractHttpSession {
     void responseDone() {
         if (state != State.IDLE) {
             // a session closed with a response under way ended it incomplete
-            proxy.probe().responseEnded(status, state == State.FINISHING && !closed);
+            server.probe().responseEnded(status, state == State.FINISHING && !closed);
         }
         closeUpstream();
         if (pipeActive) {

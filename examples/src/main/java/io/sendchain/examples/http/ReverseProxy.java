@@ -58,16 +58,13 @@ public final class ReverseProxy extends AbstractHttpServer {
                 idle.push(b);
             }
         }
-
-        /** Buffers waiting to be taken again. */
-        int idleBuffers() {
-            return idle.size();
-        }
     }
 
     /** Chooses the platform (explicit name or the SPI's best) and prepares the workers; {@link #start()} listens. */
     public ReverseProxy(ProxyConfig config) throws IOException {
-        super(config.listen(), PlatformConfig.defaults().withPlatform(config.platform()), config.workers());
+        super(config.listen(), PlatformConfig.defaults().withPlatform(config.platform()), config.workers(),
+                new AbstractHttpSession.Limits(config.headerBufferSize(), config.maxHeaders(),
+                        config.headerTimeoutMillis(), config.keepaliveTimeoutMillis(), config.accessLog()));
         this.config = config;
         createWorkers();
     }

@@ -36,7 +36,8 @@ public final class StaticServer extends AbstractHttpServer {
     }
 
     private StaticServer(StaticConfig config, PlatformConfig pc) throws IOException {
-        super(config.listen(), pc, config.workers());
+        super(config.listen(), pc, config.workers(), new AbstractHttpSession.Limits(config.headerBufferSize(),
+                config.maxHeaders(), config.headerTimeoutMillis(), config.keepaliveTimeoutMillis(), config.accessLog()));
         this.config = config;
         this.readPool = config.aioThreads() > 0 ? Executors.newFixedThreadPool(config.aioThreads(), r -> {
             Thread t = new Thread(r, "sendchain-read");

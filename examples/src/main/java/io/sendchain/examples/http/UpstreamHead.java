@@ -1,9 +1,18 @@
 package io.sendchain.examples.http;
 
+import static io.sendchain.examples.http.HttpSyntax.ascii;
+import static io.sendchain.examples.http.HttpSyntax.decimal;
+import static io.sendchain.examples.http.HttpSyntax.indexOf;
+import static io.sendchain.examples.http.HttpSyntax.is;
+import static io.sendchain.examples.http.HttpSyntax.lineEnd;
+import static io.sendchain.examples.http.HttpSyntax.skipSpaces;
+import static io.sendchain.examples.http.HttpSyntax.startsWith;
+import static io.sendchain.examples.http.HttpSyntax.trimEnd;
+import static io.sendchain.examples.http.HttpSyntax.validValue;
+
 import io.sendchain.buf.Buf;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Locale;
 
 /**
  * An upstream's response head, parsed strictly (nginx's {@code ngx_http_parse_status_line} and the proxy's header
@@ -19,8 +28,6 @@ final class UpstreamHead {
     static final int INVALID = 2;
 
     int status;
-    int major;
-    int minor;
     long reasonFrom;
     long reasonTo;
     /** {@code [headersFrom, headersTo)}: the header lines, each ending in a line break. */
@@ -28,17 +35,13 @@ final class UpstreamHead {
     long headersTo;
     long contentLength;
     boolean chunked;
-    boolean connectionClose;
     /** Why the head is invalid, for the error log. */
     String error;
 
     private void reset() {
         status = 0;
-        major = 0;
-        minor = 0;
         contentLength = -1;
         chunked = false;
-        connectionClose = false;
         error = null;
     }
 
@@ -51,7 +54,7 @@ final class UpstreamHead {
         reset();
         MemorySegment s = b.segment();
         long end = b.last();
-        long nl = HttpRequest.indexOf(s, (byte) '\n', b.pos(), end);
+        long nl = indexOf(s, (byte) '\n', b.pos(), end);
         if (nl < 0) {
             return NEED_MORE;
         }
@@ -62,7 +65,7 @@ final class UpstreamHead {
         long lineStart = nl + 1;
         boolean transferEncoding = false;
         for (;;) {
-            nl = HttpRequest.indexOf(s, (byte) '\n', lineStart, end);
+            nl = indexOf(s, (byte) '\n', lineStart, end);
             if (nl < 0) {
                 return NEED_MORE;
             }
@@ -79,7 +82,7 @@ final class UpstreamHead {
             if (first == ' ' || first == '\t') {
                 return invalid("upstream sent a folded header line");
             }
-            long colon = HttpRequest.indexOf(s, (byte) ':', lineStart, le);
+            long colon = indexOf(s, (byte) ':', lineStart, le);
             if (colon <= lineStart) {
                 return invalid("upstream sent invalid header");
             }
@@ -89,42 +92,31 @@ final class UpstreamHead {
                     return invalid("upstream sent invalid header name");
                 }
             }
-            long v = colon + 1;
-            while (v < le && isSpace(s.get(ValueLayout.JAVA_BYTE, v))) {
-                v++;
-            }
-            long ve = le;
-            while (ve > v && isSpace(s.get(ValueLayout.JAVA_BYTE, ve - 1))) {
-                ve--;
-            }
-            for (long i = v; i < ve; i++) {
-                byte c = s.get(ValueLayout.JAVA_BYTE, i);
-                if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                    return invalid("upstream sent invalid header value");
-                }
+            long v = skipSpaces(s, colon + 1, le);
+            long ve = trimEnd(s, v, le);
+            if (!validValue(s, v, ve)) {
+                return invalid("upstream sent invalid header value");
             }
             long len = colon - lineStart;
-            if (HttpRequest.is(s, lineStart, len, "content-length")) {
+            if (is(s, lineStart, len, "content-length")) {
                 if (contentLength >= 0) {
                     return invalid("upstream sent duplicate header line: \"Content-Length\"");
                 }
-                contentLength = number(s, v, ve);
+                contentLength = decimal(s, v, ve);
                 if (contentLength < 0) {
                     return invalid("upstream sent invalid \"Content-Length\" header: \""
-                            + HttpRequest.ascii(s, v, ve) + "\"");
+                            + ascii(s, v, ve) + "\"");
                 }
-            } else if (HttpRequest.is(s, lineStart, len, "transfer-encoding")) {
+            } else if (is(s, lineStart, len, "transfer-encoding")) {
                 if (transferEncoding) {
                     return invalid("upstream sent duplicate header line: \"Transfer-Encoding\"");
                 }
                 transferEncoding = true;
-                if (!HttpRequest.ascii(s, v, ve).equalsIgnoreCase("chunked")) {
-                    return invalid("upstream sent unknown \"Transfer-Encoding\": \"" + HttpRequest.ascii(s, v, ve)
+                if (!is(s, v, ve - v, "chunked")) {
+                    return invalid("upstream sent unknown \"Transfer-Encoding\": \"" + ascii(s, v, ve)
                             + "\"");
                 }
                 chunked = true;
-            } else if (HttpRequest.is(s, lineStart, len, "connection")) {
-                connectionClose |= HttpRequest.ascii(s, v, ve).toLowerCase(Locale.ROOT).contains("close");
             }
             lineStart = nl + 1;
         }
@@ -137,7 +129,7 @@ final class UpstreamHead {
 
     private boolean statusLine(MemorySegment s, long from, long to) {
         // HTTP/1.x SSS[ reason]
-        if (to - from < 12 || !prefix(s, from, "HTTP/1.")) {
+        if (to - from < 12 || !startsWith(s, from, "HTTP/1.")) {
             invalid("upstream sent no valid HTTP/1.0 header");
             return false;
         }
@@ -146,8 +138,6 @@ final class UpstreamHead {
             invalid("upstream sent no valid HTTP/1.0 header");
             return false;
         }
-        major = 1;
-        minor = min - '0';
         int code = 0;
         for (int i = 9; i < 12; i++) {
             byte d = s.get(ValueLayout.JAVA_BYTE, from + i);
@@ -185,15 +175,15 @@ final class UpstreamHead {
     static void copyHeaders(MemorySegment s, long from, long to, AsciiWriter w, String... skip) {
         long lineStart = from;
         while (lineStart < to) {
-            long nl = HttpRequest.indexOf(s, (byte) '\n', lineStart, to);
+            long nl = indexOf(s, (byte) '\n', lineStart, to);
             if (nl < 0) {
                 nl = to;
             }
             long le = lineEnd(s, lineStart, nl);
-            long colon = HttpRequest.indexOf(s, (byte) ':', lineStart, le);
+            long colon = indexOf(s, (byte) ':', lineStart, le);
             boolean keep = colon > lineStart;
             for (int i = 0; keep && i < skip.length; i++) {
-                keep = !HttpRequest.is(s, lineStart, colon - lineStart, skip[i]);
+                keep = !is(s, lineStart, colon - lineStart, skip[i]);
             }
             if (keep) {
                 w.put(s, lineStart, le).crlf();
@@ -207,36 +197,4 @@ final class UpstreamHead {
         return INVALID;
     }
 
-    /** A decimal length: digits only, at most 18 of them; {@code -1} otherwise. */
-    private static long number(MemorySegment s, long from, long to) {
-        if (to == from || to - from > 18) {
-            return -1;
-        }
-        long n = 0;
-        for (long i = from; i < to; i++) {
-            byte c = s.get(ValueLayout.JAVA_BYTE, i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            n = n * 10 + c - '0';
-        }
-        return n;
-    }
-
-    private static long lineEnd(MemorySegment s, long from, long nl) {
-        return nl > from && s.get(ValueLayout.JAVA_BYTE, nl - 1) == '\r' ? nl - 1 : nl;
-    }
-
-    private static boolean isSpace(byte b) {
-        return b == ' ' || b == '\t';
-    }
-
-    private static boolean prefix(MemorySegment s, long at, String p) {
-        for (int i = 0; i < p.length(); i++) {
-            if (s.get(ValueLayout.JAVA_BYTE, at + i) != p.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
 }

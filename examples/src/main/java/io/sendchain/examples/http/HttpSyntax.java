@@ -1,0 +1,118 @@
+package io.sendchain.examples.http;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * HTTP/1.1 syntax at the byte level, shared by the request parser and the upstream response parser: finding
+ * line ends, trimming and checking field values, case-insensitive matches and decimal lengths, all without
+ * allocating (only {@link #ascii} makes a string).
+ */
+final class HttpSyntax {
+
+    private HttpSyntax() {
+    }
+
+    /** The first {@code b} in {@code [from, to)}, or {@code -1}. */
+    static long indexOf(MemorySegment s, byte b, long from, long to) {
+        for (long i = from; i < to; i++) {
+            if (s.get(ValueLayout.JAVA_BYTE, i) == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The end of the line whose LF is at {@code nl}: before a CR that precedes it. */
+    static long lineEnd(MemorySegment s, long from, long nl) {
+        return nl > from && s.get(ValueLayout.JAVA_BYTE, nl - 1) == '\r' ? nl - 1 : nl;
+    }
+
+    static boolean isSpace(byte b) {
+        return b == ' ' || b == '\t';
+    }
+
+    /** The first byte of {@code [from, to)} that is not a space or tab ({@code to} if none). */
+    static long skipSpaces(MemorySegment s, long from, long to) {
+        while (from < to && isSpace(s.get(ValueLayout.JAVA_BYTE, from))) {
+            from++;
+        }
+        return from;
+    }
+
+    /** The end of {@code [from, to)} without trailing spaces and tabs. */
+    static long trimEnd(MemorySegment s, long from, long to) {
+        while (to > from && isSpace(s.get(ValueLayout.JAVA_BYTE, to - 1))) {
+            to--;
+        }
+        return to;
+    }
+
+    /** A field value holds no control characters but tab. */
+    static boolean validValue(MemorySegment s, long from, long to) {
+        for (long i = from; i < to; i++) {
+            byte b = s.get(ValueLayout.JAVA_BYTE, i);
+            if ((b < 0x20 && b != '\t') || b == 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code [at, at + len)} is {@code lower} ignoring ASCII case (header names, tokens). */
+    static boolean is(MemorySegment s, long at, long len, String lower) {
+        if (len != lower.length()) {
+            return false;
+        }
+        for (int i = 0; i < len; i++) {
+            int b = s.get(ValueLayout.JAVA_BYTE, at + i) | 0x20;
+            if (b != lower.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code lower} occurs in {@code [from, to)} ignoring ASCII case. */
+    static boolean contains(MemorySegment s, long from, long to, String lower) {
+        for (long i = from; i + lower.length() <= to; i++) {
+            if (is(s, i, lower.length(), lower)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code [at, ...)} starts with {@code prefix}, exactly. */
+    static boolean startsWith(MemorySegment s, long at, String prefix) {
+        for (int i = 0; i < prefix.length(); i++) {
+            if (s.get(ValueLayout.JAVA_BYTE, at + i) != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A length: 1 to 18 decimal digits and nothing else; {@code -1} otherwise (never an overflow). */
+    static long decimal(MemorySegment s, long from, long to) {
+        if (to == from || to - from > 18) {
+            return -1;
+        }
+        long n = 0;
+        for (long i = from; i < to; i++) {
+            byte c = s.get(ValueLayout.JAVA_BYTE, i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + c - '0';
+        }
+        return n;
+    }
+
+    static String ascii(MemorySegment s, long from, long to) {
+        byte[] bytes = new byte[(int) (to - from)];
+        MemorySegment.copy(s, ValueLayout.JAVA_BYTE, from, bytes, 0, bytes.length);
+        return new String(bytes, StandardCharsets.ISO_8859_1);
+    }
+}
