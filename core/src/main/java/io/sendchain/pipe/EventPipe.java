@@ -361,6 +361,12 @@ public final class EventPipe implements AutoCloseable {
             throw new IllegalStateException("busy size (" + busySize + ") must be less than all buffers minus one ("
                     + (bufsNum - 1) * bufsSize + ")");
         }
+        // the same for the preread buf (nginx: proxy_busy_buffers_size >= proxy_buffer_size): its shadows count
+        // with the whole buf, so a bigger one could never be passed on
+        if (prereadBufs != null && prereadBufs.buf().end() - prereadBufs.buf().start() > busySize) {
+            throw new IllegalStateException("busy size (" + busySize + ") must be at least the preread buffer ("
+                    + (prereadBufs.buf().end() - prereadBufs.buf().start()) + ")");
+        }
         for (;;) {
             if (doWrite) {
                 if (writeToDownstream() == Rc.BUSY) {
@@ -1049,6 +1055,12 @@ public final class EventPipe implements AutoCloseable {
         recycle(out);
         recycle(lists.busy());
         lists.busy(null);
+        // bufs sent at the very end of the last response went to the free list still marked as the last shadow
+        // of their raw buf (the pass that frees raw bufs did not run again); that raw buf has since gone back to
+        // the supply or is the owner's head buffer, so the mark must not free it into this response's raw bufs
+        for (Chain cl = lists.free(); cl != null; cl = cl.next()) {
+            cl.buf().shadow(null).lastShadow(false);
+        }
         prereadBufs = null;
         freeRawBufs = null;
         in = null;

@@ -15,6 +15,8 @@ import io.sendchain.testkit.MemorySink;
 import io.sendchain.testkit.Seeds;
 import io.sendchain.testkit.TestFiles;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -354,6 +356,105 @@ class EventPipeTest {
         assertArrayEquals(body, sink.received(), params);
     }
 
+    /**
+     * The upstream's bytes arrive in random pieces between runs of the pipe, so raw bufs are read into partly, handed
+     * to the input filter early when the length hint allows, and filled again later; the downstream takes random
+     * amounts. Like a proxy's keep-alive session, one pipe serves response after response (closed, then reset), with
+     * raw bufs from a shared supply and the first bytes preread into the session's own head buffer. Everything must
+     * arrive once and in order.
+     */
+    @RepeatedTest(40)
+    void responseAfterResponseArrivingInRandomPiecesLoseNothing() throws IOException {
+        long seed = Seeds.seed("EventPipeTest.pieces");
+        Random rnd = new Random(seed);
+        java.util.ArrayDeque<Buf> idle = new java.util.ArrayDeque<>();
+        int size = 64 + rnd.nextInt(8192);
+        int num = 2 + rnd.nextInt(7);
+        EventPipe.BufSupply supply = new EventPipe.BufSupply() {
+            @Override
+            public Buf take(long bytes) {
+                Buf b = idle.poll();
+                return b != null ? b : pool.createTempBuf(bytes);
+            }
+
+            @Override
+            public void give(Buf b) {
+                idle.push(b);
+            }
+        };
+        MemorySink to = new MemorySink();
+        Connection into = new Connection("downstream", to);
+        writer = new ChainWriter(into, pool);
+        to.capacity(1 + rnd.nextInt(20_000));
+        long expected = 0;
+        int busy = 0;
+        Buf head = null;
+        for (int round = 0; round < 3; round++) {
+            byte[] body = TestFiles.random(rnd, 1 + rnd.nextInt(200_000));
+            boolean chunked = rnd.nextInt(4) != 0;
+            byte[] wire = chunked ? chunk(body, rnd) : body;
+            ScriptedUpstream source = new ScriptedUpstream();
+            Connection from = new Connection("upstream", source);
+            if (pipe == null) {
+                busy = size + rnd.nextInt((num - 2) * size + 1);
+                // nginx's rule: the busy size holds the head buffer (proxy_buffer_size) as well as a raw buf
+                head = pool.createTempBuf(64 + rnd.nextInt(busy - 63));
+                pipe = new EventPipe(pool, from, into, null, writer).bufs(num, size).busySize(busy).bufSupply(supply);
+                if (rnd.nextBoolean()) {
+                    pipe.maxTempFileSize(rnd.nextInt(100_000)).tempFileWriteSize(1 + rnd.nextInt(16_384))
+                            .tempFiles(EventPipe.inDirectory(tmp, FileRef::open));
+                } else {
+                    pipe.maxTempFileSize(0);
+                }
+            } else {
+                pipe.reset(from);
+            }
+            ChunkedInputFilter filter = new ChunkedInputFilter();
+            if (chunked) {
+                pipe.inputFilter(filter).length(3);
+            } else {
+                pipe.inputFilter(EventPipe::copyInputFilter).length(body.length);
+            }
+            // the session read a head and perhaps the first bytes of the body into its own buffer
+            long headLen = rnd.nextInt((int) (head.end() - head.start()));
+            long pre = Math.min(wire.length, rnd.nextInt((int) (head.end() - head.start() - headLen) + 1));
+            head.pos(head.start() + headLen).last(head.start() + headLen);
+            MemorySegment.copy(wire, 0, head.segment(), ValueLayout.JAVA_BYTE, head.pos(), (int) pre);
+            head.last(head.pos() + pre);
+            pipe.preread(head);
+            int at = (int) pre;
+            if (at == wire.length) {
+                source.eof();
+            }
+            for (int i = 0; i < 1_000_000 && !pipe.downstreamDone() && !pipe.downstreamError(); i++) {
+                if (at < wire.length && rnd.nextInt(3) != 0) {
+                    int n = Math.min(wire.length - at, 1 + rnd.nextInt(rnd.nextBoolean() ? 16 : 12_000));
+                    source.feed(Arrays.copyOfRange(wire, at, at + n));
+                    at += n;
+                    if (at == wire.length) {
+                        source.eof();
+                    }
+                    from.read().ready(true);
+                }
+                boolean writable = rnd.nextInt(4) != 0;
+                into.write().ready(writable);
+                pipe.run(writable);
+            }
+            for (int i = 0; i < 100_000 && writer.queued() != null; i++) {
+                into.write().ready(true);
+                writer.filter(null);
+            }
+            System.err.println("DBG done " + pipe.downstreamDone() + " err " + pipe.downstreamError() + " read " + pipe.readLength() + " at " + at + " eof " + pipe.upstreamEof() + " udone " + pipe.upstreamDone() + " len " + pipe.length() + " recv " + source.recvCalls);
+            expected += body.length;
+            byte[] all = to.received();
+            String what = "seed " + seed + " round " + round + " body " + body.length + " chunked " + chunked
+                    + " bufs " + num + "x" + size + " preread " + pre + " spilled " + pipe.spilled();
+            assertEquals(expected, all.length, what);
+            assertArrayEquals(body, Arrays.copyOfRange(all, all.length - body.length, all.length), what);
+            pipe.close();
+        }
+    }
+
     private static byte[] chunk(byte[] body, Random rnd) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         int at = 0;
@@ -376,6 +477,15 @@ class EventPipeTest {
         pipe.busySize(16384);
         e = assertThrows(IllegalStateException.class, () -> pipe.run(true));
         assertEquals("busy size (16384) must be less than all buffers minus one (8192)", e.getMessage());
+    }
+
+    @Test
+    void aPrereadBufBiggerThanTheBusySizeIsRefusedRatherThanStalling() {
+        Buf head = pool.createTempBuf(16384);
+        head.last(head.start() + 10);
+        pipe().bufs(4, 4096).busySize(8192).preread(head);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pipe.run(true));
+        assertEquals("busy size (8192) must be at least the preread buffer (16384)", e.getMessage());
     }
 
     @Test

@@ -323,6 +323,52 @@ abstract class ReverseProxyTest {
             }
         }
 
+        /**
+         * One client connection, many responses: each one reuses the session's pipe, its raw bufs and its head
+         * buffer. Chunked and Content-Length responses of random sizes alternate, each written in pieces.
+         */
+        @Test
+        void aKeptAliveClientGetsManyResponsesInARowThroughTheSamePipe() throws Exception {
+            long seed = Seeds.seed("ReverseProxyTest.keepalive");
+            Random rnd = new Random(seed);
+            byte[] wire = new byte[300_000];
+            rnd.nextBytes(wire);
+            ScriptedUpstream up = scripted((req, out) -> {
+                String target = req.head().split(" ")[1];
+                String[] p = target.substring(1).split("-");
+                int length = Integer.parseInt(p[0]);
+                int piece = Integer.parseInt(p[1]);
+                if (p[2].equals("c")) {
+                    out.write(ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"));
+                    for (int i = 0; i < length; i += piece) {
+                        int n = Math.min(piece, length - i);
+                        out.write(ascii(Integer.toHexString(n) + "\r\n"));
+                        out.write(wire, i, n);
+                        out.write(ascii("\r\n"));
+                        out.flush();
+                    }
+                    out.write(ascii("0\r\n\r\n"));
+                } else {
+                    out.write(ascii("HTTP/1.1 200 OK\r\nContent-Length: " + length + "\r\n\r\n"));
+                    for (int i = 0; i < length; i += piece) {
+                        out.write(wire, i, Math.min(piece, length - i));
+                        out.flush();
+                    }
+                }
+            });
+            start(up.address());
+            try (HttpTestClient c = client()) {
+                for (int i = 0; i < 40; i++) {
+                    int length = rnd.nextInt(wire.length);
+                    int piece = 1 + rnd.nextInt(rnd.nextBoolean() ? 100 : 20_000);
+                    String target = "/" + length + "-" + piece + (rnd.nextBoolean() ? "-c" : "-l");
+                    HttpTestClient.Response r = c.get(target).read();
+                    assertArrayEquals(java.util.Arrays.copyOf(wire, length), r.body(),
+                            "response " + i + " " + target + " (seed " + seed + ")");
+                }
+            }
+        }
+
         @Test
         void aCloseDelimitedUpstreamResponseIsChunkedForTheClient() throws Exception {
             byte[] body = java.util.Arrays.copyOf(mb, 50_000);
