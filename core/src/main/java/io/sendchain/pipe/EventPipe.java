@@ -1057,9 +1057,10 @@ public final class EventPipe implements AutoCloseable {
         lists.busy(null);
         // bufs sent at the very end of the last response went to the free list still marked as the last shadow
         // of their raw buf (the pass that frees raw bufs did not run again); that raw buf has since gone back to
-        // the supply or is the owner's head buffer, so the mark must not free it into this response's raw bufs
+        // the supply or is the owner's head buffer, so the mark must not free it into this response's raw bufs;
+        // nor may a stale temp-file window rewind this response's cyclic temp file
         for (Chain cl = lists.free(); cl != null; cl = cl.next()) {
-            cl.buf().shadow(null).lastShadow(false);
+            cl.buf().shadow(null).lastShadow(false).tempFile(false).inFile(false);
         }
         prereadBufs = null;
         freeRawBufs = null;

@@ -145,6 +145,10 @@ public abstract class SendChainContract {
         }
     }
 
+    /** Sets up the sending connection before a test uses it (socket options a provider's variant needs). */
+    protected void prepare(Connection c) throws IOException {
+    }
+
     /** Opens a loopback pair with small socket buffers, so the sender meets EAGAIN early. */
     protected Pair open(FaultPlan faults) throws IOException {
         Platform platform = openPlatform(faults);
@@ -169,6 +173,7 @@ public abstract class SendChainContract {
         }
         s.setOption(StandardSocketOptions.SO_SNDBUF, 16 * 1024);
         Connection c = new Connection("contract", s);
+        prepare(c);
         Pair p = new Pair(platform, c, peer, faults);
         toClose.add(p);
         currentPlatform = platform;

@@ -116,6 +116,8 @@ public final class Main {
               --header-timeout TIME       [60s]
               --tcp-nopush on|off         cork a header in front of a file [on]
               --tcp-nopush-skip FROM-TO   send bodies between FROM and TO uncorked (0-0: cork all) [64k-1m]
+              --msg-more-max SIZE         Linux: a header before a body of at most SIZE goes with MSG_MORE,
+                                          not between TCP_CORK on and off (0: always cork) [64k]
               --tcp-nodelay on|off        TCP_NODELAY on client connections [on]
               --symlinks-outside-root on|off  follow symbolic links that leave the root [off]
             """;
@@ -148,6 +150,7 @@ public final class Main {
                     case "--keepalive-timeout" -> cfg.keepaliveTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--header-timeout" -> cfg.headerTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--tcp-nopush" -> cfg.tcpNopush(o.onOff(opt));
+                    case "--msg-more-max" -> cfg.msgMoreMax(Sizes.size(o.value(opt)));
                     case "--tcp-nopush-skip" -> {
                         String v = o.value(opt);
                         int dash = v.indexOf('-');

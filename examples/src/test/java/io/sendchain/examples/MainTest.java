@@ -73,4 +73,12 @@ class MainTest {
         assertEquals(2, run("proxy", "--upstream", "127.0.0.1:1", "--temp-path", "/no/such/dir"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--temp-path /no/such/dir is not a writable directory"));
     }
+
+    @Test
+    void staticHelpNamesTheMsgMoreCapAndABadCapIsAUsageError() {
+        assertEquals(0, run("static", "--help"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("--msg-more-max SIZE"));
+        assertEquals(2, run("static", "--msg-more-max", "4g"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("msg more max"), err.toString(StandardCharsets.UTF_8));
+    }
 }

@@ -33,13 +33,17 @@ import java.nio.file.Path;
  *                             small body (one segment with its header) and a large one (full segments over many
  *                             sends) but slows mid-size ones to less than half (docs/BENCHMARKS.md)
  * @param tcpNodelay           TCP_NODELAY on client connections
+ * @param msgMoreMax           on Linux, a header in front of a file body of at most this many bytes that ends
+ *                             the response is sent with {@code MSG_MORE} instead of between {@code TCP_CORK} on
+ *                             and off: the same single segment, two system calls fewer (0: always cork)
  * @param symlinksOutsideRoot  follow symbolic links that lead outside the root
  */
 public record StaticConfig(Path root, InetSocketAddress listen, String platform, boolean sendfile,
         long sendfileMaxChunk, int outputBuffersNum, long outputBuffersSize, int aioThreads, long directio,
         long limitRate, long limitRateAfter, int workers, boolean accessLog, long sendTimeoutMillis,
         long keepaliveTimeoutMillis, long headerTimeoutMillis, int headerBufferSize, int maxHeaders,
-        boolean tcpNopush, long corkSkipFrom, long corkSkipTo, boolean tcpNodelay, boolean symlinksOutsideRoot) {
+        boolean tcpNopush, long corkSkipFrom, long corkSkipTo, boolean tcpNodelay, long msgMoreMax,
+        boolean symlinksOutsideRoot) {
 
     /** nginx's defaults for {@code root} on {@code listen}; workers: one per core. */
     public static StaticConfig defaults(Path root, InetSocketAddress listen) {
@@ -74,6 +78,7 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
         private long corkSkipFrom = 64 * 1024;
         private long corkSkipTo = 1024 * 1024;
         private boolean tcpNodelay = true;
+        private long msgMoreMax = 64 * 1024;
         private boolean symlinksOutsideRoot;
 
         public Builder root(Path v) {
@@ -192,6 +197,15 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
             return this;
         }
 
+        /** Bodies up to {@code v} bytes go after a {@code MSG_MORE} header instead of a cork; 0: always cork. */
+        public Builder msgMoreMax(long v) {
+            if (v > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("msg more max > 2g: " + v);
+            }
+            msgMoreMax = nonNegative("msg more max", v);
+            return this;
+        }
+
         public Builder symlinksOutsideRoot(boolean v) {
             symlinksOutsideRoot = v;
             return this;
@@ -208,7 +222,7 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
             return new StaticConfig(root, listen, platform, sendfile, sendfileMaxChunk, outputBuffersNum,
                     outputBuffersSize, aioThreads, directio, limitRate, limitRateAfter, workers, accessLog,
                     sendTimeoutMillis, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize, maxHeaders,
-                    tcpNopush, corkSkipFrom, corkSkipTo, tcpNodelay, symlinksOutsideRoot);
+                    tcpNopush, corkSkipFrom, corkSkipTo, tcpNodelay, msgMoreMax, symlinksOutsideRoot);
         }
     }
 }

@@ -52,6 +52,9 @@ public final class StaticServer extends AbstractHttpServer {
         if (config.aioThreads() > 0) {
             pc = pc.with("aio.threads", Integer.toString(config.aioThreads()));
         }
+        if (config.msgMoreMax() > 0) {
+            pc = pc.with("more.max", Long.toString(config.msgMoreMax()));
+        }
         return pc;
     }
 

@@ -34,6 +34,8 @@ final class Linux {
     static final int IPPROTO_TCP = 6;
     static final int TCP_NODELAY = 1;
     static final int TCP_CORK = 3;
+    static final int MSG_NOSIGNAL = 0x4000;
+    static final int MSG_MORE = 0x8000;
 
     // <fcntl.h>
     static final int O_RDONLY = 0;

@@ -20,6 +20,9 @@ public interface LinuxKernel {
     /** {@code write(fd, (void *) address, count)}: the buffer is given by its native address. */
     long write(int fd, long address, long count);
 
+    /** {@code send(fd, (void *) address, count, flags)}: the buffer is given by its native address. */
+    long send(int fd, long address, long count, int flags);
+
     /** {@code sendfile(outFd, inFd, &offset, count)} with a 64-bit offset passed by value. */
     long sendfile(int outFd, int inFd, long offset, long count);
 

@@ -34,12 +34,20 @@ public final class LinuxPlatform implements Platform {
     /** Config option: size of the sendfile thread pool; 0 (default) sends on the loop thread. */
     public static final String AIO_THREADS = "aio.threads";
 
+    /**
+     * Config option: the most bytes of file a response may end with for its header to go out with
+     * {@code MSG_MORE} instead of between {@code TCP_CORK} on and off (two system calls fewer); 0 (default):
+     * always cork, as nginx does.
+     */
+    public static final String MORE_MAX = "more.max";
+
     private static final Logger log = LoggerFactory.getLogger(LinuxPlatform.class);
 
     private final LinuxKernel kernel;
     private final long pageSize;
     private final EpollDriver.EpollLayout epollLayout;
     private final ExecutorService sendfilePool;
+    private final long moreMax;
     private final ThreadLocal<IoScratch> scratch = ThreadLocal.withInitial(IoScratch::new);
     private final AtomicInteger overlaps = new AtomicInteger();
     private final AtomicLong tasks = new AtomicLong();
@@ -49,6 +57,11 @@ public final class LinuxPlatform implements Platform {
         long ps = kernel.sysconf(Linux.SC_PAGESIZE);
         this.pageSize = ps > 0 && (ps & (ps - 1)) == 0 ? ps : 4096;
         this.epollLayout = epollLayoutForThisMachine();
+        int more = config.intOption(MORE_MAX, 0);
+        if (more < 0) {
+            throw new IllegalArgumentException(MORE_MAX + " < 0: " + more);
+        }
+        this.moreMax = more;
         int threads = config.intOption(AIO_THREADS, 0);
         if (threads < 0) {
             throw new IllegalArgumentException(AIO_THREADS + " < 0: " + threads);
@@ -89,6 +102,10 @@ public final class LinuxPlatform implements Platform {
 
     IoScratch scratch() {
         return scratch.get();
+    }
+
+    long moreMax() {
+        return moreMax;
     }
 
     boolean threaded() {

@@ -101,7 +101,14 @@ final class LinuxStreamSocket implements StreamSocket {
             send += vec.size();
 
             boolean fileFollows = cl != null && cl.buf().inFile();
-            if (c.tcpNopush() == Connection.TcpOption.UNSET && vec.count() != 0 && fileFollows) {
+            boolean more = false;
+            if (c.tcpNopush() == Connection.TcpOption.UNSET && vec.count() == 1 && fileFollows
+                    && (c.tcpNodelay() == Connection.TcpOption.SET || nodelayClearedForCork)
+                    && endsWithSmallFile(cl, limit - send)) {
+                // a header and a small file that ends the response: the header waits in the socket with
+                // MSG_MORE and leaves with the file's last segment, no cork to set and pull out
+                more = true;
+            } else if (c.tcpNopush() == Connection.TcpOption.UNSET && vec.count() != 0 && fileFollows) {
                 cork(c);
             } else if (nodelayClearedForCork && vec.count() != 0 && !fileFollows
                     && c.tcpNopush() != Connection.TcpOption.SET) {
@@ -122,6 +129,8 @@ final class LinuxStreamSocket implements StreamSocket {
                     // the task was posted; its completion posts the write event and the next call collects it
                     return in;
                 }
+            } else if (more) {
+                n = sendMore(c);
             } else if (vec.count() != 0) {
                 n = writev(c);
             } else {
@@ -207,6 +216,53 @@ final class LinuxStreamSocket implements StreamSocket {
         nodelayClearedForCork = false;
         if (k.setsockopt(fd, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 1) >= 0) {
             c.tcpNodelay(Connection.TcpOption.SET);
+        }
+    }
+
+    /**
+     * Whether the chain from {@code cl} is nothing but file bufs (and signals) up to the response's last buf, at
+     * most {@link LinuxPlatform#moreMax()} bytes, all within {@code room} (so this call can send all of it).
+     */
+    private boolean endsWithSmallFile(Chain cl, long room) {
+        long max = platform.moreMax();
+        if (max == 0 || platform.threaded()) {
+            return false;
+        }
+        long total = 0;
+        for (; cl != null; cl = cl.next()) {
+            Buf b = cl.buf();
+            if (b.inMemory()) {
+                return false;
+            }
+            total += b.size();
+            if (total > max || total > room) {
+                return false;
+            }
+            if (b.lastBuf()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The header, alone in the iovec, with MSG_MORE: the file that follows pushes it. */
+    private long sendMore(Connection c) throws IOException {
+        if (nodelayClearedForCork) {
+            // TCP_NODELAY would be restored before the next uncorked send anyway; MSG_MORE holds the header
+            // whatever Nagle says, and the file's last segment goes out at once only with TCP_NODELAY on
+            restoreNodelay(c);
+        }
+        for (;;) {
+            long rc = k.send(fd, vec.address(0), vec.length(0), Linux.MSG_MORE | Linux.MSG_NOSIGNAL);
+            if (rc >= 0) {
+                return rc;
+            }
+            if (rc == -Linux.EAGAIN) {
+                return AGAIN_RC;
+            }
+            if (rc != -Linux.EINTR) {
+                throw error(c.write(), "send", rc);
+            }
         }
     }
 

@@ -33,6 +33,7 @@ public final class Syscalls implements LinuxKernel {
     // aarch64): bufs keep their memory reachable, and no slice segment is made per call
     private static final MethodHandle READ = quickCall("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
     private static final MethodHandle WRITE = quickCall("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle SEND = quickCall("send", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT);
     private static final MethodHandle SYSCONF = errnoCall("sysconf", JAVA_LONG, JAVA_INT);
     /** sendfile64: 64-bit offsets on every ABI (on 64-bit ABIs it is the same function as sendfile). */
     private static final MethodHandle SENDFILE =
@@ -157,6 +158,17 @@ public final class Syscalls implements LinuxKernel {
             return r >= 0 ? r : -errno(cap);
         } catch (Throwable t) {
             throw downcallFailed("write", t);
+        }
+    }
+
+    @Override
+    public long send(int fd, long address, long count, int flags) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            long r = (long) SEND.invokeExact(cap, fd, address, count, flags);
+            return r >= 0 ? r : -errno(cap);
+        } catch (Throwable t) {
+            throw downcallFailed("send", t);
         }
     }
 

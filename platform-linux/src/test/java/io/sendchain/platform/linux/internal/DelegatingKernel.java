@@ -32,6 +32,11 @@ class DelegatingKernel implements LinuxKernel {
     }
 
     @Override
+    public long send(int fd, long address, long count, int flags) {
+        return real.send(fd, address, count, flags);
+    }
+
+    @Override
     public long sendfile(int outFd, int inFd, long offset, long count) {
         return real.sendfile(outFd, inFd, offset, count);
     }

@@ -67,6 +67,16 @@ class FaultyLinuxKernel extends DelegatingKernel {
     }
 
     @Override
+    public long send(int fd, long address, long count, int flags) {
+        FaultPlan.Fault f = plan.next(count);
+        return switch (f.kind()) {
+            case NONE -> super.send(fd, address, count, flags);
+            case SHORT -> super.send(fd, address, Math.min(count, f.bytes()), flags);
+            default -> fault(f);
+        };
+    }
+
+    @Override
     public long sendfile(int outFd, int inFd, long offset, long count) {
         FaultPlan.Fault f = plan.next(count);
         return switch (f.kind()) {

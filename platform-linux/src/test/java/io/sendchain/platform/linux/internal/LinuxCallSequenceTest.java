@@ -218,4 +218,107 @@ class LinuxCallSequenceTest {
         verify(k).sendfile(SOCK, FILE_FD, 0, 1 << 20);
         verify(k, never()).write(anyInt(), anyLong(), anyLong());
     }
+
+    // ---------------------------------------------------------------- MSG_MORE instead of the cork
+
+    private static final int MORE = Linux.MSG_MORE | Linux.MSG_NOSIGNAL;
+
+    /** A socket on a platform that sends headers of bodies up to 64 KiB with MSG_MORE; TCP_NODELAY on. */
+    private LinuxStreamSocket moreSocket() {
+        when(k.send(anyInt(), anyLong(), anyLong(), anyInt())).thenAnswer(inv -> inv.getArgument(2));
+        LinuxPlatform platform = new LinuxPlatform(k, PlatformConfig.defaults().with(LinuxPlatform.MORE_MAX, "65536"));
+        LinuxStreamSocket s = new LinuxStreamSocket(platform, SOCK, false, null);
+        c = new Connection("mock", s);
+        c.tcpNodelay(Connection.TcpOption.SET);
+        return s;
+    }
+
+    @Test
+    void aHeaderBeforeASmallFileThatEndsTheResponseGoesWithMsgMoreAndNoCork() throws IOException {
+        LinuxStreamSocket s = moreSocket();
+        Buf h = header(100);
+        long at = h.segment().address() + h.pos();
+        assertNull(s.send(c, Chain.of(h, Buf.ofFile(file, 0, 5000), Buf.lastBufMarker()), 0));
+        InOrder order = inOrder(k);
+        order.verify(k).send(SOCK, at, 100, MORE);
+        order.verify(k).sendfile(SOCK, FILE_FD, 0, 5000);
+        verify(k, never()).setsockopt(anyInt(), anyInt(), anyInt(), anyInt());
+        verify(k, never()).writev(anyInt(), any(), anyInt());
+        assertEquals(5100, c.sent());
+        assertEquals(Connection.TcpOption.UNSET, c.tcpNopush());
+    }
+
+    @Test
+    void aFileOverTheMaximumOrOneThatDoesNotEndTheResponseIsCorkedAsNginxDoes() throws IOException {
+        LinuxStreamSocket s = moreSocket();
+        s.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 65537), Buf.lastBufMarker()), 0);
+        s.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 5000)), 0); // more of the response follows
+        verify(k, never()).send(anyInt(), anyLong(), anyLong(), anyInt());
+        verify(k, times(2)).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1);
+    }
+
+    @Test
+    void aHeaderOfTwoBufsOrAConnectionWithNagleOrACapOfZeroIsCorked() throws IOException {
+        LinuxStreamSocket s = moreSocket();
+        Buf two = pool.createTempBuf(200).last(200);
+        Buf first = Buf.temp(two.segment()).last(100);
+        Buf other = header(50); // not next to the first in memory: two iovec entries
+        s.send(c, Chain.of(first, other, Buf.ofFile(file, 0, 10), Buf.lastBufMarker()), 0);
+        verify(k, never()).send(anyInt(), anyLong(), anyLong(), anyInt());
+        verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1);
+
+        LinuxStreamSocket nagle = moreSocket();
+        c.tcpNodelay(Connection.TcpOption.UNSET);
+        nagle.send(c, Chain.of(header(10), Buf.ofFile(file, 0, 10), Buf.lastBufMarker()), 0);
+        verify(k, never()).send(anyInt(), anyLong(), anyLong(), anyInt());
+        verify(k, times(2)).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1);
+
+        // the platform's default is nginx's: always the cork
+        c.tcpNodelay(Connection.TcpOption.SET);
+        socket.send(c, Chain.of(header(10), Buf.ofFile(file, 0, 10), Buf.lastBufMarker()), 0);
+        verify(k, never()).send(anyInt(), anyLong(), anyLong(), anyInt());
+    }
+
+    @Test
+    void afterACorkedResponseTheMsgMoreHeaderRestoresNodelayFirst() throws IOException {
+        LinuxStreamSocket s = moreSocket();
+        s.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 1 << 20), Buf.lastBufMarker()), 0); // corked
+        verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 0);
+        c.write().ready(true);
+        s.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 4096), Buf.lastBufMarker()), 0);
+        // without TCP_NODELAY, Nagle could hold the file's last small segment for an ACK
+        InOrder order = inOrder(k);
+        order.verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 1);
+        order.verify(k).send(eq(SOCK), anyLong(), eq(100L), eq(MORE));
+        order.verify(k).sendfile(SOCK, FILE_FD, 0, 4096);
+        assertEquals(Connection.TcpOption.SET, c.tcpNodelay());
+    }
+
+    @Test
+    void aShortMsgMoreSendGoesOnWithTheRestAndEagainStopsWithTheChainWhereItWas() throws IOException {
+        LinuxStreamSocket s = moreSocket();
+        when(k.send(anyInt(), anyLong(), anyLong(), anyInt())).thenReturn(40L, -(long) Linux.EINTR, 60L);
+        Buf h = header(100);
+        long at = h.segment().address() + h.pos();
+        assertNull(s.send(c, Chain.of(h, Buf.ofFile(file, 0, 5000), Buf.lastBufMarker()), 0));
+        InOrder order = inOrder(k);
+        order.verify(k).send(SOCK, at, 100, MORE);
+        order.verify(k, times(2)).send(SOCK, at + 40, 60, MORE);
+        order.verify(k).sendfile(SOCK, FILE_FD, 0, 5000);
+        assertEquals(5100, c.sent());
+
+        when(k.send(anyInt(), anyLong(), anyLong(), anyInt())).thenReturn(-(long) Linux.EAGAIN);
+        Chain in = Chain.of(header(100), Buf.ofFile(file, 0, 5000), Buf.lastBufMarker());
+        c.write().ready(true);
+        assertSame(in, s.send(c, in, 0));
+        assertFalse(c.write().ready());
+        assertEquals(100, in.buf().size());
+
+        when(k.send(anyInt(), anyLong(), anyLong(), anyInt())).thenReturn(-(long) Linux.EPIPE);
+        when(k.strerror(Linux.EPIPE)).thenReturn("Broken pipe");
+        c.write().ready(true);
+        IOException e = assertThrows(IOException.class, () -> s.send(c, in, 0));
+        assertEquals("send() failed: Broken pipe", e.getMessage());
+        assertTrue(c.write().error());
+    }
 }

@@ -57,6 +57,8 @@ class LinuxSocketTest {
         final AtomicLong writevBytes = new AtomicLong();
         final AtomicLong writeBytes = new AtomicLong();
         final AtomicInteger closes = new AtomicInteger();
+        final AtomicLong moreBytes = new AtomicLong();
+        final AtomicInteger corks = new AtomicInteger();
         volatile CountDownLatch sendfileGate;
         volatile CountDownLatch sendfileEntered;
 
@@ -101,6 +103,23 @@ class LinuxSocketTest {
                 writeBytes.addAndGet(n);
             }
             return n;
+        }
+
+        @Override
+        public long send(int fd, long address, long count, int flags) {
+            long n = super.send(fd, address, count, flags);
+            if (n > 0 && (flags & Linux.MSG_MORE) != 0) {
+                moreBytes.addAndGet(n);
+            }
+            return n;
+        }
+
+        @Override
+        public int setsockopt(int fd, int level, int name, int value) {
+            if (level == Linux.IPPROTO_TCP && name == Linux.TCP_CORK) {
+                corks.incrementAndGet();
+            }
+            return super.setsockopt(fd, level, name, value);
         }
 
         @Override
@@ -168,6 +187,34 @@ class LinuxSocketTest {
             System.arraycopy(TestFiles.pattern(1 << 20), 0, want, head.length, 1 << 20);
             assertArrayEquals(want, got);
         }
+    }
+
+    @Test
+    void withMsgMoreAHeaderAndSmallFilesGoWithoutACorkResponseAfterResponseAndArriveIntact() throws IOException {
+        CountingKernel k = new CountingKernel();
+        Pair p = pair(k, PlatformConfig.defaults().with(LinuxPlatform.MORE_MAX, "65536"));
+        p.conn().stream().setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+        p.conn().tcpNodelay(Connection.TcpOption.SET);
+        FileRef f = p.platform().openFile(TestFiles.patternFile(dir, "small", 65536));
+        toClose.add(f);
+        byte[] head = "HTTP/1.1 200 OK\r\nContent-Length: 4096\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        long files = 0;
+        try (Pool pool = new Pool()) {
+            for (int length : new int[] {1, 4096, 65536, 100, 4096}) {
+                byte[] got = new byte[head.length + length];
+                sendAll(p.conn(), Chain.of(Buf.copyOf(pool, head), Buf.ofFile(f, 0, length), Buf.lastBufMarker()),
+                        p.peer(), got);
+                files += length;
+                byte[] want = new byte[got.length];
+                System.arraycopy(head, 0, want, 0, head.length);
+                System.arraycopy(TestFiles.pattern(65536), 0, want, head.length, length);
+                assertArrayEquals(want, got, "response with a " + length + "-byte file");
+            }
+        }
+        assertEquals(5L * head.length, k.moreBytes.get(), "every header went with MSG_MORE");
+        assertEquals(0, k.corks.get(), "no cork was set or pulled");
+        assertEquals(files, k.sendfileBytes.get());
+        assertEquals(0, k.writevBytes.get() + k.writeBytes.get());
     }
 
     @Test
