@@ -1044,13 +1044,8 @@ public final class EventPipe implements AutoCloseable {
     public EventPipe reset(Connection upstream) {
         this.upstream = Objects.requireNonNull(upstream, "upstream");
         close();
-        for (Chain cl : new Chain[] {prereadBufs, freeRawBufs}) {
-            while (cl != null) {
-                Chain next = cl.next();
-                pool.freeLink(cl);
-                cl = next;
-            }
-        }
+        freeLinks(prereadBufs);
+        freeLinks(freeRawBufs);
         recycle(in);
         recycle(out);
         recycle(lists.busy());
@@ -1083,6 +1078,14 @@ public final class EventPipe implements AutoCloseable {
         downstreamDone = false;
         downstreamError = false;
         return this;
+    }
+
+    private void freeLinks(Chain cl) {
+        while (cl != null) {
+            Chain next = cl.next();
+            pool.freeLink(cl);
+            cl = next;
+        }
     }
 
     /** Puts the pipe's own bufs of a chain on its free list, blank; other links go back to the pool. */

@@ -196,6 +196,45 @@ class EventPipeTest {
     }
 
     @Test
+    void aResetPipeServesChunkedResponseAfterResponseWithoutNewLinksOrBufHeaders() throws IOException {
+        MemorySink to = new MemorySink();
+        Connection into = new Connection("downstream", to);
+        writer = new ChainWriter(into, pool);
+        ChunkedInputFilter filter = new ChunkedInputFilter();
+        byte[] body = TestFiles.pattern(20_000);
+        byte[] wire = chunk(body, new Random(7));
+        long linksAfterWarmUp = -1;
+        for (int round = 0; round < 50; round++) {
+            ScriptedUpstream source = new ScriptedUpstream();
+            source.feed(wire).eof();
+            Connection from = new Connection("upstream", source);
+            if (round > 0) {
+                pipe.reset(from);
+            } else {
+                pipe = new EventPipe(pool, from, into, null, writer).bufs(4, 4096).maxTempFileSize(0);
+            }
+            filter.reset();
+            pipe.inputFilter(filter).length(3);
+            to.capacity(3000);
+            for (int i = 0; i < 100_000 && !pipe.downstreamDone(); i++) {
+                from.read().ready(true);
+                into.write().ready(true);
+                pipe.run(true);
+            }
+            for (int i = 0; i < 100_000 && writer.queued() != null; i++) {
+                into.write().ready(true);
+                writer.filter(null);
+            }
+            byte[] all = to.received();
+            assertArrayEquals(body, Arrays.copyOfRange(all, all.length - body.length, all.length), "round " + round);
+            if (round == 2) {
+                linksAfterWarmUp = pool.linksCreated();
+            }
+        }
+        assertEquals(linksAfterWarmUp, pool.linksCreated(), "links were created after the first responses");
+    }
+
+    @Test
     void aSlowDownstreamWithoutSpillKeepsAtMostBufsNumRawBufsAndLosesNothing() throws IOException {
         byte[] body = TestFiles.pattern(200_000);
         up.feed(body).eof();
