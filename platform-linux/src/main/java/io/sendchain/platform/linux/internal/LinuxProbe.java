@@ -48,7 +48,7 @@ public final class LinuxProbe {
         }
         try {
             long pageSize = new Syscalls().sysconf(Linux.SC_PAGESIZE);
-            return Availability.available("epoll, sendfile64 with TCP_CORK, writev, thread-pool sendfile via FFM "
+            return Availability.available("epoll, sendfile64 with TCP_CORK or MSG_MORE, writev, thread-pool sendfile via FFM "
                     + "(page size " + pageSize + ")");
         } catch (LinkageError | IllegalStateException e) {
             return Availability.unavailable("libc binding failed: " + e);

@@ -30,6 +30,12 @@ import java.util.concurrent.RejectedExecutionException;
  * saying so, so the loop resyncs and goes on until an explicit EAGAIN. sendfile returning 0 means the file was
  * truncated: an error, never a spin. The cork is pulled out once the chain's last buf has gone.
  *
+ * <p>Not from nginx: with {@link LinuxPlatform#MORE_MAX} set, a header (one iovec entry) in front of at most that
+ * many bytes of file that end the response goes out with {@code send(MSG_MORE)} instead of between
+ * {@code TCP_CORK} on and off; the kernel holds it until sendfile's last segment, so header and body still
+ * share a segment, for two system calls fewer. It needs {@code TCP_NODELAY} on (restored first if a cork
+ * cleared it), or Nagle could hold the final small segment for an ACK.
+ *
  * <p>With a thread pool ({@code aio threads}), sendfile runs on a pool thread ({@link SendfileTask}): posting
  * returns the chain unchanged and holds the write event not ready; the task's completion makes it ready again
  * and posts it to the connection's loop; the next call collects the bytes sent. At most one task per socket is
