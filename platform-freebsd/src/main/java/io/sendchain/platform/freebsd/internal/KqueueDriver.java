@@ -10,12 +10,12 @@ import static io.sendchain.platform.freebsd.internal.FreeBsdLayouts.KEV_UDATA;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.NetSocket;
+import io.sendchain.spi.ConnectionTable;
 import io.sendchain.spi.IoDriver;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
@@ -36,10 +36,7 @@ final class KqueueDriver implements IoDriver {
     private final MemorySegment events;
     private final MemorySegment changes;
     private final MemorySegment wake;
-    private Connection[] slots = new Connection[64];
-    private int[] free = new int[64];
-    private int freeCount;
-    private int used;
+    private final ConnectionTable table = new ConnectionTable();
     private boolean closed;
 
     KqueueDriver(FreeBsdPlatform platform) throws IOException {
@@ -89,30 +86,20 @@ final class KqueueDriver implements IoDriver {
     @Override
     public void register(Connection c) throws IOException {
         int fd = fdOf(c);
-        int slot;
-        if (freeCount > 0) {
-            slot = free[--freeCount];
-        } else {
-            if (used == slots.length) {
-                slots = Arrays.copyOf(slots, used * 2);
-                free = Arrays.copyOf(free, used * 2);
-            }
-            slot = used++;
-        }
+        long word = table.add(c);
         short add = (short) (FreeBsd.EV_ADD | FreeBsd.EV_CLEAR);
-        kev(changes, 0, fd, FreeBsd.EVFILT_READ, add, 0, slot);
+        kev(changes, 0, fd, FreeBsd.EVFILT_READ, add, 0, word);
         int n = 1;
         if (c.socket() instanceof FreeBsdStreamSocket) {
-            kev(changes, KEV, fd, FreeBsd.EVFILT_WRITE, add, 0, slot);
+            kev(changes, KEV, fd, FreeBsd.EVFILT_WRITE, add, 0, word);
             n = 2;
         }
         try {
             change(n, "EV_ADD " + fd);
         } catch (IOException e) {
-            free[freeCount++] = slot;
+            table.remove(c);
             throw e;
         }
-        slots[slot] = c;
         c.read().active(true);
         c.write().active(true);
     }
@@ -120,13 +107,7 @@ final class KqueueDriver implements IoDriver {
     @Override
     public void deregister(Connection c) {
         int fd = fdOf(c);
-        for (int i = 0; i < used; i++) {
-            if (slots[i] == c) {
-                slots[i] = null;
-                free[freeCount++] = i;
-                break;
-            }
-        }
+        table.remove(c); // reports for it still in this poll's batch are dropped
         c.read().active(false);
         c.write().active(false);
         kev(changes, 0, fd, FreeBsd.EVFILT_READ, FreeBsd.EV_DELETE, 0, 0);
@@ -156,7 +137,7 @@ final class KqueueDriver implements IoDriver {
             }
             short flags = events.get(ValueLayout.JAVA_SHORT, at + KEV_FLAGS);
             long udata = events.get(ValueLayout.JAVA_LONG, at + KEV_UDATA);
-            Connection c = udata >= 0 && udata < used ? slots[(int) udata] : null;
+            Connection c = table.get(udata);
             if (c == null || c.closed()) {
                 continue;
             }

@@ -3,19 +3,19 @@ package io.sendchain.platform.linux.internal;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.NetSocket;
+import io.sendchain.spi.ConnectionTable;
 import io.sendchain.spi.IoDriver;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
  * Edge-triggered epoll: nginx's {@code ngx_epoll_module}. Sockets are added once with
  * {@code EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET}; an {@code eventfd} wakes the wait from other threads.
- * Each registration's {@code epoll_event.data} is a slot number in a table of connections and the slot's
- * generation, so reports cost no lookup and no allocation, and a report for an earlier occupant of the slot is
+ * Each registration's {@code epoll_event.data} is the connection's word in a {@link ConnectionTable} (slot and
+ * generation), so reports cost no lookup and no allocation, and a report for an earlier occupant of the slot is
  * recognised and dropped. A connection being closed is forgotten without {@code EPOLL_CTL_DEL}: closing the
  * descriptor ends its registration (nginx's {@code NGX_CLOSE_EVENT}).
  *
@@ -37,11 +37,7 @@ final class EpollDriver implements IoDriver {
     private final MemorySegment ctl;
     private final MemorySegment one;
     private final MemorySegment drain;
-    private Connection[] slots = new Connection[64];
-    private int[] free = new int[64];
-    private int[] generation = new int[64];
-    private int freeCount;
-    private int used;
+    private final ConnectionTable table = new ConnectionTable();
     private boolean closed;
 
     EpollDriver(LinuxPlatform platform) throws IOException {
@@ -90,29 +86,14 @@ final class EpollDriver implements IoDriver {
     @Override
     public void register(Connection c) throws IOException {
         int fd = fdOf(c);
-        int slot;
-        if (freeCount > 0) {
-            slot = free[--freeCount];
-        } else {
-            if (used == slots.length) {
-                slots = Arrays.copyOf(slots, used * 2);
-                free = Arrays.copyOf(free, used * 2);
-                generation = Arrays.copyOf(generation, used * 2);
-            }
-            slot = used++;
-        }
         int mask = c.socket() instanceof LinuxListenSocket ? Linux.EPOLLIN | Linux.EPOLLET
                 : Linux.EPOLLIN | Linux.EPOLLOUT | Linux.EPOLLRDHUP | Linux.EPOLLET;
-        int gen = ++generation[slot] & Integer.MAX_VALUE;
-        generation[slot] = gen;
         try {
-            add(fd, mask, (long) gen << 32 | slot);
+            add(fd, mask, table.add(c));
         } catch (IOException e) {
-            free[freeCount++] = slot;
+            table.remove(c);
             throw e;
         }
-        slots[slot] = c;
-        c.driverSlot(slot);
         c.read().active(true);
         c.write().active(true);
     }
@@ -134,13 +115,7 @@ final class EpollDriver implements IoDriver {
     }
 
     private void release(Connection c) {
-        int slot = c.driverSlot();
-        if (slot >= 0 && slot < used && slots[slot] == c) {
-            slots[slot] = null;
-            generation[slot] = (generation[slot] + 1) & Integer.MAX_VALUE; // late reports for it are dropped
-            free[freeCount++] = slot;
-        }
-        c.driverSlot(-1);
+        table.remove(c); // late reports for it are dropped
         c.read().active(false);
         c.write().active(false);
     }
@@ -164,8 +139,7 @@ final class EpollDriver implements IoDriver {
                 k.read(efd, drain.address(), 8);
                 continue;
             }
-            int slot = (int) data;
-            Connection c = slot >= 0 && slot < used && generation[slot] == (int) (data >>> 32) ? slots[slot] : null;
+            Connection c = table.get(data);
             if (c == null || c.closed()) {
                 continue; // deregistered earlier in this batch
             }
