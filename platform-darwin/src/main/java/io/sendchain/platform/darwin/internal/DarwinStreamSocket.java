@@ -26,6 +26,8 @@ import java.net.SocketOption;
 final class DarwinStreamSocket implements StreamSocket {
 
     private static final long AGAIN_RC = -2;
+    /** A call was interrupted (EINTR): make it again. */
+    private static final long RETRY = Long.MIN_VALUE;
 
     private final DarwinPlatform platform;
     private final DarwinKernel k;
@@ -156,6 +158,26 @@ final class DarwinStreamSocket implements StreamSocket {
 
     // ---------------------------------------------------------------- reads and single writes
 
+    /**
+     * A read that brought nothing ({@code rc <= 0}): 0 at the end of the stream, AGAIN for EAGAIN (both clear
+     * ready), RETRY for EINTR; other errors throw.
+     */
+    private long notRead(Event rev, String call, long rc) throws IOException {
+        if (rc == 0) {
+            rev.eof(true);
+            rev.ready(false);
+            return 0;
+        }
+        if (rc == -Darwin.EAGAIN) {
+            rev.ready(false);
+            return AGAIN;
+        }
+        if (rc == -Darwin.EINTR) {
+            return RETRY;
+        }
+        throw error(rev, call, rc);
+    }
+
     @Override
     public long recv(Connection c, Buf b) throws IOException {
         long room = b.end() - b.last();
@@ -169,17 +191,9 @@ final class DarwinStreamSocket implements StreamSocket {
                 b.last(b.last() + rc);
                 return rc;
             }
-            if (rc == 0) {
-                rev.eof(true);
-                rev.ready(false);
-                return 0;
-            }
-            if (rc == -Darwin.EAGAIN) {
-                rev.ready(false);
-                return AGAIN;
-            }
-            if (rc != -Darwin.EINTR) {
-                throw error(rev, "recv", rc);
+            long r = notRead(rev, "recv", rc);
+            if (r != RETRY) {
+                return r;
             }
         }
     }
@@ -220,17 +234,9 @@ final class DarwinStreamSocket implements StreamSocket {
                 }
                 return rc;
             }
-            if (rc == 0) {
-                rev.eof(true);
-                rev.ready(false);
-                return 0;
-            }
-            if (rc == -Darwin.EAGAIN) {
-                rev.ready(false);
-                return AGAIN;
-            }
-            if (rc != -Darwin.EINTR) {
-                throw error(rev, "readv", rc);
+            long r = notRead(rev, "readv", rc);
+            if (r != RETRY) {
+                return r;
             }
         }
     }

@@ -34,6 +34,8 @@ import java.net.SocketOption;
 final class FreeBsdStreamSocket implements StreamSocket {
 
     private static final long AGAIN_RC = -2;
+    /** A call was interrupted (EINTR): make it again. */
+    private static final long RETRY = Long.MIN_VALUE;
 
     private final FreeBsdPlatform platform;
     private final FreeBsdKernel k;
@@ -227,6 +229,26 @@ final class FreeBsdStreamSocket implements StreamSocket {
 
     // ---------------------------------------------------------------- reads and single writes
 
+    /**
+     * A read that brought nothing ({@code rc <= 0}): 0 at the end of the stream, AGAIN for EAGAIN (both clear
+     * ready), RETRY for EINTR; other errors throw.
+     */
+    private long notRead(Event rev, String call, long rc) throws IOException {
+        if (rc == 0) {
+            rev.eof(true);
+            rev.ready(false);
+            return 0;
+        }
+        if (rc == -FreeBsd.EAGAIN) {
+            rev.ready(false);
+            return AGAIN;
+        }
+        if (rc == -FreeBsd.EINTR) {
+            return RETRY;
+        }
+        throw error(rev, call, rc);
+    }
+
     @Override
     public long recv(Connection c, Buf b) throws IOException {
         long room = b.end() - b.last();
@@ -240,17 +262,9 @@ final class FreeBsdStreamSocket implements StreamSocket {
                 b.last(b.last() + rc);
                 return rc;
             }
-            if (rc == 0) {
-                rev.eof(true);
-                rev.ready(false);
-                return 0;
-            }
-            if (rc == -FreeBsd.EAGAIN) {
-                rev.ready(false);
-                return AGAIN;
-            }
-            if (rc != -FreeBsd.EINTR) {
-                throw error(rev, "recv", rc);
+            long r = notRead(rev, "recv", rc);
+            if (r != RETRY) {
+                return r;
             }
         }
     }
@@ -291,17 +305,9 @@ final class FreeBsdStreamSocket implements StreamSocket {
                 }
                 return rc;
             }
-            if (rc == 0) {
-                rev.eof(true);
-                rev.ready(false);
-                return 0;
-            }
-            if (rc == -FreeBsd.EAGAIN) {
-                rev.ready(false);
-                return AGAIN;
-            }
-            if (rc != -FreeBsd.EINTR) {
-                throw error(rev, "readv", rc);
+            long r = notRead(rev, "readv", rc);
+            if (r != RETRY) {
+                return r;
             }
         }
     }

@@ -48,6 +48,8 @@ final class LinuxStreamSocket implements StreamSocket {
     private static final long AGAIN_RC = -2;
     /** A sendfile task was posted (nginx's NGX_DONE). */
     private static final long DONE_RC = -3;
+    /** A call was interrupted (EINTR): make it again. */
+    private static final long RETRY = Long.MIN_VALUE;
 
     private final LinuxPlatform platform;
     private final LinuxKernel k;
@@ -260,16 +262,42 @@ final class LinuxStreamSocket implements StreamSocket {
         }
         for (;;) {
             long rc = k.send(fd, vec.address(0), vec.length(0), Linux.MSG_MORE | Linux.MSG_NOSIGNAL);
-            if (rc >= 0) {
-                return rc;
-            }
-            if (rc == -Linux.EAGAIN) {
-                return AGAIN_RC;
-            }
-            if (rc != -Linux.EINTR) {
-                throw error(c.write(), "send", rc);
+            long r = rc >= 0 ? rc : notSent(c, "send", rc);
+            if (r != RETRY) {
+                return r;
             }
         }
+    }
+
+    /** A write that failed ({@code rc < 0}): AGAIN_RC for EAGAIN, RETRY for EINTR; other errors throw. */
+    private long notSent(Connection c, String call, long rc) throws IOException {
+        if (rc == -Linux.EAGAIN) {
+            return AGAIN_RC;
+        }
+        if (rc == -Linux.EINTR) {
+            return RETRY;
+        }
+        throw error(c.write(), call, rc);
+    }
+
+    /**
+     * A read that brought nothing ({@code rc <= 0}): 0 at the end of the stream, AGAIN for EAGAIN (both clear
+     * ready), RETRY for EINTR; other errors throw.
+     */
+    private long notRead(Event rev, String call, long rc) throws IOException {
+        if (rc == 0) {
+            rev.eof(true);
+            rev.ready(false);
+            return 0;
+        }
+        if (rc == -Linux.EAGAIN) {
+            rev.ready(false);
+            return AGAIN;
+        }
+        if (rc == -Linux.EINTR) {
+            return RETRY;
+        }
+        throw error(rev, call, rc);
     }
 
     private long writev(Connection c) throws IOException {
@@ -280,14 +308,9 @@ final class LinuxStreamSocket implements StreamSocket {
         }
         for (;;) {
             long rc = k.writev(fd, s.iov, n);
-            if (rc >= 0) {
-                return rc;
-            }
-            if (rc == -Linux.EAGAIN) {
-                return AGAIN_RC;
-            }
-            if (rc != -Linux.EINTR) {
-                throw error(c.write(), "writev", rc);
+            long r = rc >= 0 ? rc : notSent(c, "writev", rc);
+            if (r != RETRY) {
+                return r;
             }
         }
     }
@@ -308,11 +331,9 @@ final class LinuxStreamSocket implements StreamSocket {
                 throw new IOException("sendfile() reported that \"" + file.file().name() + "\" was truncated at "
                         + file.filePos());
             }
-            if (rc == -Linux.EAGAIN) {
-                return AGAIN_RC;
-            }
-            if (rc != -Linux.EINTR) {
-                throw error(c.write(), "sendfile", rc);
+            long r = notSent(c, "sendfile", rc);
+            if (r != RETRY) {
+                return r;
             }
         }
     }
@@ -334,14 +355,9 @@ final class LinuxStreamSocket implements StreamSocket {
         }
         for (;;) {
             long rc = k.write(fd, s.copyAddress, got);
-            if (rc >= 0) {
-                return rc;
-            }
-            if (rc == -Linux.EAGAIN) {
-                return AGAIN_RC;
-            }
-            if (rc != -Linux.EINTR) {
-                throw error(c.write(), "write", rc);
+            long r = rc >= 0 ? rc : notSent(c, "write", rc);
+            if (r != RETRY) {
+                return r;
             }
         }
     }
@@ -427,17 +443,9 @@ final class LinuxStreamSocket implements StreamSocket {
                 }
                 return rc;
             }
-            if (rc == 0) {
-                rev.eof(true);
-                rev.ready(false);
-                return 0;
-            }
-            if (rc == -Linux.EAGAIN) {
-                rev.ready(false);
-                return AGAIN;
-            }
-            if (rc != -Linux.EINTR) {
-                throw error(rev, "recv", rc);
+            long r = notRead(rev, "recv", rc);
+            if (r != RETRY) {
+                return r;
             }
         }
     }
@@ -477,17 +485,9 @@ final class LinuxStreamSocket implements StreamSocket {
                 }
                 return rc;
             }
-            if (rc == 0) {
-                rev.eof(true);
-                rev.ready(false);
-                return 0;
-            }
-            if (rc == -Linux.EAGAIN) {
-                rev.ready(false);
-                return AGAIN;
-            }
-            if (rc != -Linux.EINTR) {
-                throw error(rev, "readv", rc);
+            long r = notRead(rev, "readv", rc);
+            if (r != RETRY) {
+                return r;
             }
         }
     }
