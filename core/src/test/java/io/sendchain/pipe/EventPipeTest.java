@@ -63,13 +63,23 @@ class EventPipeTest {
      * way the owner finishes a response.
      */
     private void pump() throws IOException {
+        pump(upstream, downstream);
+    }
+
+    /** {@link #pump()} for a pipe between other connections. */
+    private void pump(Connection from, Connection into) throws IOException {
         for (int i = 0; i < 100_000 && !pipe.downstreamDone() && !pipe.downstreamError(); i++) {
-            upstream.read().ready(true);
-            downstream.write().ready(true);
+            from.read().ready(true);
+            into.write().ready(true);
             pipe.run(true);
         }
+        drainWriter(into);
+    }
+
+    /** Sends what the writer still holds, the way the owner finishes a response. */
+    private void drainWriter(Connection into) throws IOException {
         for (int i = 0; i < 100_000 && writer != null && writer.queued() != null; i++) {
-            downstream.write().ready(true);
+            into.write().ready(true);
             writer.filter(null);
         }
     }
@@ -127,15 +137,7 @@ class EventPipeTest {
             to.capacity(3000);
             writer = new ChainWriter(into, pool);
             pipe = new EventPipe(pool, from, into, null, writer).bufs(4, 4096).maxTempFileSize(0).bufSupply(supply);
-            for (int i = 0; i < 100_000 && !pipe.downstreamDone(); i++) {
-                from.read().ready(true);
-                into.write().ready(true);
-                pipe.run(true);
-            }
-            for (int i = 0; i < 100_000 && writer.queued() != null; i++) {
-                into.write().ready(true);
-                writer.filter(null);
-            }
+            pump(from, into);
             assertArrayEquals(body, to.received(), "round " + round);
             int used = pipe.allocated();
             pipe.close();
@@ -176,10 +178,7 @@ class EventPipeTest {
                 into.write().ready(true);
                 pipe.run(true);
             }
-            for (int i = 0; i < 100_000 && writer.queued() != null; i++) {
-                into.write().ready(true);
-                writer.filter(null);
-            }
+            drainWriter(into);
             expected += body.length;
             assertEquals(expected, to.received().length, "round " + round);
             byte[] all = to.received();
@@ -216,15 +215,7 @@ class EventPipeTest {
             filter.reset();
             pipe.inputFilter(filter).length(3);
             to.capacity(3000);
-            for (int i = 0; i < 100_000 && !pipe.downstreamDone(); i++) {
-                from.read().ready(true);
-                into.write().ready(true);
-                pipe.run(true);
-            }
-            for (int i = 0; i < 100_000 && writer.queued() != null; i++) {
-                into.write().ready(true);
-                writer.filter(null);
-            }
+            pump(from, into);
             byte[] all = to.received();
             assertArrayEquals(body, Arrays.copyOfRange(all, all.length - body.length, all.length), "round " + round);
             if (round == 2) {
@@ -479,10 +470,7 @@ class EventPipeTest {
                 into.write().ready(writable);
                 pipe.run(writable);
             }
-            for (int i = 0; i < 100_000 && writer.queued() != null; i++) {
-                into.write().ready(true);
-                writer.filter(null);
-            }
+            drainWriter(into);
             System.err.println("DBG done " + pipe.downstreamDone() + " err " + pipe.downstreamError() + " read " + pipe.readLength() + " at " + at + " eof " + pipe.upstreamEof() + " udone " + pipe.upstreamDone() + " len " + pipe.length() + " recv " + source.recvCalls);
             expected += body.length;
             byte[] all = to.received();

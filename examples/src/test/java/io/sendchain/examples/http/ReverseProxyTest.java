@@ -159,6 +159,24 @@ abstract class ReverseProxyTest {
         return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
+    /**
+     * Writes the first {@code length} bytes of {@code body} as chunks of {@code piece} bytes and the last chunk,
+     * flushing after each chunk if {@code flushEach}.
+     */
+    static void writeChunked(java.io.OutputStream out, byte[] body, int length, int piece, boolean flushEach)
+            throws IOException {
+        for (int i = 0; i < length; i += piece) {
+            int n = Math.min(piece, length - i);
+            out.write(ascii(Integer.toHexString(n) + "\r\n"));
+            out.write(body, i, n);
+            out.write(ascii("\r\n"));
+            if (flushEach) {
+                out.flush();
+            }
+        }
+        out.write(ascii("0\r\n\r\n"));
+    }
+
     /** Temp files of the proxy this process still has open (deleted ones show as such in /proc). */
     List<String> openTempFiles() throws IOException {
         List<String> open = new ArrayList<>();
@@ -296,14 +314,7 @@ abstract class ReverseProxyTest {
             byte[] body = java.util.Arrays.copyOf(mb, 100_000);
             ScriptedUpstream up = scripted((req, out) -> {
                 out.write(ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: x/y\r\n\r\n"));
-                for (int i = 0; i < body.length; i += 7000) {
-                    int n = Math.min(7000, body.length - i);
-                    out.write(ascii(Integer.toHexString(n) + "\r\n"));
-                    out.write(body, i, n);
-                    out.write(ascii("\r\n"));
-                    out.flush();
-                }
-                out.write(ascii("0\r\n\r\n"));
+                writeChunked(out, body, body.length, 7000, true);
             });
             start(up.address());
             try (HttpTestClient c = client()) {
@@ -340,14 +351,7 @@ abstract class ReverseProxyTest {
                 int piece = Integer.parseInt(p[1]);
                 if (p[2].equals("c")) {
                     out.write(ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"));
-                    for (int i = 0; i < length; i += piece) {
-                        int n = Math.min(piece, length - i);
-                        out.write(ascii(Integer.toHexString(n) + "\r\n"));
-                        out.write(wire, i, n);
-                        out.write(ascii("\r\n"));
-                        out.flush();
-                    }
-                    out.write(ascii("0\r\n\r\n"));
+                    writeChunked(out, wire, length, piece, true);
                 } else {
                     out.write(ascii("HTTP/1.1 200 OK\r\nContent-Length: " + length + "\r\n\r\n"));
                     for (int i = 0; i < length; i += piece) {
@@ -447,13 +451,7 @@ abstract class ReverseProxyTest {
             byte[] body = java.util.Arrays.copyOf(mb, 70_000);
             ScriptedUpstream up = scripted((req, out) -> {
                 out.write(ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"));
-                for (int i = 0; i < body.length; i += 333) {
-                    int n = Math.min(333, body.length - i);
-                    out.write(ascii(Integer.toHexString(n) + "\r\n"));
-                    out.write(body, i, n);
-                    out.write(ascii("\r\n"));
-                }
-                out.write(ascii("0\r\n\r\n"));
+                writeChunked(out, body, body.length, 333, false);
             });
             start(up.address(), b -> b.buffering(false));
             try (HttpTestClient c = client()) {
