@@ -29,6 +29,10 @@ import java.nio.ByteBuffer;
  *       data.</li>
  *   <li>A buf with a {@code shadow} shares its bytes with another buf (the event pipe's raw buf); it may not
  *       be recycled until the shadow chain is done.</li>
+ *   <li>A buf whose memory a {@link Pool} took from a {@link SlabAllocator} <em>owns</em> that memory; copies of
+ *       it ({@link #copyFrom}, shadows) never do. Only the owner can give the memory back early
+ *       ({@link Pool#free(Buf)}), which leaves it without memory; everything else goes back when the pool is
+ *       released. After that, no buf may touch the memory (checked mode makes such a use fail).</li>
  * </ul>
  *
  * <p>Bufs are mutable and not thread-safe: they belong to one event loop at a time.
@@ -39,6 +43,12 @@ public final class Buf {
     private MemorySegment segment;
     /** Cached {@link ByteBuffer} view of the whole {@link #segment}, made on first use. */
     private ByteBuffer nioView;
+    /**
+     * The pool chunk whose memory this buf owns ({@code null}: the memory is someone else's), and the chunk's
+     * generation when it was attached: a mismatch means the memory was given back since.
+     */
+    Chunk chunk;
+    int chunkGeneration;
     /** First byte of the memory this buf owns. */
     private long start;
     /** First byte not yet consumed. */
@@ -212,11 +222,46 @@ public final class Buf {
         }
         this.segment = segment;
         this.nioView = null;
+        this.chunk = null;
         this.start = 0;
         this.pos = 0;
         this.last = 0;
         this.end = segment == null ? 0 : segment.byteSize();
         return this;
+    }
+
+    /** Points this buf at {@code ch}'s memory, empty, as its owner; the chunk's view is the NIO view. */
+    Buf attach(Chunk ch, long size) {
+        this.segment = ch.segment;
+        this.nioView = ch.view;
+        this.chunk = ch;
+        this.chunkGeneration = ch.generation;
+        ch.ownerBuf = this;
+        this.start = 0;
+        this.pos = 0;
+        this.last = 0;
+        this.end = size;
+        this.temporary = true;
+        return this;
+    }
+
+    /**
+     * The pool memory this buf owns is being given back: the buf loses its memory window ({@code segment()}
+     * becomes {@code null}), so a later use fails here rather than touching memory someone else now has.
+     */
+    void detach() {
+        this.segment = null;
+        this.nioView = null;
+        this.chunk = null;
+        this.start = 0;
+        this.pos = 0;
+        this.last = 0;
+        this.end = 0;
+    }
+
+    /** The buf owns memory taken from a {@link Pool} backed by a {@link SlabAllocator}, not yet given back. */
+    public boolean ownsPoolMemory() {
+        return chunk != null && chunk.generation == chunkGeneration && chunk.inUse;
     }
 
     /**
@@ -480,6 +525,7 @@ public final class Buf {
     public Buf copyFrom(Buf other) {
         this.segment = other.segment;
         this.nioView = null;
+        this.chunk = null; // a copy never owns pool memory
         this.start = other.start;
         this.pos = other.pos;
         this.last = other.last;

@@ -2,51 +2,62 @@ package io.sendchain.buf;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
- * Per-context allocation: native memory for temporary bufs and a free list of chain links. nginx's
- * {@code ngx_pool_t} as far as the output pipeline uses it ({@code ngx_palloc}, {@code ngx_pmemalign},
- * {@code ngx_create_temp_buf}, {@code ngx_alloc_chain_link}, {@code ngx_free_chain}).
+ * Per-connection or per-request allocation: native memory for temporary bufs and a free list of chain links.
+ * nginx's {@code ngx_pool_t} as far as the output pipeline uses it ({@code ngx_palloc}, {@code ngx_pmemalign},
+ * {@code ngx_pfree}, {@code ngx_create_temp_buf}, {@code ngx_alloc_chain_link}, {@code ngx_free_chain}).
  *
  * <p>Memory comes from one of two places:
  * <ul>
- *   <li>{@link #Pool()}: direct {@link ByteBuffer} slabs carved like nginx's pool blocks. Bufs made here use
- *       their slice as {@link Buf#nioView()}, so NIO I/O on them allocates nothing. The memory goes back when
- *       the pool and its bufs are unreachable (the garbage collector frees direct buffers).</li>
+ *   <li>{@link #Pool(SlabAllocator)}: the event loop's allocator ({@code EventLoop.memory()}). The pool borrows
+ *       chunks and gives them back: one at a time with {@link #free(Buf)} (a header buffer once its request is
+ *       parsed), all at once with {@link #release()} (a response is over; the pool stays usable) or
+ *       {@link #close()}. Nothing waits for the garbage collector, and an idle pool holds no memory. Bufs made
+ *       here use their chunk's plain direct buffer as {@link Buf#nioView()}, so NIO I/O on them allocates
+ *       nothing. {@link #Pool()} is the same over an allocator of its own, for code that runs without a loop.</li>
  *   <li>{@link #Pool(SegmentAllocator)}: an {@link java.lang.foreign.Arena} or other allocator whose lifetime
- *       the caller controls; closing the arena frees the memory at once. NIO views of such segments carry the
- *       arena's session, for which the JDK allocates a little on each vectored call.</li>
+ *       the caller controls; the pool does not track or give back that memory.</li>
  * </ul>
  *
  * <p>A pool belongs to one connection or request and to one thread at a time; it is not thread-safe. Links
- * freed to it are reused before new ones are made, so a pipeline in steady state allocates no links.
+ * freed to it are reused before new ones are made, so a pipeline in steady state allocates no links. Links are
+ * small heap objects and are kept across {@link #release()}.
  */
 public final class Pool implements AutoCloseable {
 
-    /** Size of a slab; larger requests get a buffer of their own. */
-    private static final int SLAB_SIZE = 64 * 1024;
-    /** Requests above this get their own buffer rather than wasting a slab's tail. */
-    private static final int SLAB_MAX_REQUEST = SLAB_SIZE / 4;
-
+    private final SlabAllocator memory;
+    private final boolean ownsMemory;
     private final SegmentAllocator allocator;
-    private ByteBuffer slab;
-    private long slabAddress;
-    private int slabUsed;
+    /** Chunks this pool holds, most recent first; linked through {@link Chunk#nextHeld}. */
+    private Chunk held;
+    private int heldChunks;
+    private long heldBytes;
     /** Head of the free link list; linked through {@link Chain#next()}. */
     private Chain freeLinks;
     private int idleLinks;
     private long linksCreated;
     private boolean closed;
 
-    /** A pool of direct-buffer memory (see the class comment). */
+    /** A pool over an allocator of its own (no bound), given up when the pool closes. */
     public Pool() {
+        this.memory = new SlabAllocator(0);
+        this.ownsMemory = true;
+        this.allocator = null;
+    }
+
+    /** A pool that borrows from {@code memory}, normally its event loop's allocator. */
+    public Pool(SlabAllocator memory) {
+        this.memory = Objects.requireNonNull(memory, "memory");
+        this.ownsMemory = false;
         this.allocator = null;
     }
 
     /** A pool that takes memory from {@code allocator}; the caller owns the memory's lifetime. */
     public Pool(SegmentAllocator allocator) {
+        this.memory = null;
+        this.ownsMemory = false;
         this.allocator = Objects.requireNonNull(allocator, "allocator");
     }
 
@@ -80,18 +91,21 @@ public final class Pool implements AutoCloseable {
         return linksCreated;
     }
 
+    // ---------------------------------------------------------------- memory
+
     /**
      * Native memory of {@code size} bytes aligned to {@code alignment}: nginx's {@code ngx_palloc} /
-     * {@code ngx_pmemalign}.
+     * {@code ngx_pmemalign}. It goes back with the rest on {@link #release()}.
      *
      * @throws IllegalArgumentException if {@code size < 0} or {@code alignment} is not a power of two
+     * @throws MemoryLimitException if the loop's allocator is at its bound
      */
     public MemorySegment allocate(long size, long alignment) {
         checkRequest(size, alignment);
         if (allocator != null) {
             return allocator.allocate(size, alignment);
         }
-        return MemorySegment.ofBuffer(directBuffer(size, alignment));
+        return take(size, alignment).segment.asSlice(0, size);
     }
 
     /** An empty temporary buf over {@code size} fresh bytes: nginx's {@code ngx_create_temp_buf}. */
@@ -101,11 +115,146 @@ public final class Pool implements AutoCloseable {
 
     /** An empty temporary buf over {@code size} fresh bytes aligned to {@code alignment}. */
     public Buf createTempBuf(long size, long alignment) {
+        return tempBuf(new Buf(), size, alignment);
+    }
+
+    /**
+     * Gives {@code b} (a buf header the caller keeps, for example across keep-alive requests) {@code size} fresh
+     * bytes: it becomes an empty temporary buf owning them. Other fields of {@code b} are left as they are.
+     *
+     * @throws IllegalStateException if {@code b} still owns memory of this pool (free it first)
+     */
+    public Buf tempBuf(Buf b, long size) {
+        return tempBuf(b, size, 1);
+    }
+
+    /** {@link #tempBuf(Buf, long)} with the memory aligned to {@code alignment}. */
+    public Buf tempBuf(Buf b, long size, long alignment) {
         checkRequest(size, alignment);
         if (allocator != null) {
-            return Buf.temp(allocator.allocate(size, alignment));
+            b.segment(allocator.allocate(size, alignment));
+            b.temporary(true);
+            return b;
         }
-        return Buf.temp(directBuffer(size, alignment));
+        if (b.ownsPoolMemory()) {
+            throw new IllegalStateException("buf still owns " + (b.end() - b.start()) + " bytes of pool memory: " + b);
+        }
+        return b.attach(take(size, alignment), size);
+    }
+
+    /**
+     * Gives the memory {@code b} owns back at once: nginx's {@code ngx_pfree}. {@code b} is left without memory.
+     * Does nothing for a buf without memory, or whose memory a caller's allocator owns.
+     *
+     * @throws IllegalStateException if the memory was already given back (a double release), or belongs to
+     *         another pool
+     */
+    public void free(Buf b) {
+        Chunk ch = b.chunk;
+        if (ch == null) {
+            if (allocator != null && b.segment() != null) {
+                b.segment(null);
+            }
+            return;
+        }
+        if (ch.generation != b.chunkGeneration || !ch.inUse) {
+            throw new IllegalStateException("double release: the memory of " + b + " was already given back");
+        }
+        if (ch.holder != this) {
+            throw new IllegalStateException("buf's memory belongs to another pool: " + b);
+        }
+        unlinkHeld(ch);
+        ch.ownerBuf = null;
+        b.detach();
+        memory.give(ch);
+    }
+
+    /**
+     * Gives every chunk back to the allocator; links stay for reuse and the pool can be used again. The bufs that
+     * owned the memory are left without it ({@code segment() == null}), so their headers can get fresh memory
+     * later ({@link #tempBuf(Buf, long)}); copies of them must not be used any more (their memory is someone
+     * else's next).
+     */
+    public void release() {
+        releaseExcept(null);
+    }
+
+    /**
+     * {@link #release()}, but the memory {@code keep} owns stays (a header buffer holding pipelined requests while
+     * the response before them is released).
+     */
+    public void releaseExcept(Buf keep) {
+        Chunk kept = keep != null && keep.ownsPoolMemory() && keep.chunk.holder == this ? keep.chunk : null;
+        Chunk ch = held;
+        held = null;
+        heldChunks = 0;
+        heldBytes = 0;
+        while (ch != null) {
+            Chunk next = ch.nextHeld;
+            ch.nextHeld = null;
+            ch.prevHeld = null;
+            if (ch == kept) {
+                held = ch;
+                heldChunks = 1;
+                heldBytes = ch.size();
+                ch = next;
+                continue;
+            }
+            Buf owner = ch.ownerBuf;
+            ch.ownerBuf = null;
+            if (owner != null && owner.chunk == ch) {
+                owner.detach(); // a later use of the buf fails instead of touching memory handed out again
+            }
+            memory.give(ch);
+            ch = next;
+        }
+    }
+
+    /** Chunks the pool holds. */
+    public int heldChunks() {
+        return heldChunks;
+    }
+
+    /** Bytes the pool holds (chunk sizes, which may exceed what was asked). */
+    public long heldBytes() {
+        return heldBytes;
+    }
+
+    /** The allocator the pool borrows from, or {@code null} over a caller's allocator. */
+    public SlabAllocator memory() {
+        return memory;
+    }
+
+    private Chunk take(long size, long alignment) {
+        if (closed) {
+            throw new IllegalStateException("pool is closed");
+        }
+        Chunk ch = memory.take(size, alignment);
+        ch.holder = this;
+        ch.prevHeld = null;
+        ch.nextHeld = held;
+        if (held != null) {
+            held.prevHeld = ch;
+        }
+        held = ch;
+        heldChunks++;
+        heldBytes += ch.size();
+        return ch;
+    }
+
+    private void unlinkHeld(Chunk ch) {
+        if (ch.prevHeld == null) {
+            held = ch.nextHeld;
+        } else {
+            ch.prevHeld.nextHeld = ch.nextHeld;
+        }
+        if (ch.nextHeld != null) {
+            ch.nextHeld.prevHeld = ch.prevHeld;
+        }
+        ch.prevHeld = null;
+        ch.nextHeld = null;
+        heldChunks--;
+        heldBytes -= ch.size();
     }
 
     private static void checkRequest(long size, long alignment) {
@@ -117,50 +266,24 @@ public final class Pool implements AutoCloseable {
         }
     }
 
-    /** A plain (session-less) direct buffer of {@code size} bytes at an {@code alignment}-aligned address. */
-    private ByteBuffer directBuffer(long size, long alignment) {
-        if (closed) {
-            throw new IllegalStateException("pool is closed");
-        }
-        if (size > Integer.MAX_VALUE - alignment) {
-            throw new IllegalArgumentException("direct-buffer pools hold at most 2 GiB per buf: " + size);
-        }
-        if (size > SLAB_MAX_REQUEST || alignment > SLAB_MAX_REQUEST) {
-            ByteBuffer own = ByteBuffer.allocateDirect((int) (size + alignment - 1));
-            return carve(own, MemorySegment.ofBuffer(own).address(), 0, (int) size, alignment);
-        }
-        int pad = slab == null ? Integer.MAX_VALUE : padding(slabAddress + slabUsed, alignment);
-        if (slab == null || slabUsed + pad + size > SLAB_SIZE) {
-            // nginx's pool grows by a new block; the old block's tail is left unused
-            slab = ByteBuffer.allocateDirect(SLAB_SIZE);
-            slabAddress = MemorySegment.ofBuffer(slab).address();
-            slabUsed = 0;
-            pad = padding(slabAddress, alignment);
-        }
-        ByteBuffer b = carve(slab, slabAddress, slabUsed + pad, (int) size, alignment);
-        slabUsed += pad + (int) size;
-        return b;
-    }
-
-    private static int padding(long address, long alignment) {
-        return (int) ((alignment - (address & (alignment - 1))) & (alignment - 1));
-    }
-
-    private static ByteBuffer carve(ByteBuffer from, long base, int offset, int size, long alignment) {
-        int start = offset + padding(base + offset, alignment);
-        return from.slice(start, size);
-    }
-
     /**
-     * Drops the free links and the slab. With a caller's allocator, the memory stays until the caller frees it;
-     * with direct buffers, it is freed once no buf refers to it any more. Bufs must not be used after the
-     * pool's owner is done with them.
+     * Gives all memory back ({@link #release()}) and drops the free links; a pool with an allocator of its own
+     * closes it. With a caller's allocator, the memory stays until the caller frees it. Closing twice does
+     * nothing.
      */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
         freeLinks = null;
         idleLinks = 0;
-        slab = null;
+        if (memory != null) {
+            release();
+            if (ownsMemory) {
+                memory.close();
+            }
+        }
     }
 }

@@ -34,6 +34,7 @@ public final class Connection {
     private TcpOption tcpNopush = TcpOption.UNSET;
     private TcpOption tcpNodelay = TcpOption.UNSET;
     private boolean closed;
+    private java.util.function.Consumer<Connection> onClose;
 
     /**
      * A connection without a socket whose output goes to {@code sendChain} (an in-memory sink, a test double).
@@ -180,6 +181,21 @@ public final class Connection {
 
     public boolean closed() {
         return closed;
+    }
+
+    /**
+     * Runs {@code action} (given this connection) once, on the loop's thread, right after the event loop closed this connection, whoever
+     * asked for the close (its owner, a handler that threw, the loop stopping): the place to give back what the
+     * connection's session holds (nginx destroys {@code c->pool} in {@code ngx_close_connection}).
+     */
+    public Connection onClose(java.util.function.Consumer<Connection> action) {
+        this.onClose = action;
+        return this;
+    }
+
+    /** The action set by {@link #onClose(java.util.function.Consumer)}, or {@code null}. */
+    public java.util.function.Consumer<Connection> onClose() {
+        return onClose;
     }
 
     /**

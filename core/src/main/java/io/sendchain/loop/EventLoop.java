@@ -1,5 +1,6 @@
 package io.sendchain.loop;
 
+import io.sendchain.buf.SlabAllocator;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.EventHandler;
@@ -45,6 +46,7 @@ public final class EventLoop implements EventPoster, Executor {
 
     private final String name;
     private final IoDriver driver;
+    private final SlabAllocator memory;
     private final ArrayDeque<Event> posted = new ArrayDeque<>();
     private final ArrayDeque<Event> postedNext = new ArrayDeque<>();
     private final TimerHeap timers = new TimerHeap();
@@ -57,9 +59,18 @@ public final class EventLoop implements EventPoster, Executor {
     private long now;
     private long timerSeq;
 
+    /** A loop whose native memory has no bound. */
     public EventLoop(String name, IoDriver driver) {
+        this(name, driver, SlabAllocator.forLoop(0));
+    }
+
+    /**
+     * @param memory the loop's native memory (see {@link #memory()}); the loop closes it when it stops
+     */
+    public EventLoop(String name, IoDriver driver, SlabAllocator memory) {
         this.name = Objects.requireNonNull(name, "name");
         this.driver = Objects.requireNonNull(driver, "driver");
+        this.memory = Objects.requireNonNull(memory, "memory");
         this.now = clock();
     }
 
@@ -69,6 +80,14 @@ public final class EventLoop implements EventPoster, Executor {
 
     public IoDriver driver() {
         return driver;
+    }
+
+    /**
+     * The loop's native memory: every {@link io.sendchain.buf.Pool} of its connections borrows from it and gives
+     * back to it, on the loop's thread. Closed (leaks logged) when the loop stops.
+     */
+    public SlabAllocator memory() {
+        return memory;
     }
 
     /** Starts the loop on a new thread named after the loop. */
@@ -84,6 +103,7 @@ public final class EventLoop implements EventPoster, Executor {
             throw new IllegalStateException("event loop " + name + " is already running on " + thread.getName());
         }
         thread = Thread.currentThread();
+        memory.bind(thread);
         try {
             while (!stopRequested) {
                 runOnce();
@@ -131,6 +151,11 @@ public final class EventLoop implements EventPoster, Executor {
         return terminated.await(timeout, unit);
     }
 
+    /** The thread running the loop, or {@code null} before it runs. */
+    public Thread thread() {
+        return thread;
+    }
+
     /** The calling thread is this loop's thread. */
     public boolean inLoop() {
         return Thread.currentThread() == thread;
@@ -156,8 +181,9 @@ public final class EventLoop implements EventPoster, Executor {
     }
 
     /**
-     * Closes {@code c}: forgets its timers and posted events, stops watching it and closes its socket once.
-     * Errors closing are logged; closing twice does nothing.
+     * Closes {@code c}: forgets its timers and posted events, stops watching it, closes its socket once, then runs
+     * its {@linkplain Connection#onClose(Consumer) close action}. Each step runs even when an earlier one fails;
+     * errors are logged; closing twice does nothing.
      */
     public void close(Connection c) {
         if (c.closed()) {
@@ -168,13 +194,22 @@ public final class EventLoop implements EventPoster, Executor {
         connections.remove(c);
         try {
             driver.forget(c);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             log.debug("deregistering {} failed: {}", c, e.toString());
         }
         try {
             c.close();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             log.warn("close() of {} failed: {}", c, e.toString());
+        }
+        Consumer<Connection> action = c.onClose();
+        if (action != null) {
+            c.onClose(null);
+            try {
+                action.accept(c);
+            } catch (RuntimeException e) {
+                log.error("releasing {} after its close failed", c, e);
+            }
         }
     }
 
@@ -324,5 +359,6 @@ public final class EventLoop implements EventPoster, Executor {
         } catch (IOException e) {
             log.warn("closing the driver of event loop {} failed: {}", name, e.toString());
         }
+        memory.close();
     }
 }

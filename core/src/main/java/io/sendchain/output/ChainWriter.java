@@ -22,7 +22,7 @@ public final class ChainWriter implements OutputFilter {
 
     private static final Logger log = LoggerFactory.getLogger(ChainWriter.class);
 
-    private final Connection connection;
+    private Connection connection;
     private final Pool pool;
     private long limit;
     private Chain out;
@@ -31,6 +31,24 @@ public final class ChainWriter implements OutputFilter {
     public ChainWriter(Connection connection, Pool pool) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.pool = Objects.requireNonNull(pool, "pool");
+    }
+
+    /** A writer not bound to a connection yet (a session object made before its first connection); see {@link #connection(Connection)}. */
+    public ChainWriter(Pool pool) {
+        this.pool = Objects.requireNonNull(pool, "pool");
+    }
+
+    /**
+     * Moves the writer to another connection (a session object reused for the next connection of its loop).
+     *
+     * @throws IllegalStateException if anything is still queued
+     */
+    public ChainWriter connection(Connection connection) {
+        if (out != null) {
+            throw new IllegalStateException("writer still has queued output for " + this.connection);
+        }
+        this.connection = Objects.requireNonNull(connection, "connection");
+        return this;
     }
 
     /** Most bytes per call to the send chain; {@code 0} means no limit (nginx's {@code sendfile_max_chunk}). */
@@ -60,6 +78,9 @@ public final class ChainWriter implements OutputFilter {
      */
     @Override
     public Status filter(Chain in) throws IOException {
+        if (connection == null) {
+            throw new IllegalStateException("chain writer is not bound to a connection");
+        }
         for (; in != null; in = in.next()) {
             Buf b = in.buf();
             long size = b.size();
@@ -122,6 +143,16 @@ public final class ChainWriter implements OutputFilter {
             }
         }
         return Status.AGAIN;
+    }
+
+    /**
+     * Drops everything queued, sent or not (the response is being abandoned); the links go back to the pool.
+     * The bufs stay their owners'.
+     */
+    public void abandon() {
+        freeUpTo(null);
+        out = null;
+        outTail = null;
     }
 
     /** Frees the queued links before {@code rest}. */

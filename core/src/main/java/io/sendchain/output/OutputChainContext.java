@@ -225,6 +225,69 @@ public final class OutputChainContext {
         unaligned = false;
     }
 
+    /**
+     * Ends the response in whatever state it is, finished or not (the client went away, the response failed):
+     * drops the queued input and gives the memory of the context's copies back to the pool
+     * ({@link Pool#free(Buf)}), so an idle context holds none. Full-sized copies keep their buf headers on the
+     * free list, without memory; they get fresh memory when next used, so a context reused response after response
+     * makes no new bufs. Settings are kept; links go back to the pool. Whatever the next filter still queues must
+     * be dropped by its owner too ({@link ChainWriter#abandon()}): it may point into the memory given back here.
+     *
+     * @throws IllegalStateException if an asynchronous read is in flight: its thread still writes into a copy, so
+     *         the owner must wait for the read to complete (and clear {@link #aio(boolean)}) first
+     */
+    public void abandon() {
+        if (aio) {
+            throw new IllegalStateException("cannot abandon the output while a read is in flight");
+        }
+        for (Chain cl = in; cl != null; ) {
+            Chain nextLink = cl.next();
+            pool.freeLink(cl);
+            cl = nextLink;
+        }
+        in = null;
+        Chain keep = null;
+        for (Chain list : new Chain[] {lists.busy(), lists.free()}) {
+            for (Chain cl = list; cl != null; ) {
+                Chain nextLink = cl.next();
+                if (cl.buf().tag() == tag && keepHeader(cl.buf())) {
+                    cl.next(keep);
+                    keep = cl;
+                } else {
+                    pool.freeLink(cl); // a buf of another owner in busy, or a copy that is not reused
+                }
+                cl = nextLink;
+            }
+        }
+        lists.busy(null);
+        lists.free(keep);
+        if (buf != null) {
+            if (buf.tag() != tag) {
+                pool.free(buf); // the small unaligned copy of a direct-I/O file
+            } else if (keepHeader(buf)) {
+                lists.free(pool.allocLink().buf(buf).next(lists.free()));
+            }
+            buf = null;
+        }
+        allocated = 0;
+        for (Chain cl = keep; cl != null; cl = cl.next()) {
+            allocated++;
+        }
+        directio = false;
+        unaligned = false;
+    }
+
+    /**
+     * Gives a copy's memory back; {@code true} if its header is worth keeping (a full-sized recycled copy), so the
+     * caller keeps it on the free list. Counts the copy out of {@link #allocated} either way.
+     */
+    private boolean keepHeader(Buf b) {
+        boolean full = b.recycled() && b.end() - b.start() == bufsSize;
+        pool.free(b);
+        b.pos(0).last(0).inFile(false).file(null).flush(false).lastBuf(false).lastInChain(false);
+        return full;
+    }
+
     // ---------------------------------------------------------------- ngx_output_chain
 
     /**
@@ -291,6 +354,10 @@ public final class OutputChainContext {
                     if (cl != null) {
                         buf = cl.buf();
                         pool.freeLink(cl);
+                        if (buf.segment() == null) {
+                            // a header kept by abandon(): its memory went back to the loop with the last response
+                            pool.tempBuf(buf, bufsSize, directio ? alignment : PLAIN_ALIGNMENT);
+                        }
                     } else if (out != null || allocated == bufsNum) {
                         // no copy to fill: send what we have, or wait for a copy to come back
                         break;

@@ -125,7 +125,7 @@ public final class EventPipe implements AutoCloseable {
     private final Pool pool;
     private final Object tag;
     private Connection upstream;
-    private final Connection downstream;
+    private Connection downstream;
     private final EventLoop loop;
     private final OutputFilter outputFilter;
     private InputFilter inputFilter = EventPipe::copyInputFilter;
@@ -1042,7 +1042,13 @@ public final class EventPipe implements AutoCloseable {
      * pipe's buf headers and links are kept, so a pipe reused response after response allocates nothing.
      */
     public EventPipe reset(Connection upstream) {
+        return reset(upstream, downstream);
+    }
+
+    /** {@link #reset(Connection)} for a pipe that serves another downstream connection from now on. */
+    public EventPipe reset(Connection upstream, Connection downstream) {
         this.upstream = Objects.requireNonNull(upstream, "upstream");
+        this.downstream = Objects.requireNonNull(downstream, "downstream");
         close();
         freeLinks(prereadBufs);
         freeLinks(freeRawBufs);

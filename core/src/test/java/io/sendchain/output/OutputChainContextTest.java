@@ -526,6 +526,50 @@ class OutputChainContextTest {
         }
 
         @Test
+        void abandoningAResponseMidwayGivesEveryCopyBackAndLeavesTheContextAsNew() throws IOException {
+            FileRef f = file("f", "0123456789".repeat(100));
+            ctx.sendfile(false).bufs(2, 64);
+            next.consume(false); // the client takes nothing: copies stay busy, input stays queued
+            long before = pool.heldChunks();
+            assertEquals(Status.AGAIN, ctx.output(Chain.of(fileBuf(f, 0, 1000).lastBuf(true))));
+            assertNotNull(ctx.lists().busy());
+            assertNotNull(ctx.pending());
+            assertEquals(before + 2, pool.heldChunks());
+            List<Buf> copies = new ArrayList<>();
+            for (Chain cl = ctx.lists().busy(); cl != null; cl = cl.next()) {
+                copies.add(cl.buf());
+            }
+            ctx.abandon();
+            assertNull(ctx.pending());
+            assertNull(ctx.lists().busy());
+            assertEquals(before, pool.heldChunks(), "the copies' memory is back in the loop's allocator");
+            int kept = 0;
+            for (Chain cl = ctx.lists().free(); cl != null; cl = cl.next()) {
+                assertNull(cl.buf().segment(), "a kept header has no memory");
+                assertTrue(copies.contains(cl.buf()));
+                kept++;
+            }
+            assertEquals(2, kept, "both full-sized copies keep their headers");
+            assertEquals(2, ctx.allocated());
+            next.consume(true);
+            int calls = next.calls().size();
+            assertEquals(Status.OK, ctx.output(Chain.of(fileBuf(f, 0, 100).lastBuf(true))));
+            StringBuilder after = new StringBuilder();
+            for (int i = calls; i < next.calls().size(); i++) {
+                after.append(next.call(i).text());
+            }
+            assertEquals("0123456789".repeat(10), after.toString(), "the next response starts clean");
+            assertTrue(copies.contains(next.lastCall().buf(0)), "and reuses a kept header with fresh memory");
+        }
+
+        @Test
+        void abandoningWhileAReadIsInFlightIsRefused() {
+            ctx.aio(true);
+            IllegalStateException e = assertThrows(IllegalStateException.class, ctx::abandon);
+            assertTrue(e.getMessage().contains("read is in flight"), e.getMessage());
+        }
+
+        @Test
         void resetWhileOutputIsInProgressIsAMisuse() throws IOException {
             ctx.needInTemp(true).bufs(1, 4);
             next.consume(false);

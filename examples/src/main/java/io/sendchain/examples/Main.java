@@ -114,6 +114,12 @@ public final class Main {
               --send-timeout TIME         [60s]
               --keepalive-timeout TIME    [75s]
               --header-timeout TIME       [60s]
+              --client-header-buffer-size SIZE   first buffer for a request head, taken when bytes come [1k]
+              --large-client-header-buffers N SIZE  a long head moves to buffers of SIZE, at most N x SIZE;
+                                          a request line longer than SIZE: 414 [4 8k]
+              --worker-memory SIZE        most native memory one worker keeps for buffers; past it new
+                                          connections are closed, 0 = no limit [512m]
+              --status on|off             answer GET /.sendchain/status with counters (connections, memory) [off]
               --tcp-nopush on|off         cork a header in front of a file [on]
               --tcp-nopush-skip FROM-TO   send bodies between FROM and TO uncorked (0-0: cork all) [64k-1m]
               --msg-more-max SIZE         Linux: a header before a body of at most SIZE goes with MSG_MORE,
@@ -149,6 +155,11 @@ public final class Main {
                     case "--send-timeout" -> cfg.sendTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--keepalive-timeout" -> cfg.keepaliveTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--header-timeout" -> cfg.headerTimeoutMillis(Sizes.millis(o.value(opt)));
+                    case "--client-header-buffer-size" -> cfg.headerBufferSize(intSize(opt, o.value(opt)));
+                    case "--large-client-header-buffers" ->
+                            cfg.largeHeaderBuffers(Integer.parseInt(o.value(opt)), intSize(opt, o.value(opt)));
+                    case "--worker-memory" -> cfg.workerMemory(Sizes.size(o.value(opt)));
+                    case "--status" -> cfg.status(o.onOff(opt));
                     case "--tcp-nopush" -> cfg.tcpNopush(o.onOff(opt));
                     case "--msg-more-max" -> cfg.msgMoreMax(Sizes.size(o.value(opt)));
                     case "--tcp-nopush-skip" -> {
@@ -234,6 +245,11 @@ public final class Main {
               --read-timeout TIME           [60s]
               --send-timeout TIME           to the upstream [60s]
               --client-max-body-size SIZE   larger request bodies get 413, 0 = no limit [1m]
+              --client-header-buffer-size SIZE   first buffer for a request head [1k]
+              --large-client-header-buffers N SIZE  buffers for long heads [4 8k]
+              --keepalive-timeout TIME      idle wait between a client's requests [75s]
+              --worker-memory SIZE          most native memory one worker keeps for buffers, 0 = no limit [512m]
+              --status on|off               answer GET /.sendchain/status with counters [off]
               --workers N                   event loops [one per core]
               --access-log on|off           log each request through SLF4J (sendchain.access) [off]
             """;
@@ -265,6 +281,12 @@ public final class Main {
                     case "--read-timeout" -> cfg.readTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--send-timeout" -> cfg.sendTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--client-max-body-size" -> cfg.clientMaxBodySize(Sizes.size(o.value(opt)));
+                    case "--client-header-buffer-size" -> cfg.headerBufferSize(intSize(opt, o.value(opt)));
+                    case "--large-client-header-buffers" ->
+                            cfg.largeHeaderBuffers(Integer.parseInt(o.value(opt)), intSize(opt, o.value(opt)));
+                    case "--keepalive-timeout" -> cfg.keepaliveTimeoutMillis(Sizes.millis(o.value(opt)));
+                    case "--worker-memory" -> cfg.workerMemory(Sizes.size(o.value(opt)));
+                    case "--status" -> cfg.status(o.onOff(opt));
                     case "--workers" -> cfg.workers(Integer.parseInt(o.value(opt)));
                     case "--access-log" -> cfg.accessLog(o.onOff(opt));
                     default -> throw new IllegalArgumentException("unknown option \"" + opt + "\"");
@@ -315,6 +337,14 @@ public final class Main {
             Thread.currentThread().interrupt();
             return 1;
         }
+    }
+
+    private static int intSize(String opt, String v) {
+        long n = Sizes.size(v);
+        if (n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(opt + " is too large: " + v);
+        }
+        return (int) n;
     }
 
     private static InetSocketAddress address(String opt, String hostPort) {

@@ -1,7 +1,10 @@
 package io.sendchain.examples.http;
 
+import io.sendchain.buf.MemoryLimitException;
+import io.sendchain.buf.SlabAllocator;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
+import io.sendchain.event.EventHandler;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.loop.EventLoop;
@@ -11,6 +14,8 @@ import io.sendchain.spi.PlatformRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,13 +41,77 @@ abstract class AbstractHttpServer implements AutoCloseable {
     private InetSocketAddress address;
     private int next;
 
-    /** One event loop and what its sessions share. */
+    /**
+     * One event loop and what its sessions share: the idle handlers of its keep-alive connections (which hold no
+     * session), the spare sessions waiting for a connection to wake, and its counters.
+     */
     static class Worker {
+        /** Sessions kept for reuse beyond this many are left to the garbage collector (they hold no memory). */
+        private static final int SPARE_MAX = 1024;
+        /** The memory-bound message is logged at most this often. */
+        private static final long REFUSAL_LOG_MILLIS = 1000;
+
+        final AbstractHttpServer server;
         final EventLoop loop;
         final HttpDate date = new HttpDate();
+        private final ArrayDeque<AbstractHttpSession<?, ?>> spare = new ArrayDeque<>();
+        /** An idle connection is readable (a session takes it over) or timed out (closed, as nginx does). */
+        final EventHandler idleRead = this::idleRead;
+        /** An idle connection has nothing to write. */
+        final EventHandler idleWrite = ev -> {
+        };
+        /** An idle connection was closed (timeout, the loop stopping): the server counts it out. */
+        final Consumer<Connection> idleClosed = c -> sessionClosed();
+        /** Written by the loop's thread only; read by the status page. */
+        volatile long requests;
+        volatile long accepted;
+        private long refusals;
+        private long refusalLoggedAt = Long.MIN_VALUE;
 
-        Worker(EventLoop loop) {
+        Worker(AbstractHttpServer server, EventLoop loop) {
+            this.server = server;
             this.loop = loop;
+        }
+
+        private void idleRead(Event ev) {
+            Connection c = ev.connection();
+            if (ev.timedOut()) {
+                ev.timedOut(false);
+                loop.close(c); // keep-alive or header timeout with nothing received
+                return;
+            }
+            AbstractHttpSession<?, ?> s = spare.poll();
+            if (s == null) {
+                s = server.newSession(this);
+            }
+            s.bind(c);
+            s.wake(ev);
+        }
+
+        /** A session that has no connection any more. */
+        void giveSession(AbstractHttpSession<?, ?> s) {
+            if (spare.size() < SPARE_MAX) {
+                spare.push(s);
+            }
+        }
+
+        /** Sessions waiting for a connection. */
+        int spareSessions() {
+            return spare.size();
+        }
+
+        /** A connection is closed because the loop's memory bound was reached; logged at most once a second. */
+        void memoryRefused(MemoryLimitException e) {
+            refusals++;
+            long now = loop.now();
+            if (now - refusalLoggedAt >= REFUSAL_LOG_MILLIS) {
+                log.warn("closing a connection: {} ({} connections refused so far)", e.getMessage(), refusals);
+                refusalLoggedAt = now;
+            }
+        }
+
+        private void sessionClosed() {
+            server.sessionClosed();
         }
     }
 
@@ -60,7 +129,8 @@ abstract class AbstractHttpServer implements AutoCloseable {
     final void createWorkers() throws IOException {
         workers = new Worker[workerCount];
         for (int i = 0; i < workers.length; i++) {
-            workers[i] = newWorker(new EventLoop(threadName() + "-" + (i + 1), platform.newDriver()));
+            workers[i] = newWorker(new EventLoop(threadName() + "-" + (i + 1), platform.newDriver(),
+                    SlabAllocator.forLoop(workerMemory())));
         }
     }
 
@@ -70,11 +140,15 @@ abstract class AbstractHttpServer implements AutoCloseable {
     /** A worker for {@code loop}; subclasses add what their sessions share. */
     abstract Worker newWorker(EventLoop loop);
 
+    /** A new session for a connection of {@code w} (sessions are then reused). */
+    abstract AbstractHttpSession<?, ?> newSession(Worker w);
+
+    /** The most native memory one worker's loop keeps for buffers ({@code 0}: no bound). */
+    abstract long workerMemory();
+
     /** Sets options on a newly accepted client socket. */
     abstract void configure(StreamSocket s, Connection c) throws IOException;
 
-    /** Starts the session of a newly accepted client connection, on its worker's loop. */
-    abstract void startSession(Worker w, Connection c);
 
     /** Listens and starts the workers; returns the address actually bound (port 0 picks one). */
     public InetSocketAddress start() throws IOException {
@@ -134,7 +208,12 @@ abstract class AbstractHttpServer implements AutoCloseable {
             connections[0]++;
             connections.notifyAll();
         }
-        startSession(w, c);
+        w.accepted++;
+        // nginx's ngx_http_init_connection: no request, no buffer until bytes come; client_header_timeout meanwhile
+        c.read().handler(w.idleRead);
+        c.write().handler(w.idleWrite);
+        c.onClose(w.idleClosed);
+        w.loop.addTimer(c.read(), limits.headerTimeoutMillis());
     }
 
     /** What every session of this server reads: header buffer, timeouts, access log. */
@@ -179,6 +258,75 @@ abstract class AbstractHttpServer implements AutoCloseable {
             }
             return true;
         }
+    }
+
+    /** The status page: {@code key value} lines (connections, requests, each worker's memory and allocation). */
+    String statusText() {
+        StringBuilder sb = new StringBuilder(512);
+        long requests = 0;
+        long accepted = 0;
+        long reserved = 0;
+        long inUse = 0;
+        long limit = 0;
+        long refused = 0;
+        for (Worker w : workers) {
+            requests += w.requests;
+            accepted += w.accepted;
+            SlabAllocator m = w.loop.memory();
+            reserved += m.reserved();
+            inUse += m.inUse();
+            limit = m.limit() == Long.MAX_VALUE || limit == Long.MAX_VALUE ? Long.MAX_VALUE : limit + m.limit();
+            refused += m.refused();
+        }
+        sb.append("connections.open ").append(openConnections()).append('\n');
+        sb.append("connections.accepted ").append(accepted).append('\n');
+        sb.append("requests.total ").append(requests).append('\n');
+        sb.append("memory.reserved ").append(reserved).append('\n');
+        sb.append("memory.in_use ").append(inUse).append('\n');
+        sb.append("memory.free ").append(reserved - inUse).append('\n');
+        sb.append("memory.limit ").append(limit == Long.MAX_VALUE ? 0 : limit).append('\n');
+        sb.append("memory.refused ").append(refused).append('\n');
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < workers.length; i++) {
+            Worker w = workers[i];
+            String p = "worker." + (i + 1) + ".";
+            Thread t = w.loop.thread();
+            if (t != null && mx instanceof com.sun.management.ThreadMXBean hs) {
+                sb.append(p).append("allocated_bytes ").append(hs.getThreadAllocatedBytes(t.threadId())).append('\n');
+            }
+            sb.append(p).append("requests ").append(w.requests).append('\n');
+            sb.append(p).append("spare_sessions ").append(w.spareSessions()).append('\n');
+            for (SlabAllocator.SizeClass c : w.loop.memory().sizeClasses()) {
+                sb.append(p).append("memory.class.").append(c.chunkSize()).append(" reserved=").append(c.reserved())
+                        .append(" in_use=").append(c.inUse()).append(" free=").append(c.free()).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    /** A worker's memory counters, read on its loop's thread. */
+    record MemoryStats(long reserved, long inUse, int chunksInUse, long refused, int spareSessions) {
+    }
+
+    /** Every worker's {@link MemoryStats}, each read on its loop's thread (so consistent with its handlers). */
+    java.util.List<MemoryStats> memoryStats() throws IOException {
+        java.util.List<MemoryStats> out = new java.util.ArrayList<>();
+        for (Worker w : workers) {
+            java.util.concurrent.CompletableFuture<MemoryStats> f = new java.util.concurrent.CompletableFuture<>();
+            w.loop.execute(() -> {
+                SlabAllocator m = w.loop.memory();
+                f.complete(new MemoryStats(m.reserved(), m.inUse(), m.chunksInUse(), m.refused(), w.spareSessions()));
+            });
+            try {
+                out.add(f.get(10, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while reading " + w.loop.name() + "'s counters", e);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IOException("cannot read " + w.loop.name() + "'s counters: " + e, e);
+            }
+        }
+        return out;
     }
 
     /** The platform in use and why it was chosen. */

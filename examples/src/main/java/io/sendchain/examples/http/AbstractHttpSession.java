@@ -2,28 +2,47 @@ package io.sendchain.examples.http;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
+import io.sendchain.buf.MemoryLimitException;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
+import io.sendchain.event.EventHandler;
 import io.sendchain.event.NetSocket;
 import io.sendchain.loop.EventLoop;
 import io.sendchain.output.ChainWriter;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a client connection of the static server and of the proxy share: reading request heads (keep-alive and
- * pipelining, nginx's header and keep-alive timeouts), answering with a head (and an error page when there is
- * nothing better), keep-alive or close after each response, the access log. Runs on its worker's loop only.
+ * What a client connection of the static server and of the proxy share while it is <em>active</em>: reading
+ * request heads (keep-alive and pipelining, nginx's header and keep-alive timeouts), answering with a head (and an
+ * error page when there is nothing better), keep-alive or close after each response, the access log. Runs on its
+ * worker's loop only.
+ *
+ * <p>nginx's keep-alive economy ({@code ngx_http_set_keepalive}): a session is bound to a connection only while
+ * the connection has something going on. When a response is done and no pipelined bytes wait, everything the
+ * session holds goes back to the loop ({@link Pool#release()}: header buffer, response head, copies, pipe
+ * buffers), the connection is handed to its worker's idle handlers and the session to the worker's spare list,
+ * for whichever connection wakes next. An idle keep-alive connection is then only its {@link Connection}, its
+ * socket and its timer. Memory is taken when bytes arrive: a small header buffer first
+ * ({@code client_header_buffer_size}), a large one only for a long head ({@code large_client_header_buffers}).
  *
  * <pre>
- *   reading head ──(complete)──> handle() ... responseFinished() ──keep-alive? ──yes──> reading head (pipelined
- *        │  header timeout: 408                                         │                bytes first)
- *        │  bad head: 400/414/431/501, close                            └──no──> close
+ *   idle ──readable──> bound: reading head ──(complete)──> handle() ... responseFinished()
+ *    ^                    │  nothing came: idle again         │ keep-alive, nothing pipelined: release, idle
+ *    │                    │  header timeout: 408              │ pipelined bytes: read the next head at once
+ *    └────────────────────┘  bad head: 400/414/431/501, close └─ no keep-alive: close
  * </pre>
+ *
+ * <p>Closing always goes through the loop ({@link EventLoop#close(Connection)}), which calls back
+ * {@link #connectionClosed}: whoever closes the connection (the session, a handler that threw, the loop stopping),
+ * the response is ended, its memory and files are given back, and the server's count drops, each step even when
+ * an earlier one fails. Memory a thread-pool read still writes into is given back when the read comes home
+ * ({@link #releasePending}).
  */
 abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends AbstractHttpServer.Worker> {
 
@@ -32,29 +51,58 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
 
     /** Bytes for a response head besides an echoed path or copied headers. */
     static final int HEAD_SIZE = 512;
+    /** The status page ({@code --status on}). */
+    static final String STATUS_PATH = "/.sendchain/status";
 
-    /** The settings every session reads. */
-    record Limits(int headerBufferSize, int maxHeaders, long headerTimeoutMillis, long keepaliveTimeoutMillis,
-            boolean accessLog) {
+    /**
+     * The settings every session reads.
+     *
+     * @param headerBufferSize      nginx's {@code client_header_buffer_size}: the first buffer for a request head
+     * @param largeHeaderBuffers    nginx's {@code large_client_header_buffers} number: a head grows to at most
+     *                              this many large buffers' bytes
+     * @param largeHeaderBufferSize nginx's {@code large_client_header_buffers} size: a request line longer than
+     *                              this is a 414
+     */
+    record Limits(int headerBufferSize, int largeHeaderBuffers, int largeHeaderBufferSize, int maxHeaders,
+            long headerTimeoutMillis, long keepaliveTimeoutMillis, boolean accessLog, boolean status) {
+
+        /** The longest request head accepted. */
+        long maxHead() {
+            return Math.max(headerBufferSize, (long) largeHeaderBuffers * largeHeaderBufferSize);
+        }
     }
 
     final S server;
     final W worker;
     final EventLoop loop;
-    final Connection c;
     final Limits limits;
-    final Pool pool = new Pool();
-    final Buf in;
-    final Buf head;
+    /** The session's memory: borrowed from the loop while active, all given back when idle. */
+    final Pool pool;
+    /** The request head buffer; memory only while bytes of a head (or pipelined heads, or a body) are in it. */
+    Buf in = new Buf();
+    /** Where a growing head moves to; then the two swap. */
+    private Buf grown = new Buf();
+    /** The response head; memory only while a response is under way. */
+    final Buf head = new Buf();
     final AsciiWriter w = new AsciiWriter();
     final HttpRequest req = new HttpRequest();
     final ChainWriter writer;
     final Chain headLink = new Chain();
     final Chain bodyLink = new Chain();
+    private final EventHandler readHandler = this::onReadGuarded;
+    private final EventHandler writeHandler = this::onWriteGuarded;
+    private final Consumer<Connection> closeHandler = this::connectionClosed;
 
+    /** The connection the session serves, or {@code null} while it waits on its worker's spare list. */
+    Connection c;
     boolean responding;
     boolean keepAlive;
     boolean closed;
+    /**
+     * The connection closed while work on another thread (a thread-pool read) still used the session's memory;
+     * the subclass calls {@link #finishRelease()} when that work is back.
+     */
+    boolean releasePending;
     /** Request body bytes still to skip before the next head. */
     long discard;
     long requestStart;
@@ -62,21 +110,32 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
     int status;
     long bodyBytes;
 
-    AbstractHttpSession(S server, W worker, Connection c, int headCapacity) {
+    AbstractHttpSession(S server, W worker) {
         this.server = server;
         this.worker = worker;
         this.loop = worker.loop;
-        this.c = c;
         this.limits = server.limits();
-        this.in = pool.createTempBuf(limits.headerBufferSize());
-        this.head = pool.createTempBuf(headCapacity);
-        this.writer = new ChainWriter(c, pool);
+        this.pool = new Pool(loop.memory());
+        this.writer = new ChainWriter(pool);
     }
 
-    void start() {
-        c.read().handler(this::onRead);
-        c.write().handler(this::onWrite);
-        loop.addTimer(c.read(), limits.headerTimeoutMillis());
+    /** Binds the session to {@code conn}, which has bytes to read (or is about to): from now on its events come here. */
+    final void bind(Connection conn) {
+        this.c = conn;
+        closed = false;
+        responding = false;
+        keepAlive = false;
+        discard = 0;
+        status = 0;
+        writer.connection(conn);
+        conn.read().handler(readHandler);
+        conn.write().handler(writeHandler);
+        conn.onClose(closeHandler);
+        bound();
+    }
+
+    /** The session was bound to {@link #c}; subclasses point their own per-connection parts at it. */
+    void bound() {
     }
 
     /** A complete request head is in {@link #req}; {@link #in}'s pos is past it. */
@@ -91,11 +150,43 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
     /** Sends a response built by {@link #startHead} and {@link #endHead}: {@code chain} is its head and body. */
     abstract void send(Chain chain);
 
-    /** Releases what the response held (files, upstream, buffers); called before keep-alive or close. */
+    /** The response head's capacity: {@link #HEAD_SIZE} plus what the response copies into it. */
+    abstract long headCapacity();
+
+    /**
+     * Ends what the response holds (files, upstream, output state) so that its memory can be given back; called
+     * after every response and on close, so it must do nothing the second time. A subclass whose memory is still
+     * in use on another thread sets {@link #releasePending} instead and calls {@link #finishRelease()} later.
+     */
     abstract void responseDone();
 
-    /** Releases what the session holds; called once, on close. */
-    void released() {
+    // ---------------------------------------------------------------- guarded entry points
+
+    /** The bound connection's read event woke the session (its worker's idle handler passes it on). */
+    final void wake(Event ev) {
+        onReadGuarded(ev);
+    }
+
+    private void onReadGuarded(Event ev) {
+        try {
+            onRead(ev);
+        } catch (MemoryLimitException e) {
+            memoryRefused(e);
+        }
+    }
+
+    private void onWriteGuarded(Event ev) {
+        try {
+            onWrite(ev);
+        } catch (MemoryLimitException e) {
+            memoryRefused(e);
+        }
+    }
+
+    /** The loop's memory bound was reached: this connection is closed with the reason; others go on. */
+    final void memoryRefused(MemoryLimitException e) {
+        worker.memoryRefused(e);
+        close();
     }
 
     // ---------------------------------------------------------------- reading requests
@@ -110,7 +201,7 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
         }
         if (ev.timedOut()) {
             ev.timedOut(false);
-            if (in.pos() < in.last()) {
+            if (in.segment() != null && in.pos() < in.last()) {
                 // a head was started and not finished in time: nginx's client_header_timeout
                 error(408, true);
             } else {
@@ -123,27 +214,34 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
 
     private void readRequest() {
         for (;;) {
-            if (discard > 0) {
-                long n = Math.min(discard, in.last() - in.pos());
-                in.pos(in.pos() + n);
-                discard -= n;
-            }
-            if (discard == 0 && in.pos() < in.last()) {
-                int rc = req.parse(in, limits.maxHeaders());
-                if (rc == HttpRequest.DONE) {
-                    loop.deleteTimer(c.read());
-                    requestStart = loop.now();
-                    sentAtStart = c.sent();
-                    keepAlive = req.keepAlive();
-                    bodyBytes = 0;
-                    status = 0;
-                    handle();
-                    return;
+            if (in.segment() != null) {
+                if (discard > 0) {
+                    long n = Math.min(discard, in.last() - in.pos());
+                    in.pos(in.pos() + n);
+                    discard -= n;
                 }
-                if (rc != HttpRequest.NEED_MORE) {
-                    loop.deleteTimer(c.read());
-                    error(rc, true);
-                    return;
+                if (discard == 0 && in.pos() < in.last()) {
+                    int rc = req.parse(in, limits.maxHeaders());
+                    if (rc == HttpRequest.DONE) {
+                        loop.deleteTimer(c.read());
+                        requestStart = loop.now();
+                        sentAtStart = c.sent();
+                        keepAlive = req.keepAlive();
+                        bodyBytes = 0;
+                        status = 0;
+                        worker.requests++;
+                        if (limits.status() && STATUS_PATH.equals(req.target)) {
+                            status();
+                        } else {
+                            handle();
+                        }
+                        return;
+                    }
+                    if (rc != HttpRequest.NEED_MORE) {
+                        loop.deleteTimer(c.read());
+                        error(rc, true);
+                        return;
+                    }
                 }
             }
             if (!makeRoom()) {
@@ -158,9 +256,12 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
                 return;
             }
             if (n == NetSocket.AGAIN) {
+                boolean partial = in.pos() < in.last() || discard > 0;
                 if (!c.read().timerSet()) {
-                    boolean partial = in.pos() < in.last() || discard > 0;
                     loop.addTimer(c.read(), partial ? limits.headerTimeoutMillis() : limits.keepaliveTimeoutMillis());
+                }
+                if (!partial) {
+                    idle(); // nothing came after all: give the buffer back at once
                 }
                 return;
             }
@@ -171,8 +272,15 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
         }
     }
 
-    /** Moves unparsed bytes to the front; answers 414/431 when a head does not fit the buffer at all. */
+    /**
+     * Makes room in {@link #in} for the next read: memory for it when it has none (a small buffer), unread bytes
+     * moved to the front, or a larger buffer; answers 414/431 when a head does not fit the largest.
+     */
     private boolean makeRoom() {
+        if (in.segment() == null) {
+            pool.tempBuf(in, limits.headerBufferSize());
+            return true;
+        }
         if (in.pos() == in.last()) {
             in.pos(in.start()).last(in.start());
             return true;
@@ -184,8 +292,24 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
             compactIn();
             return true;
         }
+        long capacity = in.end() - in.start();
+        long large = limits.largeHeaderBufferSize();
+        boolean requestLine = HttpRequest.noLineEnd(in);
+        if (capacity < limits.maxHead() && !(requestLine && capacity >= large)) {
+            // nginx's ngx_http_alloc_large_header_buffer: the unfinished head moves to a bigger buffer
+            long size = Math.min(limits.maxHead(), capacity < large ? large : capacity + large);
+            pool.tempBuf(grown, size);
+            long len = in.last() - in.pos();
+            MemorySegment.copy(in.segment(), in.pos(), grown.segment(), grown.start(), len);
+            grown.last(grown.start() + len);
+            pool.free(in);
+            Buf t = in;
+            in = grown;
+            grown = t;
+            return true;
+        }
         loop.deleteTimer(c.read());
-        error(HttpRequest.noLineEnd(in) ? 414 : 431, true);
+        error(requestLine ? 414 : 431, true);
         return false;
     }
 
@@ -194,6 +318,13 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
         long len = in.last() - in.pos();
         MemorySegment.copy(in.segment(), in.pos(), in.segment(), in.start(), len);
         in.pos(in.start()).last(in.start() + len);
+    }
+
+    /** Gives the header buffer back when nothing in it is still to be read (nginx frees it once a head is parsed). */
+    final void freeHeaderBufferIfDone() {
+        if (in.segment() != null && in.pos() == in.last() && discard == 0) {
+            pool.free(in);
+        }
     }
 
     // ---------------------------------------------------------------- answering
@@ -238,7 +369,12 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
     final void errorBody(int code, String reason) {
         String html = "<html>\r\n<head><title>" + code + " " + reason + "</title></head>\r\n<body>\r\n<center><h1>"
                 + code + " " + reason + "</h1></center>\r\n<hr><center>sendchain</center>\r\n</body>\r\n</html>\r\n";
-        byte[] bytes = html.getBytes(StandardCharsets.ISO_8859_1);
+        textBody(html);
+    }
+
+    /** Ends the head with a Content-Length for {@code text} and sends both (no body for HEAD). */
+    private void textBody(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
         w.header("Content-Length", bytes.length);
         boolean sendBody = !"HEAD".equals(req.method);
         bodyBytes = sendBody ? bytes.length : 0;
@@ -250,13 +386,30 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
         endHeadAndSend(body);
     }
 
-    /** Starts a response head in {@link #head}: status line, Server, Date. */
+    /** The status page: the server's counters as {@code key value} lines (nginx's stub_status, for benchmarks). */
+    private void status() {
+        responding = true;
+        discard = Math.max(0, req.contentLength);
+        startHead(200, "OK");
+        w.header("Content-Type", "text/plain");
+        textBody(server.statusText());
+    }
+
+    /** Starts a response head in {@link #head} (taking its memory): status line, Server, Date. */
     final void startHead(int code, String reason) {
         status = code;
-        head.pos(head.start()).last(head.start());
-        w.start(head).put("HTTP/1.1 ").put(code).put(" ").put(reason).crlf()
+        startHeadBuffer().put("HTTP/1.1 ").put(code).put(" ").put(reason).crlf()
                 .header("Server", "sendchain")
                 .header("Date", worker.date.now(System.currentTimeMillis()));
+    }
+
+    /** Makes {@link #head} empty (taking its memory first) and starts the writer on it. */
+    final AsciiWriter startHeadBuffer() {
+        if (head.segment() == null) {
+            pool.tempBuf(head, headCapacity());
+        }
+        head.pos(head.start()).last(head.start());
+        return w.start(head);
     }
 
     /** Adds Connection and the blank line; {@code false} (after closing) if the head did not fit. */
@@ -285,12 +438,13 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
         send(headLink);
     }
 
-    /** The response is sent: log it, then wait for the next request or close. */
+    /** The response is sent: log it, then wait for the next request (idle) or close. */
     final void responseFinished() {
         responding = false;
         loop.deleteTimer(c.write());
         c.write().delayed(false);
         responseDone();
+        writer.abandon();
         if (limits.accessLog()) {
             accessLog();
         }
@@ -303,13 +457,27 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
             close();
             return;
         }
-        if (in.pos() < in.last() || c.read().ready()) {
-            // pipelined requests, or data that arrived meanwhile: go on in a posted event, not by recursion
+        boolean pipelined = in.segment() != null && (in.pos() < in.last() || discard > 0);
+        if (pipelined || c.read().ready()) {
+            // pipelined requests, or data that arrived meanwhile: go on in a posted event, not by recursion; the
+            // response's memory goes back now, the header buffer with the next heads stays
+            pool.releaseExcept(pipelined ? in : null);
             loop.post(c.read());
         } else {
-            in.pos(in.start()).last(in.start());
             loop.addTimer(c.read(), limits.keepaliveTimeoutMillis());
+            idle();
         }
+    }
+
+    /** Back to idle: memory to the loop, the connection to the worker's idle handlers, the session to spare. */
+    private void idle() {
+        Connection conn = c;
+        pool.release();
+        conn.read().handler(worker.idleRead);
+        conn.write().handler(worker.idleWrite);
+        conn.onClose(worker.idleClosed);
+        c = null;
+        worker.giveSession(this);
     }
 
     private void accessLog() {
@@ -323,15 +491,45 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
                 bodyBytes, loop.now() - requestStart);
     }
 
+    /**
+     * Ends the response (so whoever watches sees it end before the client sees the close), then closes the
+     * connection; {@link #connectionClosed} then releases everything.
+     */
     final void close() {
-        if (closed) {
-            return;
+        if (c != null && !closed) {
+            closed = true;
+            try {
+                responseDone();
+            } catch (RuntimeException e) {
+                log.error("ending the response before a close failed", e);
+            }
+            loop.close(c);
         }
+    }
+
+    /** The loop closed the connection (see the class comment): end the response, give everything back. */
+    private void connectionClosed(Connection conn) {
         closed = true;
-        responseDone();
-        released();
-        loop.close(c);
-        pool.close();
+        try {
+            responseDone();
+        } catch (RuntimeException e) {
+            log.error("ending the response of a closed connection failed", e);
+        }
         server.sessionClosed();
+        if (!releasePending) {
+            finishRelease();
+        }
+    }
+
+    /** Gives the session's memory back and the session to the worker's spare list (after a close). */
+    final void finishRelease() {
+        releasePending = false;
+        try {
+            writer.abandon();
+            pool.release();
+        } finally {
+            c = null;
+            worker.giveSession(this);
+        }
     }
 }

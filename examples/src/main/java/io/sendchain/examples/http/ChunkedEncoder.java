@@ -29,9 +29,25 @@ final class ChunkedEncoder implements OutputFilter {
         this.next = next;
     }
 
-    /** Forgets the previous response (its bufs must all have been sent). */
+    /**
+     * Forgets the previous response, sent or not: its frames go back to the free list (the writer's queue, which
+     * may point at them, is dropped by its owner). A frame whose memory went back to the loop with the response
+     * gets fresh memory when it is next used.
+     */
     void reset() {
         chunkOpen = false;
+        Chain cl = lists.busy();
+        lists.busy(null);
+        while (cl != null) {
+            Chain next = cl.next();
+            if (cl.buf().tag() == this) {
+                cl.next(lists.free());
+                lists.free(cl);
+            } else {
+                pool.freeLink(cl);
+            }
+            cl = next;
+        }
     }
 
     @Override
@@ -100,6 +116,8 @@ final class ChunkedEncoder implements OutputFilter {
         Chain cl = lists.takeFree();
         if (cl == null) {
             cl = pool.allocLink().buf(pool.createTempBuf(FRAME).tag(this)).next(null);
+        } else if (cl.buf().segment() == null) {
+            pool.tempBuf(cl.buf(), FRAME);
         }
         Buf b = cl.buf();
         b.pos(b.start()).last(b.start()).lastBuf(false).lastInChain(false);

@@ -2,6 +2,7 @@ package io.sendchain.examples.http;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -58,6 +59,11 @@ final class FileLookup {
             return new Found(404, null, null);
         } catch (AccessDeniedException | SecurityException e) {
             return new Found(403, null, null);
+        } catch (FileSystemException e) {
+            // nginx's ngx_http_static_handler: ENOENT, ENOTDIR and ENAMETOOLONG are "not found"
+            String why = String.valueOf(e.getReason());
+            boolean notFound = why.contains("File name too long") || why.contains("Not a directory");
+            return new Found(notFound ? 404 : 500, null, null);
         } catch (IOException e) {
             return new Found(500, null, null);
         }

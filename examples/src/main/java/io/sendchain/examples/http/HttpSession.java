@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +38,8 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
 
     private FileRef file;
 
-    HttpSession(StaticServer server, StaticServer.StaticWorker worker, Connection c) {
-        super(server, worker, c, HEAD_SIZE + server.config().headerBufferSize());
+    HttpSession(StaticServer server, StaticServer.StaticWorker worker) {
+        super(server, worker);
         this.config = server.config();
         writer.limit(config.sendfileMaxChunk());
         this.out = new OutputChainContext(pool, this, writer)
@@ -47,14 +48,32 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
                 .alignment(DIRECTIO_ALIGNMENT);
         ThreadPoolFileReader hook = server.readHook();
         if (hook != null) {
-            // a finished read comes back to the loop thread, unblocks the output chain and resumes the response
-            out.readHook(hook, () -> loop.execute(() -> {
-                out.aio(false);
-                if (responding && !closed) {
-                    push(null);
+            // a finished read comes back to the loop thread, unblocks the output chain and resumes the response;
+            // if the connection closed meanwhile, the memory the read wrote into goes back only now
+            out.readHook(hook, () -> {
+                try {
+                    loop.execute(this::readCompleted);
+                } catch (RejectedExecutionException e) {
+                    // the loop is stopping; its allocator reports what stays unreturned
                 }
-            }));
+            });
         }
+    }
+
+    private void readCompleted() {
+        out.aio(false);
+        if (releasePending) {
+            responseDone();
+            finishRelease();
+        } else if (responding && !closed) {
+            push(null);
+        }
+    }
+
+    @Override
+    long headCapacity() {
+        // the status line and fixed headers, and a Location or Content-Range that may echo the path
+        return HEAD_SIZE + 2L * req.target.length();
     }
 
     @Override
@@ -67,6 +86,7 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
     @Override
     void handle() {
         discard = Math.max(0, req.contentLength);
+        freeHeaderBufferIfDone(); // the head is parsed into req; pipelined bytes or a body keep the buffer
         boolean get = req.method.equals("GET");
         if (!get && !req.method.equals("HEAD")) {
             error(405, false);
@@ -131,8 +151,9 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
 
         if (get) {
             try {
+                // the platform's own open only pays when it sends the file (sendfile); copies read through Java
                 file = config.directio() > 0 && size >= config.directio() ? FileRef.openDirect(path)
-                        : server.platform().openFile(path);
+                        : config.sendfile() ? server.platform().openFile(path) : FileRef.open(path);
             } catch (IOException e) {
                 String m = String.valueOf(e.getMessage());
                 if (m.contains("Permission denied") || e instanceof AccessDeniedException) {
@@ -285,7 +306,11 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
 
     @Override
     void responseDone() {
-        out.reset();
+        if (out.aio()) {
+            releasePending = true; // a pool thread still reads into a copy: see readCompleted
+            return;
+        }
+        out.abandon();
         closeFile();
     }
 

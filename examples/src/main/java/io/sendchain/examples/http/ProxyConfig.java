@@ -36,7 +36,11 @@ import java.nio.file.Path;
  * @param accessLog              log each request through SLF4J ({@code sendchain.access})
  * @param keepaliveTimeoutMillis longest idle wait between client requests
  * @param headerTimeoutMillis    longest wait for a complete request head
- * @param headerBufferSize       bytes for a request head
+ * @param headerBufferSize       nginx's {@code client_header_buffer_size}: the first buffer for a request head
+ * @param largeHeaderBuffers   nginx's {@code large_client_header_buffers} number
+ * @param largeHeaderBufferSize nginx's {@code large_client_header_buffers} size (a longer request line: 414)
+ * @param workerMemory         the most native memory one worker keeps for buffers (0: no bound)
+ * @param status               answer {@code GET /.sendchain/status} with the server's counters
  * @param maxHeaders             header fields per request
  * @param clientSendBuffer       {@code SO_SNDBUF} of client connections (nginx's {@code listen ... sndbuf=}), 0 for
  *                               the system's default
@@ -46,7 +50,8 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
         long tempFileWriteSize, Path tempPath, long limitRate, long connectTimeoutMillis, long readTimeoutMillis,
         long sendTimeoutMillis, long clientSendTimeoutMillis, long clientBodyTimeoutMillis, long clientMaxBodySize,
         int workers, boolean accessLog, long keepaliveTimeoutMillis, long headerTimeoutMillis, int headerBufferSize,
-        int maxHeaders, int clientSendBuffer) {
+        int largeHeaderBuffers, int largeHeaderBufferSize, long workerMemory, boolean status, int maxHeaders,
+        int clientSendBuffer) {
 
     public static Builder builder() {
         return new Builder();
@@ -76,7 +81,11 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
         private boolean accessLog;
         private long keepaliveTimeoutMillis = 75_000;
         private long headerTimeoutMillis = 60_000;
-        private int headerBufferSize = 8 * 1024;
+        private int headerBufferSize = 1024;
+        private int largeHeaderBuffers = 4;
+        private int largeHeaderBufferSize = 8 * 1024;
+        private long workerMemory = 512L << 20;
+        private boolean status;
         private int maxHeaders = 100;
         private int clientSendBuffer;
 
@@ -195,6 +204,32 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
             return this;
         }
 
+        /** nginx's {@code large_client_header_buffers}: a long head grows to at most {@code num x size} bytes. */
+        public Builder largeHeaderBuffers(int num, int size) {
+            if (num < 1 || size < 64) {
+                throw new IllegalArgumentException("large header buffers need N >= 1 and SIZE >= 64: " + num + " "
+                        + size);
+            }
+            largeHeaderBuffers = num;
+            largeHeaderBufferSize = size;
+            return this;
+        }
+
+        /** The most native memory one worker keeps for buffers (0: no bound). */
+        public Builder workerMemory(long v) {
+            if (v < 0) {
+                throw new IllegalArgumentException("worker memory < 0: " + v);
+            }
+            workerMemory = v;
+            return this;
+        }
+
+        /** Answer {@code GET /.sendchain/status} with the server's counters. */
+        public Builder status(boolean v) {
+            status = v;
+            return this;
+        }
+
         public Builder clientSendBuffer(int v) {
             clientSendBuffer = (int) atLeast("sndbuf", v, 0);
             return this;
@@ -244,7 +279,8 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
             return new ProxyConfig(listen, upstream, platform, buffering, bufferSize, buffersNum, buffersSize, busy,
                     maxTempFileSize, writeSize, tempPath, limitRate, connectTimeoutMillis, readTimeoutMillis,
                     sendTimeoutMillis, clientSendTimeoutMillis, clientBodyTimeoutMillis, clientMaxBodySize, workers,
-                    accessLog, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize, maxHeaders,
+                    accessLog, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize, largeHeaderBuffers,
+                    largeHeaderBufferSize, workerMemory, status, maxHeaders,
                     clientSendBuffer);
         }
     }

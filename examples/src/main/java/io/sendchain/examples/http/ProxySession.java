@@ -2,8 +2,10 @@ package io.sendchain.examples.http;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
+import io.sendchain.buf.MemoryLimitException;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
+import io.sendchain.event.EventHandler;
 import io.sendchain.event.NetSocket;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.output.OutputFilter;
@@ -50,11 +52,14 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private final ProxyConfig config;
     private final String hostHeader;
     /** The upstream's response head; then the pipe's preread buf, or the relay's buffer. */
-    private final Buf ub;
+    private final Buf ub = new Buf();
     /** The request head for the upstream. */
-    private final Buf uhead;
+    private final Buf uhead = new Buf();
     /** Request body bytes on their way to the upstream (copied from {@link #in}; chunked: framed again). */
-    private final Buf body;
+    private final Buf body = new Buf();
+    private final Supply supply = new Supply();
+    private final EventHandler upstreamRead = this::onUpstreamReadGuarded;
+    private final EventHandler upstreamWrite = this::onUpstreamWriteGuarded;
     private final ChunkedDecoder bodyDecoder = new ChunkedDecoder("client sent invalid chunked body");
     private final ChunkedDecoder relayDecoder = new ChunkedDecoder();
     private final ChunkedInputFilter chunkedInput = new ChunkedInputFilter();
@@ -91,21 +96,44 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private boolean writerBusy;
     private long upstreamHeadStart;
 
-    ProxySession(ReverseProxy proxy, ReverseProxy.ProxyWorker worker, Connection c) {
-        super(proxy, worker, c, HEAD_SIZE + (int) proxy.config().bufferSize());
+    ProxySession(ReverseProxy proxy, ReverseProxy.ProxyWorker worker) {
+        super(proxy, worker);
         this.config = proxy.config();
         String host = config.upstream().getHostString();
         this.hostHeader = host.indexOf(':') >= 0 ? "[" + host + "]:" + config.upstream().getPort()
                 : host + ":" + config.upstream().getPort();
-        this.ub = pool.createTempBuf(config.bufferSize());
-        this.uhead = pool.createTempBuf(limits.headerBufferSize() + HEAD_SIZE);
-        this.body = pool.createTempBuf(limits.headerBufferSize() + 64);
         this.toWriter = this::headFirst;
         this.encoder = new ChunkedEncoder(pool, toWriter);
-        // the relay's window on ub: set up once, so its NIO view is made once
-        view.copyFrom(ub);
-        view.temporary(true);
         req.acceptChunked = true;
+    }
+
+    @Override
+    long headCapacity() {
+        return HEAD_SIZE + config.bufferSize(); // the upstream's head is copied into it
+    }
+
+    /** Gives {@code b} fresh memory of {@code size} bytes unless it still has some (memory comes per request). */
+    private void ensure(Buf b, long size) {
+        if (b.segment() == null) {
+            pool.tempBuf(b, size);
+        }
+    }
+
+    /** The pipe's raw bufs: headers kept by the session, memory from the loop for one response at a time. */
+    private final class Supply implements EventPipe.BufSupply {
+        private final java.util.ArrayDeque<Buf> headers = new java.util.ArrayDeque<>();
+
+        @Override
+        public Buf take(long size) {
+            Buf b = headers.poll();
+            return pool.tempBuf(b != null ? b : new Buf(), size);
+        }
+
+        @Override
+        public void give(Buf b) {
+            pool.free(b);
+            headers.push(b);
+        }
     }
 
     // ---------------------------------------------------------------- the request
@@ -113,6 +141,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     @Override
     void handle() {
         responding = true;
+        ensure(ub, config.bufferSize());
         bodyChunked = req.chunked;
         bodyLeft = bodyChunked ? -1 : Math.max(0, req.contentLength);
         bodyRead = 0;
@@ -127,8 +156,12 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         if (!upstreamRequestHead()) {
             return;
         }
+        if (!bodyDone) {
+            // the body is copied out of in's unread bytes, framed again when chunked: room for them and framing
+            ensure(body, in.end() - in.start() + 64);
+        }
         if (req.expectContinue && req.minor >= 1 && !bodyDone) {
-            if (continueBuf == null) {
+            if (continueBuf == null || continueBuf.segment() == null) {
                 continueBuf = Buf.copyOf(pool, CONTINUE);
             }
             continueBuf.pos(continueBuf.start());
@@ -145,6 +178,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
 
     /** Writes the request head for the upstream: nginx's ngx_http_proxy_create_request with HTTP/1.1. */
     private boolean upstreamRequestHead() {
+        // the client's head, less what is dropped, plus the request line's version and what the proxy adds
+        ensure(uhead, HEAD_SIZE + hostHeader.length() + (in.pos() - req.headStart));
         uhead.pos(uhead.start()).last(uhead.start());
         w.start(uhead).put(req.method).put(" ").put(req.target).put(" HTTP/1.1").crlf()
                 .header("Host", hostHeader)
@@ -178,8 +213,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             return;
         }
         u = new Connection("upstream", s);
-        u.read().handler(this::onUpstreamRead);
-        u.write().handler(this::onUpstreamWrite);
+        u.read().handler(upstreamRead);
+        u.write().handler(upstreamWrite);
         try {
             loop.add(u);
         } catch (IOException e) {
@@ -192,6 +227,22 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         } else {
             state = State.SENDING;
             sendRequest();
+        }
+    }
+
+    private void onUpstreamReadGuarded(Event ev) {
+        try {
+            onUpstreamRead(ev);
+        } catch (MemoryLimitException e) {
+            memoryRefused(e);
+        }
+    }
+
+    private void onUpstreamWriteGuarded(Event ev) {
+        try {
+            onUpstreamWrite(ev);
+        } catch (MemoryLimitException e) {
+            memoryRefused(e);
         }
     }
 
@@ -493,9 +544,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             keepAlive = false; // an HTTP/1.0 client learns the end from the close
         }
         status = uh.status;
-        head.pos(head.start()).last(head.start());
         MemorySegment s = ub.segment();
-        w.start(head).put("HTTP/1.1 ").put(uh.status).put(" ").put(s, uh.reasonFrom, uh.reasonTo).crlf()
+        startHeadBuffer().put("HTTP/1.1 ").put(uh.status).put(" ").put(s, uh.reasonFrom, uh.reasonTo).crlf()
                 .header("Server", "sendchain")
                 .header("Date", worker.date.now(System.currentTimeMillis()));
         UpstreamHead.copyHeaders(s, uh.headersFrom, uh.headersTo, w, RESPONSE_HOP);
@@ -547,9 +597,9 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                     .limitRate(config.limitRate())
                     .timeouts(config.readTimeoutMillis(), config.clientSendTimeoutMillis())
                     .tempFiles(EventPipe.inDirectory(config.tempPath(), server.platform()::openFile))
-                    .bufSupply(worker);
+                    .bufSupply(supply);
         } else {
-            pipe.reset(u);
+            pipe.reset(u, c);
         }
         pipeActive = true;
         if (chunkedIn) {
@@ -625,6 +675,9 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     // ---------------------------------------------------------------- buffering off: relay through one buffer
 
     private void startRelay(long length) {
+        // the relay's window on ub, for this response's memory
+        view.copyFrom(ub);
+        view.temporary(true);
         relayLeft = length;
         relayDone = false;
         relayEof = false;
@@ -828,7 +881,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         headSent = false;
         headPending = false;
         writerBusy = false;
-        ub.pos(ub.start()).last(ub.start());
-        body.pos(body.start()).last(body.start());
+        encoder.reset();
+        // ub, uhead, body and the pipe's raw bufs give their memory back with the session's pool
     }
 }

@@ -1,7 +1,5 @@
 package io.sendchain.examples.http;
 
-import io.sendchain.buf.Buf;
-import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.loop.EventLoop;
@@ -9,7 +7,6 @@ import io.sendchain.pipe.EventPipe;
 import io.sendchain.spi.PlatformConfig;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
-import java.util.ArrayDeque;
 
 /**
  * An HTTP/1.1 reverse proxy on sendchain, the way nginx's {@code proxy_pass} works: each client request is sent
@@ -37,34 +34,19 @@ public final class ReverseProxy extends AbstractHttpServer {
         }
     }
 
-    /** A worker of the proxy: its loop, and the response buffers its pipes take and give back. */
-    final class ProxyWorker extends Worker implements EventPipe.BufSupply {
-        private final Pool pool = new Pool();
-        private final ArrayDeque<Buf> idle = new ArrayDeque<>();
-
+    /** A worker of the proxy. */
+    final class ProxyWorker extends Worker {
         ProxyWorker(EventLoop loop) {
-            super(loop);
-        }
-
-        @Override
-        public Buf take(long size) {
-            Buf b = size == config.buffersSize() ? idle.poll() : null;
-            return b != null ? b : pool.createTempBuf(size);
-        }
-
-        @Override
-        public void give(Buf b) {
-            if (b.end() - b.start() == config.buffersSize()) {
-                idle.push(b);
-            }
+            super(ReverseProxy.this, loop);
         }
     }
 
     /** Chooses the platform (explicit name or the SPI's best) and prepares the workers; {@link #start()} listens. */
     public ReverseProxy(ProxyConfig config) throws IOException {
         super(config.listen(), PlatformConfig.defaults().withPlatform(config.platform()), config.workers(),
-                new AbstractHttpSession.Limits(config.headerBufferSize(), config.maxHeaders(),
-                        config.headerTimeoutMillis(), config.keepaliveTimeoutMillis(), config.accessLog()));
+                new AbstractHttpSession.Limits(config.headerBufferSize(), config.largeHeaderBuffers(),
+                        config.largeHeaderBufferSize(), config.maxHeaders(), config.headerTimeoutMillis(),
+                        config.keepaliveTimeoutMillis(), config.accessLog(), config.status()));
         this.config = config;
         createWorkers();
     }
@@ -89,8 +71,13 @@ public final class ReverseProxy extends AbstractHttpServer {
     }
 
     @Override
-    void startSession(Worker w, Connection c) {
-        new ProxySession(this, (ProxyWorker) w, c).start();
+    AbstractHttpSession<?, ?> newSession(Worker w) {
+        return new ProxySession(this, (ProxyWorker) w);
+    }
+
+    @Override
+    long workerMemory() {
+        return config.workerMemory();
     }
 
     /** Reports to {@code p} from now on. */
@@ -106,9 +93,4 @@ public final class ReverseProxy extends AbstractHttpServer {
         return config;
     }
 
-    @Override
-    void closed() {
-        // the loops have stopped: no pipe holds a buffer any more
-        forEachWorker(w -> ((ProxyWorker) w).pool.close());
-    }
 }

@@ -25,7 +25,11 @@ import java.nio.file.Path;
  * @param sendTimeoutMillis    longest wait for the client to take data
  * @param keepaliveTimeoutMillis longest idle wait between requests
  * @param headerTimeoutMillis  longest wait for a complete request head
- * @param headerBufferSize     bytes for a request head (longer lines or heads: 414 or 431)
+ * @param headerBufferSize     nginx's {@code client_header_buffer_size}: the first buffer for a request head
+ * @param largeHeaderBuffers   nginx's {@code large_client_header_buffers} number
+ * @param largeHeaderBufferSize nginx's {@code large_client_header_buffers} size (a longer request line: 414)
+ * @param workerMemory         the most native memory one worker keeps for buffers (0: no bound)
+ * @param status               answer {@code GET /.sendchain/status} with the server's counters
  * @param maxHeaders           header fields per request (more: 431)
  * @param tcpNopush            cork a header in front of a file (TCP_CORK on Linux)
  * @param corkSkipFrom         bodies larger than this and ...
@@ -41,8 +45,8 @@ import java.nio.file.Path;
 public record StaticConfig(Path root, InetSocketAddress listen, String platform, boolean sendfile,
         long sendfileMaxChunk, int outputBuffersNum, long outputBuffersSize, int aioThreads, long directio,
         long limitRate, long limitRateAfter, int workers, boolean accessLog, long sendTimeoutMillis,
-        long keepaliveTimeoutMillis, long headerTimeoutMillis, int headerBufferSize, int maxHeaders,
-        boolean tcpNopush, long corkSkipFrom, long corkSkipTo, boolean tcpNodelay, long msgMoreMax,
+        long keepaliveTimeoutMillis, long headerTimeoutMillis, int headerBufferSize, int largeHeaderBuffers,
+        int largeHeaderBufferSize, long workerMemory, boolean status, int maxHeaders, boolean tcpNopush, long corkSkipFrom, long corkSkipTo, boolean tcpNodelay, long msgMoreMax,
         boolean symlinksOutsideRoot) {
 
     /** nginx's defaults for {@code root} on {@code listen}; workers: one per core. */
@@ -72,7 +76,11 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
         private long sendTimeoutMillis = 60_000;
         private long keepaliveTimeoutMillis = 75_000;
         private long headerTimeoutMillis = 60_000;
-        private int headerBufferSize = 8 * 1024;
+        private int headerBufferSize = 1024;
+        private int largeHeaderBuffers = 4;
+        private int largeHeaderBufferSize = 8 * 1024;
+        private long workerMemory = 512L << 20;
+        private boolean status;
         private int maxHeaders = 100;
         private boolean tcpNopush = true;
         private long corkSkipFrom = 64 * 1024;
@@ -175,6 +183,32 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
             return this;
         }
 
+        /** nginx's {@code large_client_header_buffers}: a long head grows to at most {@code num x size} bytes. */
+        public Builder largeHeaderBuffers(int num, int size) {
+            if (num < 1 || size < 64) {
+                throw new IllegalArgumentException("large header buffers need N >= 1 and SIZE >= 64: " + num + " "
+                        + size);
+            }
+            largeHeaderBuffers = num;
+            largeHeaderBufferSize = size;
+            return this;
+        }
+
+        /** The most native memory one worker keeps for buffers (0: no bound). */
+        public Builder workerMemory(long v) {
+            if (v < 0) {
+                throw new IllegalArgumentException("worker memory < 0: " + v);
+            }
+            workerMemory = v;
+            return this;
+        }
+
+        /** Answer {@code GET /.sendchain/status} with the server's counters. */
+        public Builder status(boolean v) {
+            status = v;
+            return this;
+        }
+
         public Builder maxHeaders(int v) {
             maxHeaders = v;
             return this;
@@ -221,7 +255,8 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
         public StaticConfig build() {
             return new StaticConfig(root, listen, platform, sendfile, sendfileMaxChunk, outputBuffersNum,
                     outputBuffersSize, aioThreads, directio, limitRate, limitRateAfter, workers, accessLog,
-                    sendTimeoutMillis, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize, maxHeaders,
+                    sendTimeoutMillis, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize, largeHeaderBuffers,
+                    largeHeaderBufferSize, workerMemory, status, maxHeaders,
                     tcpNopush, corkSkipFrom, corkSkipTo, tcpNodelay, msgMoreMax, symlinksOutsideRoot);
         }
     }

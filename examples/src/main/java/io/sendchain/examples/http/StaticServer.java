@@ -26,7 +26,7 @@ public final class StaticServer extends AbstractHttpServer {
         final FileLookup lookup = new FileLookup(config.root(), config.symlinksOutsideRoot());
 
         StaticWorker(EventLoop loop) {
-            super(loop);
+            super(StaticServer.this, loop);
         }
     }
 
@@ -37,7 +37,8 @@ public final class StaticServer extends AbstractHttpServer {
 
     private StaticServer(StaticConfig config, PlatformConfig pc) throws IOException {
         super(config.listen(), pc, config.workers(), new AbstractHttpSession.Limits(config.headerBufferSize(),
-                config.maxHeaders(), config.headerTimeoutMillis(), config.keepaliveTimeoutMillis(), config.accessLog()));
+                config.largeHeaderBuffers(), config.largeHeaderBufferSize(), config.maxHeaders(),
+                config.headerTimeoutMillis(), config.keepaliveTimeoutMillis(), config.accessLog(), config.status()));
         this.config = config;
         this.readPool = config.aioThreads() > 0 ? Executors.newFixedThreadPool(config.aioThreads(), r -> {
             Thread t = new Thread(r, "sendchain-read");
@@ -80,8 +81,13 @@ public final class StaticServer extends AbstractHttpServer {
     }
 
     @Override
-    void startSession(Worker w, Connection c) {
-        new HttpSession(this, (StaticWorker) w, c).start();
+    AbstractHttpSession<?, ?> newSession(Worker w) {
+        return new HttpSession(this, (StaticWorker) w);
+    }
+
+    @Override
+    long workerMemory() {
+        return config.workerMemory();
     }
 
     StaticConfig config() {

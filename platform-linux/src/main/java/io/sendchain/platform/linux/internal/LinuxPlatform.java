@@ -240,13 +240,9 @@ public final class LinuxPlatform implements Platform {
         if (fd < 0) {
             throw new IOException("open() \"" + name + "\" failed: " + kernel.strerror(-fd));
         }
-        LinuxFile file = new LinuxFile(fd);
-        return FileRef.ofNative(name, file, () -> {
-            int rc = kernel.close(fd);
-            if (rc < 0 && rc != -Linux.EINTR) {
-                throw new IOException("close() \"" + name + "\" failed: " + kernel.strerror(-rc));
-            }
-        }, () -> FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ));
+        LinuxFile file = new LinuxFile(fd, kernel, name);
+        return FileRef.ofNative(name, file, file::close,
+                () -> FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ));
     }
 
     /** {@code {level, name}} of an int-valued socket option. */

@@ -395,7 +395,7 @@ final class LinuxStreamSocket implements StreamSocket {
         EventPoster poster = wev.poster();
         Executor pool = platform.sendfilePool();
         wev.complete(false);
-        t.start(c, poster, lf.fd(), file.filePos(), size);
+        t.start(c, poster, lf, file.filePos(), size);
         try {
             pool.execute(t);
         } catch (RejectedExecutionException e) {

@@ -22,7 +22,7 @@ final class SendfileTask implements Runnable {
     private final AtomicInteger inRun = new AtomicInteger();
     private Connection connection;
     private EventPoster poster;
-    private int inFd;
+    private LinuxFile in;
     private long offset;
     private long size;
     /** Bytes sent by the last run. */
@@ -50,10 +50,11 @@ final class SendfileTask implements Runnable {
         complete = false;
     }
 
-    void start(Connection c, EventPoster poster, int inFd, long offset, long size) {
+    void start(Connection c, EventPoster poster, LinuxFile in, long offset, long size) {
         this.connection = c;
         this.poster = poster;
-        this.inFd = inFd;
+        this.in = in;
+        in.retain(); // the file stays open while the task sends from it, even if the response is abandoned
         this.offset = offset;
         this.size = size;
         this.complete = false;
@@ -63,6 +64,7 @@ final class SendfileTask implements Runnable {
     /** The pool refused the task: it never ran. */
     void abandon() {
         running = false;
+        in.release();
     }
 
     /** Called under the socket's monitor by {@link LinuxStreamSocket#taskFinished}. */
@@ -78,8 +80,9 @@ final class SendfileTask implements Runnable {
         }
         long rc;
         do {
-            rc = k.sendfile(socket.fd(), inFd, offset, size);
+            rc = k.sendfile(socket.fd(), in.fd(), offset, size);
         } while (rc == -Linux.EINTR);
+        in.release();
         if (rc < 0) {
             err = (int) -rc;
             sent = 0;
