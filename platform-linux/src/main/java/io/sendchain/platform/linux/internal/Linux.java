@@ -37,6 +37,7 @@ final class Linux {
     static final int SO_SNDBUF = 7;
     static final int SO_RCVBUF = 8;
     static final int SO_KEEPALIVE = 9;
+    static final int SO_REUSEPORT = 15;
     static final int SHUT_WR = 1;
 
     // <netinet/in.h>, <netinet/tcp.h>
