@@ -40,13 +40,16 @@ import java.nio.file.Path;
  * @param maxHeaders             header fields per request
  * @param clientSendBuffer       {@code SO_SNDBUF} of client connections (nginx's {@code listen ... sndbuf=}), 0 for
  *                               the system's default
+ * @param reusePort              with several workers, each listens on its own {@code SO_REUSEPORT} socket where
+ *                               the platform balances them (nginx's {@code listen ... reuseport}); otherwise one
+ *                               listener hands connections to the workers
  */
 public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, String platform, boolean buffering,
         long bufferSize, int buffersNum, long buffersSize, long busyBuffersSize, long maxTempFileSize,
         long tempFileWriteSize, Path tempPath, long limitRate, long connectTimeoutMillis, long readTimeoutMillis,
         long sendTimeoutMillis, long clientSendTimeoutMillis, long clientBodyTimeoutMillis, long clientMaxBodySize,
         int workers, boolean accessLog, long keepaliveTimeoutMillis, long headerTimeoutMillis, int headerBufferSize,
-        int maxHeaders, int clientSendBuffer) {
+        int maxHeaders, int clientSendBuffer, boolean reusePort) {
 
     public static Builder builder() {
         return new Builder();
@@ -79,6 +82,7 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
         private int headerBufferSize = 8 * 1024;
         private int maxHeaders = 100;
         private int clientSendBuffer;
+        private boolean reusePort = true;
 
         public Builder listen(InetSocketAddress v) {
             listen = v;
@@ -195,6 +199,11 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
             return this;
         }
 
+        public Builder reusePort(boolean v) {
+            reusePort = v;
+            return this;
+        }
+
         public Builder clientSendBuffer(int v) {
             clientSendBuffer = (int) atLeast("sndbuf", v, 0);
             return this;
@@ -245,7 +254,7 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
                     maxTempFileSize, writeSize, tempPath, limitRate, connectTimeoutMillis, readTimeoutMillis,
                     sendTimeoutMillis, clientSendTimeoutMillis, clientBodyTimeoutMillis, clientMaxBodySize, workers,
                     accessLog, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize, maxHeaders,
-                    clientSendBuffer);
+                    clientSendBuffer, reusePort);
         }
     }
 }

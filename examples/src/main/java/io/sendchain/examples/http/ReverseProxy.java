@@ -89,6 +89,11 @@ public final class ReverseProxy extends AbstractHttpServer {
     }
 
     @Override
+    boolean reusePort() {
+        return config.reusePort();
+    }
+
+    @Override
     void startSession(Worker w, Connection c) {
         new ProxySession(this, (ProxyWorker) w, c).start();
     }
