@@ -25,6 +25,33 @@ public interface Platform extends AutoCloseable {
     ListenSocket listen(InetSocketAddress address, int backlog) throws IOException;
 
     /**
+     * Whether {@link #listen(InetSocketAddress, int, boolean) listen(address, backlog, true)} works here: several
+     * sockets may then listen on the same address and the kernel spreads new connections among them (Linux's
+     * {@code SO_REUSEPORT}), so each event loop can accept from its own socket (nginx's {@code listen ...
+     * reuseport}). By default not: an option that only lets sockets share the address without balancing
+     * (classic BSD {@code SO_REUSEPORT}) does not count.
+     */
+    default boolean supportsReusePort() {
+        return false;
+    }
+
+    /**
+     * A non-blocking listening socket bound to {@code address} with {@code SO_REUSEADDR} and, if
+     * {@code reusePort}, with {@code SO_REUSEPORT} set before the bind, so that other sockets bound the same way
+     * to the same address share its connections. To bind a group to a port chosen by the system, bind the first
+     * to port 0 and the others to its {@link ListenSocket#localAddress()}.
+     *
+     * @throws UnsupportedOperationException if {@code reusePort} is asked for and {@link #supportsReusePort()}
+     *         is {@code false}
+     */
+    default ListenSocket listen(InetSocketAddress address, int backlog, boolean reusePort) throws IOException {
+        if (reusePort) {
+            throw new UnsupportedOperationException("the " + name() + " platform cannot listen with SO_REUSEPORT");
+        }
+        return listen(address, backlog);
+    }
+
+    /**
      * Starts a non-blocking connect to {@code address}. The socket's write event fires when the connect is done;
      * then call {@link StreamSocket#finishConnect}.
      */

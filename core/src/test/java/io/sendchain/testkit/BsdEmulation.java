@@ -15,6 +15,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,25 +35,37 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class BsdEmulation {
 
+    public static final int EPERM = 1;
     public static final int ENOENT = 2;
     public static final int EINTR = 4;
     public static final int EBADF = 9;
+    public static final int ENOMEM = 12;
     public static final int EACCES = 13;
     public static final int EBUSY = 16;
     public static final int EINVAL = 22;
+    public static final int ENFILE = 23;
+    public static final int EMFILE = 24;
     public static final int EPIPE = 32;
     public static final int EAGAIN = 35;
     public static final int EINPROGRESS = 36;
+    public static final int ECONNABORTED = 53;
     public static final int ECONNRESET = 54;
+    public static final int ENOBUFS = 55;
     public static final int ENOTCONN = 57;
     public static final int ECONNREFUSED = 61;
 
     private static final Map<Integer, String> ERRORS = Map.ofEntries(
+            Map.entry(EPERM, "Operation not permitted"),
             Map.entry(ENOENT, "No such file or directory"), Map.entry(EINTR, "Interrupted system call"),
-            Map.entry(EBADF, "Bad file descriptor"), Map.entry(EACCES, "Permission denied"),
-            Map.entry(EBUSY, "Device busy"), Map.entry(EINVAL, "Invalid argument"), Map.entry(EPIPE, "Broken pipe"),
+            Map.entry(EBADF, "Bad file descriptor"), Map.entry(ENOMEM, "Cannot allocate memory"),
+            Map.entry(EACCES, "Permission denied"),
+            Map.entry(EBUSY, "Device busy"), Map.entry(EINVAL, "Invalid argument"),
+            Map.entry(ENFILE, "Too many open files in system"), Map.entry(EMFILE, "Too many open files"),
+            Map.entry(EPIPE, "Broken pipe"),
             Map.entry(EAGAIN, "Resource temporarily unavailable"),
-            Map.entry(EINPROGRESS, "Operation now in progress"), Map.entry(ECONNRESET, "Connection reset by peer"),
+            Map.entry(EINPROGRESS, "Operation now in progress"),
+            Map.entry(ECONNABORTED, "Software caused connection abort"),
+            Map.entry(ECONNRESET, "Connection reset by peer"), Map.entry(ENOBUFS, "No buffer space available"),
             Map.entry(ENOTCONN, "Socket is not connected"), Map.entry(ECONNREFUSED, "Connection refused"));
 
     /** A socket made by socket() that is not yet listening or connecting: options wait here. */
@@ -80,6 +93,8 @@ public final class BsdEmulation {
 
     private static final class Listener {
         final ServerSocketChannel ch;
+        /** Errors the next accept() calls report before looking at the socket (injected). */
+        final ArrayDeque<Integer> acceptErrors = new ArrayDeque<>();
         Kq kq;
         SelectionKey key;
         long udata;
@@ -135,6 +150,22 @@ public final class BsdEmulation {
         }
         if (m.contains("reset")) {
             return ECONNRESET;
+        }
+        // the host's descriptor and memory limits, met by the emulation's own sockets (accept), as the BSD would
+        if (m.equals("too many open files")) {
+            return EMFILE;
+        }
+        if (m.equals("too many open files in system")) {
+            return ENFILE;
+        }
+        if (m.contains("no buffer space")) {
+            return ENOBUFS;
+        }
+        if (m.contains("cannot allocate memory")) {
+            return ENOMEM;
+        }
+        if (m.contains("connection abort")) {
+            return ECONNABORTED;
         }
         if (m.contains("broken pipe")) {
             return EPIPE;
@@ -253,6 +284,12 @@ public final class BsdEmulation {
     public int accept(int fd) {
         if (!(fds.get(fd) instanceof Listener l)) {
             return -EINVAL;
+        }
+        synchronized (this) {
+            Integer injected = l.acceptErrors.poll();
+            if (injected != null) {
+                return -injected;
+            }
         }
         try {
             SocketChannel s = l.ch.accept();
@@ -555,6 +592,20 @@ public final class BsdEmulation {
         kq.triggered.set(true);
         kq.selector.wakeup();
         return 0;
+    }
+
+    /**
+     * Makes the next accept() calls on listener {@code fd} fail with {@code errnos}, one each, as a BSD kernel does
+     * when a pending connection was aborted (ECONNABORTED) or the process is out of descriptors (EMFILE); the
+     * pending connections stay queued.
+     */
+    public synchronized void injectAcceptErrors(int fd, int... errnos) {
+        if (!(fds.get(fd) instanceof Listener l)) {
+            throw new IllegalArgumentException("not a listener: fd " + fd);
+        }
+        for (int e : errnos) {
+            l.acceptErrors.add(e);
+        }
     }
 
     /** Makes the next kevent() report EV_EOF with {@code errno} on {@code fd}'s write filter. */

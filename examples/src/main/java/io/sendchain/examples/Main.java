@@ -110,6 +110,8 @@ public final class Main {
               --limit-rate RATE           bytes per second per response, 0 = no limit [0]
               --limit-rate-after SIZE     bytes sent at full speed first [0]
               --workers N                 event loops [one per core]
+              --reuseport on|off          with several workers, a SO_REUSEPORT listener per worker where the
+                                          platform balances them (Linux), else one listener for all [on]
               --access-log on|off         log each request through SLF4J (sendchain.access) [off]
               --send-timeout TIME         [60s]
               --keepalive-timeout TIME    [75s]
@@ -151,6 +153,7 @@ public final class Main {
                     case "--limit-rate" -> cfg.limitRate(Sizes.size(o.value(opt)));
                     case "--limit-rate-after" -> cfg.limitRateAfter(Sizes.size(o.value(opt)));
                     case "--workers" -> cfg.workers(Integer.parseInt(o.value(opt)));
+                    case "--reuseport" -> cfg.reusePort(o.onOff(opt));
                     case "--access-log" -> cfg.accessLog(o.onOff(opt));
                     case "--send-timeout" -> cfg.sendTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--keepalive-timeout" -> cfg.keepaliveTimeoutMillis(Sizes.millis(o.value(opt)));
@@ -199,8 +202,8 @@ public final class Main {
                     + " on http://" + bound.getHostString() + ":" + bound.getPort() + "/");
             out.println("platform " + choice.name() + " (" + choice.why() + "): "
                     + choice.chosen().availability().reason());
-            out.println(config.workers() + " worker(s), sendfile " + (config.sendfile() ? "on" : "off")
-                    + "; Ctrl-C stops");
+            out.println(config.workers() + " worker(s), " + listeners(server.listeners()) + ", sendfile "
+                    + (config.sendfile() ? "on" : "off") + "; Ctrl-C stops");
             out.flush();
             Path cleanup = demo;
             return runUntilStopped("static", out, () -> {
@@ -251,6 +254,8 @@ public final class Main {
               --worker-memory SIZE          most native memory one worker keeps for buffers, 0 = no limit [512m]
               --status on|off               answer GET /.sendchain/status with counters [off]
               --workers N                   event loops [one per core]
+              --reuseport on|off            with several workers, a SO_REUSEPORT listener per worker where the
+                                            platform balances them (Linux), else one listener for all [on]
               --access-log on|off           log each request through SLF4J (sendchain.access) [off]
             """;
 
@@ -288,6 +293,7 @@ public final class Main {
                     case "--worker-memory" -> cfg.workerMemory(Sizes.size(o.value(opt)));
                     case "--status" -> cfg.status(o.onOff(opt));
                     case "--workers" -> cfg.workers(Integer.parseInt(o.value(opt)));
+                    case "--reuseport" -> cfg.reusePort(o.onOff(opt));
                     case "--access-log" -> cfg.accessLog(o.onOff(opt));
                     default -> throw new IllegalArgumentException("unknown option \"" + opt + "\"");
                 }
@@ -310,7 +316,7 @@ public final class Main {
                     + config.upstream().getHostString() + ":" + config.upstream().getPort() + "/");
             out.println("platform " + choice.name() + " (" + choice.why() + "): "
                     + choice.chosen().availability().reason());
-            out.println(config.workers() + " worker(s), buffering " + (config.buffering() ? "on" : "off")
+            out.println(config.workers() + " worker(s), " + listeners(proxy.listeners()) + ", buffering " + (config.buffering() ? "on" : "off")
                     + ", buffers " + config.buffersNum() + " x " + config.buffersSize() + ", temp files in "
                     + config.tempPath() + "; Ctrl-C stops");
             out.flush();
@@ -319,6 +325,10 @@ public final class Main {
             err.println("sendchain proxy: " + e.getMessage());
             return 1;
         }
+    }
+
+    private static String listeners(int n) {
+        return n == 1 ? "1 listener" : n + " SO_REUSEPORT listeners";
     }
 
     /** Waits for Ctrl-C (the JVM's shutdown), then runs {@code stop} and says so; returns the exit status. */

@@ -81,4 +81,17 @@ class MainTest {
         assertEquals(2, run("static", "--msg-more-max", "4g"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("msg more max"), err.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void bothServersTakeReusePortOnOrOff() {
+        assertEquals(0, run("static", "--help"));
+        assertEquals(0, run("proxy", "--help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertEquals(2, help.split("--reuseport on\\|off", -1).length - 1, help);
+        assertEquals(2, run("static", "--reuseport", "maybe"));
+        assertEquals(2, run("proxy", "--upstream", "127.0.0.1:1", "--reuseport", "yes"));
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertTrue(e.contains("--reuseport takes on or off, not \"maybe\"")
+                && e.contains("--reuseport takes on or off, not \"yes\""), e);
+    }
 }

@@ -7,23 +7,32 @@ import io.sendchain.event.Event;
 import io.sendchain.event.EventHandler;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.loop.Acceptor;
 import io.sendchain.loop.EventLoop;
 import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
 import io.sendchain.spi.PlatformRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.function.Consumer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What the static server and the reverse proxy share: the platform chosen through the SPI, one event loop per
- * worker, a listener on the first worker that hands accepted connections round-robin to all of them, a count of
- * open client connections, and an orderly stop.
+ * worker, the listeners, a count of open client connections, and an orderly stop.
+ *
+ * <p>Listeners, as nginx's {@code listen ... reuseport}: with several workers on a platform whose kernel balances
+ * {@code SO_REUSEPORT} sockets, each worker has its own listening socket on the address and its own
+ * {@link Acceptor}, and adopts what it accepts itself, with no hand-off between loops. Otherwise (one worker,
+ * reuseport off, or no such platform) one listener on the first worker hands accepted connections round-robin to
+ * all of them. Either way accepting survives running out of descriptors (the acceptor pauses and retries).
  */
 abstract class AbstractHttpServer implements AutoCloseable {
 
@@ -37,8 +46,12 @@ abstract class AbstractHttpServer implements AutoCloseable {
     private Worker[] workers;
     /** Open client connections; guarded by itself, waited on by {@link #awaitOpenConnections}. */
     private final int[] connections = new int[1];
-    private ListenSocket listener;
+    /** The listening sockets: one per worker with SO_REUSEPORT, else one on the first worker. */
+    private ListenSocket[] listeners = new ListenSocket[0];
+    /** {@code acceptors[i]} accepts on {@code listeners[i]}, on {@code workers[i]}'s loop. */
+    private Acceptor[] acceptors = new Acceptor[0];
     private InetSocketAddress address;
+    /** The worker the single listener hands the next connection to (first worker's loop thread only). */
     private int next;
 
     /**
@@ -149,44 +162,106 @@ abstract class AbstractHttpServer implements AutoCloseable {
     /** Sets options on a newly accepted client socket. */
     abstract void configure(StreamSocket s, Connection c) throws IOException;
 
+    /** Each worker gets its own SO_REUSEPORT listener when there are several and the platform balances them. */
+    abstract boolean reusePort();
 
-    /** Listens and starts the workers; returns the address actually bound (port 0 picks one). */
+    /**
+     * Listens and starts the workers; returns the address actually bound (port 0 picks one). Returns once every
+     * listener is watched by its loop.
+     */
     public InetSocketAddress start() throws IOException {
-        listener = platform.listen(listen, 511);
-        address = listener.localAddress();
-        Connection lc = new Connection("listener", listener);
-        lc.read().handler(this::accept);
+        boolean perWorker = reusePort() && workers.length > 1 && platform.supportsReusePort();
+        if (reusePort() && workers.length > 1 && !perWorker) {
+            log.info("the {} platform cannot balance SO_REUSEPORT listeners: one listener hands connections to "
+                    + "the {} workers", platform.name(), workers.length);
+        }
+        openListeners(perWorker ? workers.length : 1);
         for (Worker w : workers) {
             w.loop.start();
         }
-        Worker first = workers[0];
-        first.loop.execute(() -> {
-            try {
-                first.loop.add(lc);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        try {
+            for (int i = 0; i < acceptors.length; i++) {
+                startAcceptor(workers[i].loop, acceptors[i]);
             }
-        });
+        } catch (IOException e) {
+            stopAfterFailedStart();
+            throw e;
+        }
         return address;
     }
 
-    private void accept(Event ev) {
-        Connection lc = ev.connection();
+    /**
+     * Binds {@code n} listeners, each with its acceptor for the worker of the same index: one per worker with
+     * SO_REUSEPORT ({@code n > 1}: each adopts what it accepts), or one that hands connections round-robin.
+     */
+    private void openListeners(int n) throws IOException {
+        listeners = new ListenSocket[n];
+        acceptors = new Acceptor[n];
         try {
-            StreamSocket s;
-            while ((s = lc.listener().accept(lc)) != null) {
-                Worker w = workers[next];
-                next = (next + 1) % workers.length;
-                if (w == workers[0]) {
-                    adopt(w, s);
-                } else {
-                    StreamSocket accepted = s;
-                    w.loop.execute(() -> adopt(w, accepted));
+            for (int i = 0; i < n; i++) {
+                // the first binds the address asked for (port 0: the system picks one); the others join its port
+                listeners[i] = n > 1 ? platform.listen(i == 0 ? listen : address, 511, true)
+                        : platform.listen(listen, 511);
+                if (i == 0) {
+                    address = listeners[0].localAddress();
                 }
+                Worker w = workers[i];
+                Connection lc = new Connection(n == 1 ? "listener" : "listener-" + (i + 1), listeners[i]);
+                acceptors[i] = new Acceptor(w.loop, lc, n > 1 ? s -> adopt(w, s) : this::handOff);
             }
-        } catch (IOException e) {
-            // EMFILE and friends: log, keep listening (nginx disables accept for a while; we try again next event)
-            log.error("{}", e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            closeListeners();
+            throw e;
+        }
+    }
+
+    /** Stops the workers, each closing the listener it took, then closes the listeners none took. */
+    private void stopAfterFailedStart() {
+        for (Worker w : workers) {
+            w.loop.stop();
+        }
+        try {
+            for (Worker w : workers) {
+                w.loop.awaitTermination(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeListeners();
+    }
+
+    private static void startAcceptor(EventLoop loop, Acceptor a) throws IOException {
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                a.start();
+                started.complete(null);
+            } catch (IOException | RuntimeException e) {
+                started.completeExceptionally(e);
+            }
+        });
+        try {
+            started.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io
+                    : new IOException("cannot watch " + a.listener() + ": " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException(loop.name() + " did not take " + a.listener() + " within 10 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while starting " + a.listener());
+        }
+    }
+
+    /** The single listener's handler: the next worker round-robin adopts {@code s}, on its own loop. */
+    private void handOff(StreamSocket s) {
+        Worker w = workers[next];
+        next = (next + 1) % workers.length;
+        if (w == workers[0]) {
+            adopt(w, s);
+        } else {
+            // a stopping loop refuses the task: the acceptor then closes the socket
+            w.loop.execute(() -> adopt(w, s));
         }
     }
 
@@ -312,7 +387,7 @@ abstract class AbstractHttpServer implements AutoCloseable {
     java.util.List<MemoryStats> memoryStats() throws IOException {
         java.util.List<MemoryStats> out = new java.util.ArrayList<>();
         for (Worker w : workers) {
-            java.util.concurrent.CompletableFuture<MemoryStats> f = new java.util.concurrent.CompletableFuture<>();
+            CompletableFuture<MemoryStats> f = new CompletableFuture<>();
             w.loop.execute(() -> {
                 SlabAllocator m = w.loop.memory();
                 f.complete(new MemoryStats(m.reserved(), m.inUse(), m.chunksInUse(), m.refused(), w.spareSessions()));
@@ -322,7 +397,7 @@ abstract class AbstractHttpServer implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while reading " + w.loop.name() + "'s counters", e);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (ExecutionException | TimeoutException e) {
                 throw new IOException("cannot read " + w.loop.name() + "'s counters: " + e, e);
             }
         }
@@ -338,7 +413,21 @@ abstract class AbstractHttpServer implements AutoCloseable {
         return address;
     }
 
-    /** Stops every worker (closing all connections), the listener and the platform. */
+    /** Listening sockets: one per worker with SO_REUSEPORT, else one. Zero before {@link #start}. */
+    public int listeners() {
+        return listeners.length;
+    }
+
+    /** Connections each listener has accepted so far, in worker order. */
+    long[] acceptedPerListener() {
+        long[] n = new long[acceptors.length];
+        for (int i = 0; i < n.length; i++) {
+            n[i] = acceptors[i].accepted();
+        }
+        return n;
+    }
+
+    /** Stops every worker (closing all connections), the listeners and the platform. */
     @Override
     public void close() {
         for (Worker w : workers) {
@@ -353,15 +442,26 @@ abstract class AbstractHttpServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        // the loops have closed the listeners they watched; this closes any that none took (twice does nothing)
+        closeListeners();
         try {
-            if (listener != null) {
-                listener.close();
-            }
             platform.close();
         } catch (IOException e) {
             log.warn("closing: {}", e.toString());
         }
         closed();
+    }
+
+    private void closeListeners() {
+        for (ListenSocket l : listeners) {
+            if (l != null) {
+                try {
+                    l.close();
+                } catch (IOException e) {
+                    log.warn("closing {}: {}", l, e.toString());
+                }
+            }
+        }
     }
 
     /** Releases what the subclass holds, after the workers stopped. */

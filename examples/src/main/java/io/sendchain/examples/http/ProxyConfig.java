@@ -44,6 +44,9 @@ import java.nio.file.Path;
  * @param maxHeaders             header fields per request
  * @param clientSendBuffer       {@code SO_SNDBUF} of client connections (nginx's {@code listen ... sndbuf=}), 0 for
  *                               the system's default
+ * @param reusePort              with several workers, each listens on its own {@code SO_REUSEPORT} socket where
+ *                               the platform balances them (nginx's {@code listen ... reuseport}); otherwise one
+ *                               listener hands connections to the workers
  */
 public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, String platform, boolean buffering,
         long bufferSize, int buffersNum, long buffersSize, long busyBuffersSize, long maxTempFileSize,
@@ -51,7 +54,7 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
         long sendTimeoutMillis, long clientSendTimeoutMillis, long clientBodyTimeoutMillis, long clientMaxBodySize,
         int workers, boolean accessLog, long keepaliveTimeoutMillis, long headerTimeoutMillis, int headerBufferSize,
         int largeHeaderBuffers, int largeHeaderBufferSize, long workerMemory, boolean status, int maxHeaders,
-        int clientSendBuffer) {
+        int clientSendBuffer, boolean reusePort) {
 
     public static Builder builder() {
         return new Builder();
@@ -88,6 +91,7 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
         private boolean status;
         private int maxHeaders = 100;
         private int clientSendBuffer;
+        private boolean reusePort = true;
 
         public Builder listen(InetSocketAddress v) {
             listen = v;
@@ -230,6 +234,11 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
             return this;
         }
 
+        public Builder reusePort(boolean v) {
+            reusePort = v;
+            return this;
+        }
+
         public Builder clientSendBuffer(int v) {
             clientSendBuffer = (int) atLeast("sndbuf", v, 0);
             return this;
@@ -280,8 +289,7 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
                     maxTempFileSize, writeSize, tempPath, limitRate, connectTimeoutMillis, readTimeoutMillis,
                     sendTimeoutMillis, clientSendTimeoutMillis, clientBodyTimeoutMillis, clientMaxBodySize, workers,
                     accessLog, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize, largeHeaderBuffers,
-                    largeHeaderBufferSize, workerMemory, status, maxHeaders,
-                    clientSendBuffer);
+                    largeHeaderBufferSize, workerMemory, status, maxHeaders, clientSendBuffer, reusePort);
         }
     }
 }

@@ -80,6 +80,11 @@ public final class ReverseProxy extends AbstractHttpServer {
         return config.workerMemory();
     }
 
+    @Override
+    boolean reusePort() {
+        return config.reusePort();
+    }
+
     /** Reports to {@code p} from now on. */
     public void probe(Probe p) {
         probe = java.util.Objects.requireNonNull(p, "probe");

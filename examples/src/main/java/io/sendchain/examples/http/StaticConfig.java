@@ -41,13 +41,17 @@ import java.nio.file.Path;
  *                             the response is sent with {@code MSG_MORE} instead of between {@code TCP_CORK} on
  *                             and off: the same single segment, two system calls fewer (0: always cork)
  * @param symlinksOutsideRoot  follow symbolic links that lead outside the root
+ * @param reusePort            with several workers, each listens on its own {@code SO_REUSEPORT} socket where the
+ *                             platform balances them (nginx's {@code listen ... reuseport}); otherwise one listener
+ *                             hands connections to the workers
  */
 public record StaticConfig(Path root, InetSocketAddress listen, String platform, boolean sendfile,
         long sendfileMaxChunk, int outputBuffersNum, long outputBuffersSize, int aioThreads, long directio,
         long limitRate, long limitRateAfter, int workers, boolean accessLog, long sendTimeoutMillis,
         long keepaliveTimeoutMillis, long headerTimeoutMillis, int headerBufferSize, int largeHeaderBuffers,
-        int largeHeaderBufferSize, long workerMemory, boolean status, int maxHeaders, boolean tcpNopush, long corkSkipFrom, long corkSkipTo, boolean tcpNodelay, long msgMoreMax,
-        boolean symlinksOutsideRoot) {
+        int largeHeaderBufferSize, long workerMemory, boolean status, int maxHeaders, boolean tcpNopush,
+        long corkSkipFrom, long corkSkipTo, boolean tcpNodelay, long msgMoreMax, boolean symlinksOutsideRoot,
+        boolean reusePort) {
 
     /** nginx's defaults for {@code root} on {@code listen}; workers: one per core. */
     public static StaticConfig defaults(Path root, InetSocketAddress listen) {
@@ -88,6 +92,7 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
         private boolean tcpNodelay = true;
         private long msgMoreMax = 64 * 1024;
         private boolean symlinksOutsideRoot;
+        private boolean reusePort = true;
 
         public Builder root(Path v) {
             root = v;
@@ -245,6 +250,11 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
             return this;
         }
 
+        public Builder reusePort(boolean v) {
+            reusePort = v;
+            return this;
+        }
+
         private static long nonNegative(String what, long v) {
             if (v < 0) {
                 throw new IllegalArgumentException(what + " < 0: " + v);
@@ -255,9 +265,9 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
         public StaticConfig build() {
             return new StaticConfig(root, listen, platform, sendfile, sendfileMaxChunk, outputBuffersNum,
                     outputBuffersSize, aioThreads, directio, limitRate, limitRateAfter, workers, accessLog,
-                    sendTimeoutMillis, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize, largeHeaderBuffers,
-                    largeHeaderBufferSize, workerMemory, status, maxHeaders,
-                    tcpNopush, corkSkipFrom, corkSkipTo, tcpNodelay, msgMoreMax, symlinksOutsideRoot);
+                    sendTimeoutMillis, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize,
+                    largeHeaderBuffers, largeHeaderBufferSize, workerMemory, status, maxHeaders, tcpNopush,
+                    corkSkipFrom, corkSkipTo, tcpNodelay, msgMoreMax, symlinksOutsideRoot, reusePort);
         }
     }
 }

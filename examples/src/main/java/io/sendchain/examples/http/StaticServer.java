@@ -13,8 +13,8 @@ import java.util.concurrent.Executors;
 /**
  * A static file server on sendchain, the way nginx serves files: the static handler opens the file and makes a
  * file buf, the copy filter's output chain passes it on (or copies it when sendfile is off), the chain writer
- * calls the platform's send chain. One event loop per worker; the first worker accepts and hands connections
- * round-robin to all of them.
+ * calls the platform's send chain. One event loop per worker, each accepting on its own SO_REUSEPORT listener
+ * where the platform balances them, or the first worker accepting and handing connections round-robin to all.
  */
 public final class StaticServer extends AbstractHttpServer {
 
@@ -88,6 +88,11 @@ public final class StaticServer extends AbstractHttpServer {
     @Override
     long workerMemory() {
         return config.workerMemory();
+    }
+
+    @Override
+    boolean reusePort() {
+        return config.reusePort();
     }
 
     StaticConfig config() {

@@ -16,6 +16,8 @@ import java.nio.file.Path;
 final class GenericPlatform implements Platform {
 
     private final NioKernel kernel;
+    /** {@link #supportsReusePort()}, once probed. */
+    private volatile Boolean reusePort;
 
     GenericPlatform(NioKernel kernel) {
         this.kernel = kernel;
@@ -33,9 +35,43 @@ final class GenericPlatform implements Platform {
 
     @Override
     public ListenSocket listen(InetSocketAddress address, int backlog) throws IOException {
+        return listen(address, backlog, false);
+    }
+
+    /**
+     * The JDK's {@code SO_REUSEPORT}, where it balances: on Linux. The JDK offers the option on the BSDs and macOS
+     * too, where it lets sockets share an address without spreading connections among them. Probed once, with a
+     * channel of our own.
+     */
+    @Override
+    public boolean supportsReusePort() {
+        Boolean r = reusePort;
+        if (r == null) {
+            r = System.getProperty("os.name", "").startsWith("Linux") && jdkHasReusePort();
+            reusePort = r;
+        }
+        return r;
+    }
+
+    private static boolean jdkHasReusePort() {
+        try (ServerSocketChannel ch = ServerSocketChannel.open()) {
+            return ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public ListenSocket listen(InetSocketAddress address, int backlog, boolean reusePort) throws IOException {
+        if (reusePort && !supportsReusePort()) {
+            throw new UnsupportedOperationException("the generic platform cannot listen with SO_REUSEPORT here");
+        }
         ServerSocketChannel ch = ServerSocketChannel.open();
         try {
             ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            if (reusePort) {
+                ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
             ch.bind(address, backlog);
             ch.configureBlocking(false);
         } catch (IOException e) {

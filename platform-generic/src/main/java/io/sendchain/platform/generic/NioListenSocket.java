@@ -1,6 +1,8 @@
 package io.sendchain.platform.generic;
 
 import io.sendchain.event.Connection;
+import io.sendchain.event.Errno;
+import io.sendchain.event.ErrnoException;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
 import java.io.IOException;
@@ -40,8 +42,9 @@ final class NioListenSocket implements ListenSocket {
         try {
             s = ch.accept();
         } catch (IOException e) {
-            c.read().error(true);
-            throw new IOException("accept() failed: " + e.getMessage(), e);
+            // the listener stays usable: the error is about one pending connection or a resource
+            String reason = e.getMessage() != null ? e.getMessage() : e.toString();
+            throw new ErrnoException("accept", 0, errno(e.getMessage()), reason, e);
         }
         if (s == null) {
             c.read().ready(false);
@@ -58,6 +61,25 @@ final class NioListenSocket implements ListenSocket {
             throw new IOException("fcntl(O_NONBLOCK) failed on an accepted socket: " + e.getMessage(), e);
         }
         return new NioStreamSocket(s, kernel, false);
+    }
+
+    /**
+     * The class of a failed NIO accept, from its message: the JDK throws a plain {@code IOException} with the
+     * system's text for the errno ({@code strerror}), so the text is all there is to go by. The JDK itself
+     * retries ECONNABORTED, and EINTR, so they rarely reach us.
+     */
+    static Errno errno(String message) {
+        if (message == null) {
+            return Errno.OTHER;
+        }
+        return switch (message) {
+            case "Too many open files" -> Errno.EMFILE;
+            case "Too many open files in system" -> Errno.ENFILE;
+            case "No buffer space available" -> Errno.ENOBUFS;
+            case "Cannot allocate memory" -> Errno.ENOMEM;
+            case "Software caused connection abort" -> Errno.ECONNABORTED;
+            default -> Errno.OTHER;
+        };
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.sendchain.platform.darwin.internal;
 
+import io.sendchain.event.Errno;
+
 /** macOS constants (x86_64 and arm64 alike), from {@code <sys/errno.h>}, {@code <sys/socket.h>} and friends. */
 final class Darwin {
 
@@ -7,14 +9,21 @@ final class Darwin {
     }
 
     // <sys/errno.h>: the BSD numbers
+    static final int EPERM = 1;
     static final int EINTR = 4;
     static final int EBADF = 9;
+    static final int ENOMEM = 12;
     static final int EINVAL = 22;
+    static final int ENFILE = 23;
+    static final int EMFILE = 24;
     static final int EPIPE = 32;
     static final int EAGAIN = 35;
     static final int EINPROGRESS = 36;
+    static final int ECONNABORTED = 53;
     static final int ECONNRESET = 54;
+    static final int ENOBUFS = 55;
     static final int ENOTCONN = 57;
+    static final int EPROTO = 100;
 
     // <sys/socket.h>: no SOCK_NONBLOCK or SOCK_CLOEXEC on macOS, fcntl sets them
     static final int AF_INET = 2;
@@ -55,4 +64,19 @@ final class Darwin {
 
     // <unistd.h>
     static final int SC_PAGESIZE = 29;
+
+    /** The portable class of a Darwin errno. */
+    static Errno errno(int errno) {
+        return switch (errno) {
+            case EMFILE -> Errno.EMFILE;
+            case ENFILE -> Errno.ENFILE;
+            case ENOBUFS -> Errno.ENOBUFS;
+            case ENOMEM -> Errno.ENOMEM;
+            case ECONNABORTED -> Errno.ECONNABORTED;
+            case EPROTO -> Errno.EPROTO;
+            case EPERM -> Errno.EPERM;
+            case EINTR -> Errno.EINTR;
+            default -> Errno.OTHER;
+        };
+    }
 }

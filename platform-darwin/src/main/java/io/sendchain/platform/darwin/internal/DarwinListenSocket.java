@@ -1,6 +1,7 @@
 package io.sendchain.platform.darwin.internal;
 
 import io.sendchain.event.Connection;
+import io.sendchain.event.ErrnoException;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
 import java.io.IOException;
@@ -44,8 +45,8 @@ final class DarwinListenSocket implements ListenSocket {
                 return null;
             }
             if (rc != -Darwin.EINTR) {
-                c.read().error(true);
-                throw new IOException("accept() failed: " + k.strerror(-rc));
+                // the listener stays usable: the error is about one pending connection or a resource
+                throw new ErrnoException("accept", -rc, Darwin.errno(-rc), k.strerror(-rc));
             }
         }
     }

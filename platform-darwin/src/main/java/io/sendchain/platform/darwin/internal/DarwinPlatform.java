@@ -60,6 +60,8 @@ public final class DarwinPlatform implements Platform {
         return new KqueueDriver(this);
     }
 
+    // supportsReusePort() stays false: macOS's SO_REUSEPORT lets sockets share an address but does not spread
+    // new connections among them (it has no SO_REUSEPORT_LB), so per-loop listeners would not balance.
     @Override
     public ListenSocket listen(InetSocketAddress address, int backlog) throws IOException {
         int fd = socket(address);

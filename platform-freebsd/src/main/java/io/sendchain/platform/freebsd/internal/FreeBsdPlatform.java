@@ -86,6 +86,9 @@ public final class FreeBsdPlatform implements Platform {
         return new KqueueDriver(this);
     }
 
+    // supportsReusePort() stays false: FreeBSD's SO_REUSEPORT lets sockets share an address but gives every new
+    // connection to one of them; only SO_REUSEPORT_LB (FreeBSD 12) balances, which nginx uses for "reuseport".
+    // Adding it means a constant, a probe for the kernel version and a test on FreeBSD, which cannot run here.
     @Override
     public ListenSocket listen(InetSocketAddress address, int backlog) throws IOException {
         int fd = socket(address);

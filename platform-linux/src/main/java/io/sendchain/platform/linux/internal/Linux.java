@@ -1,5 +1,7 @@
 package io.sendchain.platform.linux.internal;
 
+import io.sendchain.event.Errno;
+
 /** Linux constants shared by x86_64 and aarch64 (asm-generic), from the kernel and glibc headers. */
 final class Linux {
 
@@ -7,12 +9,19 @@ final class Linux {
     }
 
     // <asm-generic/errno-base.h>, <asm-generic/errno.h>
+    static final int EPERM = 1;
     static final int EINTR = 4;
     static final int EBADF = 9;
     static final int EAGAIN = 11;
+    static final int ENOMEM = 12;
     static final int EINVAL = 22;
+    static final int ENFILE = 23;
+    static final int EMFILE = 24;
     static final int EPIPE = 32;
+    static final int EPROTO = 71;
+    static final int ECONNABORTED = 103;
     static final int ECONNRESET = 104;
+    static final int ENOBUFS = 105;
     static final int ENOTCONN = 107;
     static final int EINPROGRESS = 115;
 
@@ -28,6 +37,7 @@ final class Linux {
     static final int SO_SNDBUF = 7;
     static final int SO_RCVBUF = 8;
     static final int SO_KEEPALIVE = 9;
+    static final int SO_REUSEPORT = 15;
     static final int SHUT_WR = 1;
 
     // <netinet/in.h>, <netinet/tcp.h>
@@ -58,6 +68,21 @@ final class Linux {
 
     // <unistd.h>
     static final int SC_PAGESIZE = 30;
+
+    /** The portable class of a Linux errno. */
+    static Errno errno(int errno) {
+        return switch (errno) {
+            case EMFILE -> Errno.EMFILE;
+            case ENFILE -> Errno.ENFILE;
+            case ENOBUFS -> Errno.ENOBUFS;
+            case ENOMEM -> Errno.ENOMEM;
+            case ECONNABORTED -> Errno.ECONNABORTED;
+            case EPROTO -> Errno.EPROTO;
+            case EPERM -> Errno.EPERM;
+            case EINTR -> Errno.EINTR;
+            default -> Errno.OTHER;
+        };
+    }
 
     /** sendfile() takes at most 2 GiB - 1 per call on old kernels (nginx's NGX_SENDFILE_MAXSIZE). */
     static final long SENDFILE_MAXSIZE = 2147483647L;

@@ -1,6 +1,7 @@
 package io.sendchain.platform.linux.internal;
 
 import io.sendchain.event.Connection;
+import io.sendchain.event.ErrnoException;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
 import java.io.IOException;
@@ -38,8 +39,8 @@ final class LinuxListenSocket implements ListenSocket {
                 return null;
             }
             if (rc != -Linux.EINTR) {
-                c.read().error(true);
-                throw new IOException("accept4() failed: " + k.strerror(-rc));
+                // the listener stays usable: the error is about one pending connection or a resource
+                throw new ErrnoException("accept4", -rc, Linux.errno(-rc), k.strerror(-rc));
             }
         }
     }

@@ -51,6 +51,8 @@ public final class LinuxPlatform implements Platform {
     private final ThreadLocal<IoScratch> scratch = ThreadLocal.withInitial(IoScratch::new);
     private final AtomicInteger overlaps = new AtomicInteger();
     private final AtomicLong tasks = new AtomicLong();
+    /** {@link #supportsReusePort()}, once probed. */
+    private volatile Boolean reusePort;
 
     public LinuxPlatform(LinuxKernel kernel, PlatformConfig config) {
         this.kernel = kernel;
@@ -150,11 +152,41 @@ public final class LinuxPlatform implements Platform {
 
     @Override
     public ListenSocket listen(InetSocketAddress address, int backlog) throws IOException {
+        return listen(address, backlog, false);
+    }
+
+    /**
+     * {@code SO_REUSEPORT} (Linux 3.9): the kernel hashes each new connection to one of the sockets bound to the
+     * address by the same user. Probed once, on first use, with a socket of our own.
+     */
+    @Override
+    public boolean supportsReusePort() {
+        Boolean r = reusePort;
+        if (r == null) {
+            int fd = kernel.socket(Linux.AF_INET, Linux.SOCK_STREAM | Linux.SOCK_CLOEXEC, 0);
+            r = fd >= 0 && kernel.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_REUSEPORT, 1) == 0;
+            if (fd >= 0) {
+                kernel.close(fd);
+            }
+            reusePort = r;
+        }
+        return r;
+    }
+
+    @Override
+    public ListenSocket listen(InetSocketAddress address, int backlog, boolean reusePort) throws IOException {
         int fd = socket(address);
         try (Arena arena = Arena.ofConfined()) {
             int rc = kernel.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_REUSEADDR, 1);
             if (rc < 0) {
                 throw new IOException("setsockopt(SO_REUSEADDR) failed: " + kernel.strerror(-rc));
+            }
+            if (reusePort) {
+                // before bind: the socket joins the group of the sockets already bound to the address
+                rc = kernel.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_REUSEPORT, 1);
+                if (rc < 0) {
+                    throw new IOException("setsockopt(SO_REUSEPORT) failed: " + kernel.strerror(-rc));
+                }
             }
             MemorySegment sa = arena.allocate(SockAddr.STORAGE, 8);
             int len = SockAddr.encode(address, sa);

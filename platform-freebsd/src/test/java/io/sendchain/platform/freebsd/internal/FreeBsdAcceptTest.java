@@ -1,0 +1,29 @@
+package io.sendchain.platform.freebsd.internal;
+
+import io.sendchain.event.ListenSocket;
+import io.sendchain.spi.Platform;
+import io.sendchain.spi.PlatformConfig;
+import io.sendchain.testkit.AcceptContract;
+import io.sendchain.testkit.BsdEmulation;
+import io.sendchain.testkit.FaultPlan;
+import java.util.Arrays;
+
+/** The accept contract on the FreeBSD platform: the kqueue driver over the emulated kernel, EMFILE injected. */
+class FreeBsdAcceptTest extends AcceptContract {
+
+    private EmulatedFreeBsdKernel kernel;
+
+    @Override
+    protected Platform openPlatform() {
+        kernel = new EmulatedFreeBsdKernel(FaultPlan.none(), false);
+        return new FreeBsdPlatform(kernel, PlatformConfig.defaults());
+    }
+
+    @Override
+    protected boolean failNextAccepts(ListenSocket ls, int count) {
+        int[] errors = new int[count];
+        Arrays.fill(errors, BsdEmulation.EMFILE);
+        kernel.os.injectAcceptErrors(((FreeBsdListenSocket) ls).fd(), errors);
+        return true;
+    }
+}
