@@ -9,7 +9,7 @@ import io.sendchain.spi.IoDriver;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -51,7 +51,7 @@ public final class EventLoop implements EventPoster, Executor {
     private final ArrayDeque<Event> postedNext = new ArrayDeque<>();
     private final TimerHeap timers = new TimerHeap();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final Set<Connection> connections = new LinkedHashSet<>();
+    private final Set<Connection> connections = new HashSet<>();
     private final Consumer<Event> dispatch = this::dispatch;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile boolean stopRequested;

@@ -448,16 +448,32 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
         if (limits.accessLog()) {
             accessLog();
         }
+        boolean unread = in.segment() != null && (in.pos() < in.last() || discard > 0);
         if (!keepAlive) {
-            try {
-                c.stream().shutdownOutput();
-            } catch (IOException e) {
-                log.debug("{}", e.getMessage());
+            if (unread || discard > 0 || c.read().ready()) {
+                // bytes the client sent may still be unread: a close would reset the connection and could destroy
+                // the response in flight, so send the FIN first (the start of nginx's lingering close)
+                try {
+                    c.stream().shutdownOutput();
+                } catch (IOException e) {
+                    log.debug("{}", e.getMessage());
+                }
             }
             close();
             return;
         }
-        boolean pipelined = in.segment() != null && (in.pos() < in.last() || discard > 0);
+        if (server.tcpNodelay() && c.tcpNodelay() == Connection.TcpOption.UNSET) {
+            // nginx's ngx_http_set_keepalive: TCP_NODELAY once a connection is kept alive, so the tail of the next
+            // response is not held back by Nagle; a connection closed after one response never pays for it
+            try {
+                c.stream().setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+                c.tcpNodelay(Connection.TcpOption.SET);
+            } catch (IOException e) {
+                c.tcpNodelay(Connection.TcpOption.DISABLED);
+                log.debug("{}", e.getMessage());
+            }
+        }
+        boolean pipelined = unread;
         if (pipelined || c.read().ready()) {
             // pipelined requests, or data that arrived meanwhile: go on in a posted event, not by recursion; the
             // response's memory goes back now, the header buffer with the next heads stays

@@ -76,6 +76,11 @@ public final class ReverseProxy extends AbstractHttpServer {
     }
 
     @Override
+    boolean tcpNodelay() {
+        return true; // already set on accept: a relayed response must not wait for Nagle
+    }
+
+    @Override
     long workerMemory() {
         return config.workerMemory();
     }

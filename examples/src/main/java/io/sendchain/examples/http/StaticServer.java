@@ -71,10 +71,6 @@ public final class StaticServer extends AbstractHttpServer {
 
     @Override
     void configure(StreamSocket s, Connection c) throws IOException {
-        if (config.tcpNodelay()) {
-            s.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            c.tcpNodelay(Connection.TcpOption.SET);
-        }
         if (!config.tcpNopush()) {
             c.tcpNopush(Connection.TcpOption.DISABLED);
         }
@@ -83,6 +79,11 @@ public final class StaticServer extends AbstractHttpServer {
     @Override
     AbstractHttpSession<?, ?> newSession(Worker w) {
         return new HttpSession(this, (StaticWorker) w);
+    }
+
+    @Override
+    boolean tcpNodelay() {
+        return config.tcpNodelay(); // set when a connection is kept alive, as nginx does
     }
 
     @Override
