@@ -7,6 +7,9 @@ package io.sendchain.buf;
  * <p>Bufs join the run while they are in the same file and each starts where the previous one ended. When
  * the limit cuts a buf, the cut is rounded <em>up</em> to a page boundary if that stays inside the buf, so
  * the next call starts page-aligned; the run may therefore exceed the limit by less than one page.
+ *
+ * <p>Per-call scratch: a platform keeps one per thread, not one per socket, and {@link #clear()}s it when the
+ * call ends so that it does not keep the last response's bufs reachable.
  */
 public final class FileRun {
 
@@ -80,5 +83,12 @@ public final class FileRun {
 
     public long pageSize() {
         return pageSize;
+    }
+
+    /** Forgets the run's bufs, so that a run kept between calls holds no buf of a finished response. */
+    public void clear() {
+        first = null;
+        next = null;
+        size = 0;
     }
 }

@@ -12,6 +12,11 @@ import java.net.SocketOption;
  * block clears the event's {@code ready} flag (and re-arms readiness where the platform needs it), end of
  * stream sets {@code eof}, a failure sets {@code error} and throws an {@link IOException} naming the call and
  * the error text.
+ *
+ * <p>Every open connection holds its socket for its whole life, idle keep-alive ones included, so an
+ * implementation keeps only small state (a descriptor, a few flags). What a call fills and empties again, such as
+ * an {@link io.sendchain.buf.IoVec} or a {@link io.sendchain.buf.FileRun}, belongs to the calling thread, not to
+ * the socket; core's test-jar rule {@code ArchitectureRules.socketsHoldNoScratch} checks it.
  */
 public interface StreamSocket extends NetSocket, SendChain {
 

@@ -20,7 +20,10 @@ import io.sendchain.platform.archfixturea.NativeOutsideInternal;
 import io.sendchain.platform.archfixturea.PlatformA;
 import io.sendchain.platform.archfixturea.UsesOtherPlatform;
 import io.sendchain.platform.archfixturea.UsesTestkit;
+import io.sendchain.platform.archfixturea.internal.LeanSocket;
 import io.sendchain.platform.archfixturea.internal.NativeInside;
+import io.sendchain.platform.archfixturea.internal.SocketWithArray;
+import io.sendchain.platform.archfixturea.internal.SocketWithIoVec;
 import io.sendchain.testkit.ArchitectureRules;
 import org.junit.jupiter.api.Test;
 
@@ -104,6 +107,34 @@ class ArchitectureRulesTest {
     void ffmInsideTheInternalPackageIsCompliant() {
         assertDoesNotThrow(() -> ArchitectureRules.ffmOnlyInInternal(PLATFORM_A)
                 .check(classes(NativeInside.class, PlatformA.class)));
+    }
+
+    @Test
+    void aStreamSocketHoldingAnIoVecViolatesTheNoScratchRule() {
+        violates(ArchitectureRules.socketsHoldNoScratch(PLATFORM_A), SocketWithIoVec.class);
+    }
+
+    @Test
+    void aStreamSocketHoldingAnArrayViolatesTheNoScratchRule() {
+        violates(ArchitectureRules.socketsHoldNoScratch(PLATFORM_A), SocketWithArray.class, LeanSocket.class);
+    }
+
+    @Test
+    void aStreamSocketWithSmallStateAndAStaticTableIsCompliant() {
+        assertDoesNotThrow(() -> ArchitectureRules.socketsHoldNoScratch(PLATFORM_A).check(classes(LeanSocket.class)));
+    }
+
+    @Test
+    void aStreamSocketHoldingAnIoVecFailsThePlatformRuleSet() {
+        StringBuilder failures = new StringBuilder();
+        for (ArchRule rule : ArchitectureRules.platformRules(PLATFORM_A)) {
+            try {
+                rule.check(classes(SocketWithIoVec.class));
+            } catch (AssertionError e) {
+                failures.append(e.getMessage()).append('\n');
+            }
+        }
+        assertTrue(failures.toString().contains(SocketWithIoVec.class.getName() + ".vec"), failures.toString());
     }
 
     @Test

@@ -44,6 +44,16 @@ class FileRunTest {
     }
 
     @Test
+    void clearForgetsTheBufsOfTheRun() {
+        Chain in = new Chain(Buf.ofFile(a, 0, 100), Chain.of(Buf.ofFile(b, 0, 100)));
+        run.coalesce(in, Long.MAX_VALUE);
+        run.clear();
+        assertNull(run.first());
+        assertNull(run.next());
+        assertEquals(0, run.size());
+    }
+
+    @Test
     void aGapEndsTheRun() {
         Chain second = Chain.of(Buf.ofFile(a, 101, 200));
         Chain in = new Chain(Buf.ofFile(a, 0, 100), second);

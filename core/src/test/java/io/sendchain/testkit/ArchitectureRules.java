@@ -4,6 +4,7 @@ import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noFields;
 import static com.tngtech.archunit.library.GeneralCodingRules.ACCESS_STANDARD_STREAMS;
 import static com.tngtech.archunit.library.GeneralCodingRules.THROW_GENERIC_EXCEPTIONS;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -17,6 +18,9 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import io.sendchain.annotations.Exempt;
+import io.sendchain.buf.FileRun;
+import io.sendchain.buf.IoVec;
+import io.sendchain.event.StreamSocket;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -40,6 +44,7 @@ public final class ArchitectureRules {
     public static final String EXAMPLES_ASK_SPI_ID = "examples-ask-spi";
     public static final String NO_STANDARD_STREAMS_ID = "no-standard-streams";
     public static final String NO_GENERIC_EXCEPTIONS_ID = "no-generic-exceptions";
+    public static final String SOCKETS_HOLD_NO_SCRATCH_ID = "sockets-hold-no-scratch";
 
     /** Root of all of sendchain's own packages. */
     public static final String ROOT = "io.sendchain";
@@ -86,7 +91,7 @@ public final class ArchitectureRules {
      */
     public static List<ArchRule> platformRules(String basePackage) {
         return List.of(coreApiOnly(basePackage), ffmOnlyInInternal(basePackage), noStandardStreams(basePackage),
-                noGenericExceptions(basePackage), noCycles(basePackage));
+                noGenericExceptions(basePackage), noCycles(basePackage), socketsHoldNoScratch(basePackage));
     }
 
     /** The rules the examples obey (they may print: they are programs, not library code). */
@@ -171,6 +176,24 @@ public final class ArchitectureRules {
                         + "(an unchecked exception stating the broken condition)");
     }
 
+    /**
+     * A {@link StreamSocket} under {@code basePackage} has no instance field of type {@link IoVec}, {@link FileRun}
+     * or any array: what a send or receive call fills and empties again (gather lists, file runs, buffer and view
+     * arrays) is the thread's, fetched once per call.
+     */
+    public static ArchRule socketsHoldNoScratch(String basePackage) {
+        DescribedPredicate<JavaClass> socket = JavaClass.Predicates.assignableTo(StreamSocket.class)
+                .and(resideInAPackage(basePackage + ".."))
+                .and(notExemptFrom(SOCKETS_HOLD_NO_SCRATCH_ID))
+                .as("are stream sockets under " + basePackage);
+        return noFields().that().areDeclaredInClassesThat(socket)
+                .and().areNotStatic()
+                .should().haveRawType(PER_CALL_SCRATCH)
+                .because("every open connection holds its socket, idle keep-alive ones included, and an idle "
+                        + "connection must cost well under 2 KiB (nginx: about 0.5 KiB); one 64-entry IoVec alone "
+                        + "is 1.3 KiB, needed only while a call runs");
+    }
+
     /** The packages under {@code basePackage} form no dependency cycle. */
     public static ArchRule noCycles(String basePackage) {
         // a module of one package has no slices to compare: nothing to check is not a failure here
@@ -187,6 +210,17 @@ public final class ArchitectureRules {
                 .and(not(resideInAnyPackage(PLATFORMS, EXAMPLES, TESTKIT)))
                 .as("core classes");
     }
+
+    /** Types of per-call scratch: gather lists, file runs and arrays of any kind. */
+    private static final DescribedPredicate<JavaClass> PER_CALL_SCRATCH =
+            new DescribedPredicate<>("IoVec, FileRun or an array type") {
+                @Override
+                public boolean test(JavaClass type) {
+                    return type.isArray()
+                            || type.getName().equals(IoVec.class.getName())
+                            || type.getName().equals(FileRun.class.getName());
+                }
+            };
 
     private static final DescribedPredicate<JavaMethodCall> REINTERPRET =
             new DescribedPredicate<>("MemorySegment.reinterpret(..)") {

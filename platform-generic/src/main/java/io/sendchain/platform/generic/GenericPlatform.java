@@ -16,11 +16,21 @@ import java.nio.file.Path;
 final class GenericPlatform implements Platform {
 
     private final NioKernel kernel;
+    private final ThreadLocal<NioScratch> scratch = ThreadLocal.withInitial(NioScratch::new);
     /** {@link #supportsReusePort()}, once probed. */
     private volatile Boolean reusePort;
 
     GenericPlatform(NioKernel kernel) {
         this.kernel = kernel;
+    }
+
+    NioKernel kernel() {
+        return kernel;
+    }
+
+    /** The calling thread's scratch; a send or receive call fetches it once. */
+    NioScratch scratch() {
+        return scratch.get();
     }
 
     @Override
@@ -78,7 +88,7 @@ final class GenericPlatform implements Platform {
             ch.close();
             throw new IOException("bind() to " + address + " failed: " + e.getMessage(), e);
         }
-        return new NioListenSocket(ch, kernel);
+        return new NioListenSocket(ch, this);
     }
 
     @Override
@@ -92,7 +102,7 @@ final class GenericPlatform implements Platform {
             ch.close();
             throw new IOException("connect() to " + address + " failed: " + e.getMessage(), e);
         }
-        return new NioStreamSocket(ch, kernel, !done);
+        return new NioStreamSocket(ch, this, !done);
     }
 
     @Override
@@ -101,7 +111,7 @@ final class GenericPlatform implements Platform {
             throw new IOException("cannot adopt " + channel + ": it is not connected");
         }
         channel.configureBlocking(false);
-        return new NioStreamSocket(channel, kernel, false);
+        return new NioStreamSocket(channel, this, false);
     }
 
     @Override

@@ -15,13 +15,13 @@ import java.nio.channels.SocketChannel;
 final class NioListenSocket implements ListenSocket {
 
     private final ServerSocketChannel ch;
-    private final NioKernel kernel;
+    private final GenericPlatform platform;
     private SelectionKey key;
     private boolean closed;
 
-    NioListenSocket(ServerSocketChannel ch, NioKernel kernel) {
+    NioListenSocket(ServerSocketChannel ch, GenericPlatform platform) {
         this.ch = ch;
-        this.kernel = kernel;
+        this.platform = platform;
     }
 
     ServerSocketChannel channel() {
@@ -60,7 +60,7 @@ final class NioListenSocket implements ListenSocket {
             s.close();
             throw new IOException("fcntl(O_NONBLOCK) failed on an accepted socket: " + e.getMessage(), e);
         }
-        return new NioStreamSocket(s, kernel, false);
+        return new NioStreamSocket(s, platform, false);
     }
 
     /**

@@ -29,6 +29,9 @@ import java.nio.channels.SocketChannel;
  * <p>Readiness is edge-triggered over a level-triggered {@code Selector}: a direction is in the key's interest
  * set only while its event is not ready; a call that would block clears {@code ready} and re-arms the interest
  * here, the driver drops it again when it reports the event.
+ *
+ * <p>The socket holds no gather list, file run or buffer arrays of its own: they are the thread's per-call
+ * scratch ({@link NioScratch}), so that an idle keep-alive connection does not carry them.
  */
 final class NioStreamSocket implements StreamSocket {
 
@@ -38,18 +41,14 @@ final class NioStreamSocket implements StreamSocket {
     static final long MAX_SEND = Integer.MAX_VALUE - PAGE_SIZE;
 
     private final SocketChannel ch;
-    private final NioKernel kernel;
-    private final IoVec vec = new IoVec();
-    private final FileRun run = new FileRun(PAGE_SIZE);
-    private final ByteBuffer[] views = new ByteBuffer[IoVec.DEFAULT_CAPACITY];
-    private final Buf[] readBufs = new Buf[IoVec.DEFAULT_CAPACITY];
+    private final GenericPlatform platform;
     private SelectionKey key;
     private boolean connectPending;
     private boolean closed;
 
-    NioStreamSocket(SocketChannel ch, NioKernel kernel, boolean connectPending) {
+    NioStreamSocket(SocketChannel ch, GenericPlatform platform, boolean connectPending) {
         this.ch = ch;
-        this.kernel = kernel;
+        this.platform = platform;
         this.connectPending = connectPending;
     }
 
@@ -92,6 +91,17 @@ final class NioStreamSocket implements StreamSocket {
         if (!wev.ready()) {
             return in;
         }
+        NioScratch s = platform.scratch();
+        try {
+            return send(c, wev, in, limit, s);
+        } finally {
+            s.clear(); // the thread's scratch must not keep this response's bufs reachable
+        }
+    }
+
+    private Chain send(Connection c, Event wev, Chain in, long limit, NioScratch s) throws IOException {
+        IoVec vec = s.vec;
+        FileRun run = s.run;
         if (limit <= 0 || limit > MAX_SEND) {
             limit = MAX_SEND;
         }
@@ -106,7 +116,7 @@ final class NioStreamSocket implements StreamSocket {
                 send += size;
                 sent = transfer(c, run.first(), size);
             } else if (vec.count() > 0) {
-                sent = writev(c);
+                sent = writev(c, s);
             } else {
                 sent = 0;
             }
@@ -124,7 +134,9 @@ final class NioStreamSocket implements StreamSocket {
         }
     }
 
-    private long writev(Connection c) throws IOException {
+    private long writev(Connection c, NioScratch s) throws IOException {
+        IoVec vec = s.vec;
+        ByteBuffer[] views = s.views;
         int n = vec.count();
         for (int i = 0; i < n; i++) {
             Buf b = vec.buf(i);
@@ -143,7 +155,7 @@ final class NioStreamSocket implements StreamSocket {
             for (;;) {
                 long w;
                 try {
-                    w = kernel.write(ch, views, 0, n);
+                    w = platform.kernel().write(ch, views, 0, n);
                 } catch (IOException e) {
                     c.write().error(true);
                     throw new IOException("writev() failed: " + e.getMessage(), e);
@@ -165,7 +177,7 @@ final class NioStreamSocket implements StreamSocket {
         for (;;) {
             long n;
             try {
-                n = kernel.transferTo(fc, pos, size, ch);
+                n = platform.kernel().transferTo(fc, pos, size, ch);
             } catch (IOException e) {
                 c.write().error(true);
                 throw new IOException("transferTo() of " + file.file().name() + " failed: "
@@ -208,6 +220,9 @@ final class NioStreamSocket implements StreamSocket {
 
     @Override
     public long recvChain(Connection c, Chain in, long limit) throws IOException {
+        NioScratch s = platform.scratch();
+        ByteBuffer[] views = s.views;
+        Buf[] readBufs = s.readBufs;
         int count = 0;
         long total = 0;
         for (Chain cl = in; cl != null && count < views.length && (limit <= 0 || total < limit); cl = cl.next()) {

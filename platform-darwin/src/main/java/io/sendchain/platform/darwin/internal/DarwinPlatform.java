@@ -26,12 +26,14 @@ public final class DarwinPlatform implements Platform {
 
     private final DarwinKernel kernel;
     private final long pageSize;
-    private final ThreadLocal<SendScratch> scratch = ThreadLocal.withInitial(SendScratch::new);
+    private final ThreadLocal<SendScratch> scratch;
 
     public DarwinPlatform(DarwinKernel kernel, PlatformConfig config) {
         this.kernel = kernel;
         long ps = kernel.sysconf(Darwin.SC_PAGESIZE);
         this.pageSize = ps > 0 && (ps & (ps - 1)) == 0 ? ps : 4096;
+        long page = pageSize;
+        this.scratch = ThreadLocal.withInitial(() -> new SendScratch(page));
     }
 
     DarwinKernel kernel() {
@@ -42,6 +44,7 @@ public final class DarwinPlatform implements Platform {
         return pageSize;
     }
 
+    /** The calling thread's scratch; a send or receive call fetches it once. */
     SendScratch sendScratch() {
         return scratch.get();
     }

@@ -22,6 +22,9 @@ import java.net.SocketOption;
  * input, so nginx does not mix both); memory-only chains use {@code writev}. kqueue's pending EOF fails the call
  * before any system call; EINTR resyncs and loops; a short send clears {@code ready}; success with nothing sent
  * means the file was truncated.
+ *
+ * <p>The socket holds no gather lists or file run of its own: they are the thread's per-call scratch
+ * ({@link SendScratch}), so that an idle keep-alive connection does not carry them.
  */
 final class DarwinStreamSocket implements StreamSocket {
 
@@ -32,9 +35,6 @@ final class DarwinStreamSocket implements StreamSocket {
     private final DarwinPlatform platform;
     private final DarwinKernel k;
     private final int fd;
-    private final IoVec header = new IoVec();
-    private final IoVec trailer = new IoVec();
-    private final FileRun run;
     private boolean connectPending;
     private boolean closed;
 
@@ -43,7 +43,6 @@ final class DarwinStreamSocket implements StreamSocket {
         this.k = platform.kernel();
         this.fd = fd;
         this.connectPending = connectPending;
-        this.run = new FileRun(platform.pageSize());
     }
 
     int fd() {
@@ -61,6 +60,18 @@ final class DarwinStreamSocket implements StreamSocket {
         if (!wev.ready()) {
             return in;
         }
+        SendScratch s = platform.sendScratch();
+        try {
+            return send(c, wev, in, limit, s);
+        } finally {
+            s.clear(); // the thread's scratch must not keep this response's bufs reachable
+        }
+    }
+
+    private Chain send(Connection c, Event wev, Chain in, long limit, SendScratch s) throws IOException {
+        IoVec header = s.header;
+        IoVec trailer = s.trailer;
+        FileRun run = s.run;
         if (wev.pendingEof()) {
             wev.error(true);
             throw new IOException("kevent() reported about a closed connection: " + k.strerror(wev.kqErrno()));
@@ -69,7 +80,6 @@ final class DarwinStreamSocket implements StreamSocket {
         if (limit <= 0 || limit > max) {
             limit = max;
         }
-        SendScratch s = platform.sendScratch();
         long send = 0;
         for (;;) {
             boolean eintr = false;
@@ -115,7 +125,7 @@ final class DarwinStreamSocket implements StreamSocket {
                             + file.filePos());
                 }
             } else {
-                long n = writev(c);
+                long n = writev(c, s);
                 sent = n == AGAIN_RC ? 0 : n;
             }
 
@@ -136,9 +146,8 @@ final class DarwinStreamSocket implements StreamSocket {
         }
     }
 
-    private long writev(Connection c) throws IOException {
-        SendScratch s = platform.sendScratch();
-        int n = SendScratch.fill(s.headers, header);
+    private long writev(Connection c, SendScratch s) throws IOException {
+        int n = SendScratch.fill(s.headers, s.header);
         if (n == 0) {
             return 0; // only signals: nothing to write
         }

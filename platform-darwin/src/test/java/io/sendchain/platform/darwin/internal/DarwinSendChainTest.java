@@ -121,6 +121,18 @@ class DarwinSendChainTest {
     }
 
     @Test
+    void aSendLeavesNoBufOfItsResponseInTheThreadsScratch() throws IOException {
+        FileRef f = file("f", 1000);
+        assertNull(c.sendChain(Chain.of(mem("H"), Buf.ofFile(f, 0, 1000), mem("T")), 0));
+        assertNull(c.sendChain(Chain.of(Buf.ofFile(f, 0, 1000), mem("TAIL")), 0));
+        SendScratch s = platform.sendScratch();
+        assertEquals(0, s.header.count());
+        assertEquals(0, s.trailer.count());
+        assertNull(s.run.first());
+        assertNull(s.run.next());
+    }
+
+    @Test
     void aMemoryOnlyChainUsesWritev() throws IOException {
         assertNull(c.sendChain(Chain.of(mem("abc"), mem("def")), 0));
         assertEquals(0, kernel.sendfileCalls.get());

@@ -37,12 +37,14 @@ public final class FreeBsdPlatform implements Platform {
     private final boolean nbytesBug;
     private final boolean nodiskio;
     private final boolean tcpNopush;
-    private final ThreadLocal<SendScratch> scratch = ThreadLocal.withInitial(SendScratch::new);
+    private final ThreadLocal<SendScratch> scratch;
 
     public FreeBsdPlatform(FreeBsdKernel kernel, PlatformConfig config) {
         this.kernel = kernel;
         long ps = kernel.sysconf(FreeBsd.SC_PAGESIZE);
         this.pageSize = ps > 0 && (ps & (ps - 1)) == 0 ? ps : 4096;
+        long page = pageSize;
+        this.scratch = ThreadLocal.withInitial(() -> new SendScratch(page));
         this.nbytesBug = Boolean.parseBoolean(config.options().getOrDefault(NBYTES_BUG, "false"));
         this.nodiskio = Boolean.parseBoolean(config.options().getOrDefault(NODISKIO, "true"));
         this.tcpNopush = Boolean.parseBoolean(config.options().getOrDefault(TCP_NOPUSH, "true"));
@@ -68,6 +70,7 @@ public final class FreeBsdPlatform implements Platform {
         return tcpNopush;
     }
 
+    /** The calling thread's scratch; a send or receive call fetches it once. */
     SendScratch sendScratch() {
         return scratch.get();
     }

@@ -30,6 +30,9 @@ import java.net.SocketOption;
  *   <li>EAGAIN is a hint: {@code ready} is cleared even after a partial send; EINTR resyncs and loops; success
  *       with nothing sent means the file was truncated: an error, never a spin.</li>
  * </ul>
+ *
+ * <p>The socket holds no gather lists or file run of its own: they are the thread's per-call scratch
+ * ({@link SendScratch}), so that an idle keep-alive connection does not carry them.
  */
 final class FreeBsdStreamSocket implements StreamSocket {
 
@@ -40,9 +43,6 @@ final class FreeBsdStreamSocket implements StreamSocket {
     private final FreeBsdPlatform platform;
     private final FreeBsdKernel k;
     private final int fd;
-    private final IoVec header = new IoVec();
-    private final IoVec trailer = new IoVec();
-    private final FileRun run;
     private boolean connectPending;
     private boolean closed;
     private int busyCount;
@@ -52,7 +52,6 @@ final class FreeBsdStreamSocket implements StreamSocket {
         this.k = platform.kernel();
         this.fd = fd;
         this.connectPending = connectPending;
-        this.run = new FileRun(platform.pageSize());
     }
 
     int fd() {
@@ -75,6 +74,18 @@ final class FreeBsdStreamSocket implements StreamSocket {
         if (!wev.ready()) {
             return in;
         }
+        SendScratch s = platform.sendScratch();
+        try {
+            return send(c, wev, in, limit, s);
+        } finally {
+            s.clear(); // the thread's scratch must not keep this response's bufs reachable
+        }
+    }
+
+    private Chain send(Connection c, Event wev, Chain in, long limit, SendScratch s) throws IOException {
+        IoVec header = s.header;
+        IoVec trailer = s.trailer;
+        FileRun run = s.run;
         if (wev.pendingEof()) {
             wev.error(true);
             throw new IOException("kevent() reported about a closed connection: " + k.strerror(wev.kqErrno()));
@@ -83,7 +94,6 @@ final class FreeBsdStreamSocket implements StreamSocket {
         if (limit <= 0 || limit > max) {
             limit = max;
         }
-        SendScratch s = platform.sendScratch();
         boolean hasLast = hasLastBuf(in);
         long send = 0;
         for (;;) {
@@ -145,7 +155,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
                             + file.filePos());
                 }
             } else {
-                long n = writev(c);
+                long n = writev(c, s);
                 sent = n == AGAIN_RC ? 0 : n;
             }
 
@@ -207,9 +217,8 @@ final class FreeBsdStreamSocket implements StreamSocket {
         c.tcpNopush(Connection.TcpOption.UNSET);
     }
 
-    private long writev(Connection c) throws IOException {
-        SendScratch s = platform.sendScratch();
-        int n = SendScratch.fill(s.headers, header);
+    private long writev(Connection c, SendScratch s) throws IOException {
+        int n = SendScratch.fill(s.headers, s.header);
         if (n == 0) {
             return 0; // only signals: nothing to write
         }

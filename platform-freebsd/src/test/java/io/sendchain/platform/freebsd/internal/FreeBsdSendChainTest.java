@@ -110,6 +110,27 @@ class FreeBsdSendChainTest {
     }
 
     @Test
+    void aSendLeavesNoBufOfItsResponseInTheThreadsScratch() throws IOException {
+        open(false);
+        FileRef f = file("f", 3000);
+        assertNull(c.sendChain(Chain.of(mem("HEAD"), Buf.ofFile(f, 0, 3000), mem("TAIL"), Buf.lastBufMarker()), 0));
+        assertScratchHoldsNoBuf();
+        // a call that returns early (EBUSY: the pages are not in memory yet) clears it as well
+        c.write().poster(mock(EventPoster.class));
+        kernel.script.add(EmulatedFreeBsdKernel.Outcome.EBUSY_AFTER_HEADERS);
+        assertTrue(c.sendChain(Chain.of(mem("HEAD"), Buf.ofFile(f, 0, 3000), mem("TAIL")), 0).buf().inFile());
+        assertScratchHoldsNoBuf();
+    }
+
+    private void assertScratchHoldsNoBuf() {
+        SendScratch s = platform.sendScratch();
+        assertEquals(0, s.header.count());
+        assertEquals(0, s.trailer.count());
+        assertNull(s.run.first());
+        assertNull(s.run.next());
+    }
+
+    @Test
     void theTrailerIsLeftOutWhenTheFileReachesTheLimitAndGoesNextTime() throws IOException {
         open(false);
         FileRef f = file("f", 8192);

@@ -48,7 +48,7 @@ public final class LinuxPlatform implements Platform {
     private final EpollDriver.EpollLayout epollLayout;
     private final ExecutorService sendfilePool;
     private final long moreMax;
-    private final ThreadLocal<IoScratch> scratch = ThreadLocal.withInitial(IoScratch::new);
+    private final ThreadLocal<IoScratch> scratch;
     private final AtomicInteger overlaps = new AtomicInteger();
     private final AtomicLong tasks = new AtomicLong();
     /** {@link #supportsReusePort()}, once probed. */
@@ -58,6 +58,8 @@ public final class LinuxPlatform implements Platform {
         this.kernel = kernel;
         long ps = kernel.sysconf(Linux.SC_PAGESIZE);
         this.pageSize = ps > 0 && (ps & (ps - 1)) == 0 ? ps : 4096;
+        long page = pageSize;
+        this.scratch = ThreadLocal.withInitial(() -> new IoScratch(page));
         this.epollLayout = epollLayoutForThisMachine();
         int more = config.intOption(MORE_MAX, 0);
         if (more < 0) {
@@ -102,6 +104,7 @@ public final class LinuxPlatform implements Platform {
         return epollLayout;
     }
 
+    /** The calling thread's scratch; a send or receive call fetches it once. */
     IoScratch scratch() {
         return scratch.get();
     }

@@ -41,6 +41,9 @@ import java.util.concurrent.RejectedExecutionException;
  * and posts it to the connection's loop; the next call collects the bytes sent. At most one task per socket is
  * in flight, and closing the socket while one is defers {@code close(2)} until it finishes, so the descriptor
  * cannot be reused under it.
+ *
+ * <p>The socket holds no gather list or file run of its own: they are the thread's per-call scratch
+ * ({@link IoScratch}), so that an idle keep-alive connection does not carry them.
  */
 final class LinuxStreamSocket implements StreamSocket {
 
@@ -55,8 +58,6 @@ final class LinuxStreamSocket implements StreamSocket {
     private final LinuxKernel k;
     private final int fd;
     private final Closeable owner;
-    private final IoVec vec = new IoVec();
-    private final FileRun run;
     private boolean connectPending;
     private boolean closed;
     private boolean closeDeferred;
@@ -72,7 +73,6 @@ final class LinuxStreamSocket implements StreamSocket {
         this.fd = fd;
         this.connectPending = connectPending;
         this.owner = owner;
-        this.run = new FileRun(platform.pageSize());
     }
 
     int fd() {
@@ -96,6 +96,17 @@ final class LinuxStreamSocket implements StreamSocket {
         if (!wev.ready()) {
             return in;
         }
+        IoScratch s = platform.scratch();
+        try {
+            return send(c, wev, in, limit, s);
+        } finally {
+            s.clear(); // the thread's scratch must not keep this response's bufs reachable
+        }
+    }
+
+    private Chain send(Connection c, Event wev, Chain in, long limit, IoScratch s) throws IOException {
+        IoVec vec = s.vec;
+        FileRun run = s.run;
         // the maximum limit size is 2G-1 minus the page size
         long max = Linux.SENDFILE_MAXSIZE - platform.pageSize();
         if (limit <= 0 || limit > max) {
@@ -131,16 +142,16 @@ final class LinuxStreamSocket implements StreamSocket {
                 if (fileSize == 0) {
                     throw new IOException("empty file run in " + cl.buf());
                 }
-                n = platform.threaded() ? sendfileThreaded(c, run.first(), fileSize)
-                        : sendfile(c, run.first(), fileSize);
+                n = platform.threaded() ? sendfileThreaded(c, s, run.first(), fileSize)
+                        : sendfile(c, s, run.first(), fileSize);
                 if (n == DONE_RC) {
                     // the task was posted; its completion posts the write event and the next call collects it
                     return in;
                 }
             } else if (more) {
-                n = sendMore(c);
+                n = sendMore(c, vec);
             } else if (vec.count() != 0) {
-                n = writev(c);
+                n = writev(c, s);
             } else {
                 n = 0;
             }
@@ -254,7 +265,7 @@ final class LinuxStreamSocket implements StreamSocket {
     }
 
     /** The header, alone in the iovec, with MSG_MORE: the file that follows pushes it. */
-    private long sendMore(Connection c) throws IOException {
+    private long sendMore(Connection c, IoVec vec) throws IOException {
         if (nodelayClearedForCork) {
             // TCP_NODELAY would be restored before the next uncorked send anyway; MSG_MORE holds the header
             // whatever Nagle says, and the file's last segment goes out at once only with TCP_NODELAY on
@@ -300,8 +311,8 @@ final class LinuxStreamSocket implements StreamSocket {
         throw error(rev, call, rc);
     }
 
-    private long writev(Connection c) throws IOException {
-        IoScratch s = platform.scratch();
+    private long writev(Connection c, IoScratch s) throws IOException {
+        IoVec vec = s.vec;
         int n = vec.count();
         for (int i = 0; i < n; i++) {
             s.iovec(i, vec.address(i), vec.length(i));
@@ -316,9 +327,9 @@ final class LinuxStreamSocket implements StreamSocket {
     }
 
     /** nginx's ngx_linux_sendfile: one sendfile of {@code size} bytes from the run's first buf. */
-    private long sendfile(Connection c, Buf file, long size) throws IOException {
+    private long sendfile(Connection c, IoScratch s, Buf file, long size) throws IOException {
         if (!(file.file().nativeHandle() instanceof LinuxFile lf)) {
-            return copySend(c, file, size);
+            return copySend(c, s, file, size);
         }
         for (;;) {
             long rc = k.sendfile(fd, lf.fd(), file.filePos(), size);
@@ -342,8 +353,7 @@ final class LinuxStreamSocket implements StreamSocket {
      * A file without a native descriptor (opened by Java code, not by {@code Platform.openFile}): its bytes
      * are read into the thread's bounce buffer and written; correct, but a copy.
      */
-    private long copySend(Connection c, Buf file, long size) throws IOException {
-        IoScratch s = platform.scratch();
+    private long copySend(Connection c, IoScratch s, Buf file, long size) throws IOException {
         ByteBuffer bb = s.copy;
         int want = (int) Math.min(size, bb.capacity());
         bb.clear().limit(want);
@@ -363,9 +373,9 @@ final class LinuxStreamSocket implements StreamSocket {
     }
 
     /** nginx's ngx_linux_sendfile_thread: collect a finished task, or post a new one. */
-    private long sendfileThreaded(Connection c, Buf file, long size) throws IOException {
+    private long sendfileThreaded(Connection c, IoScratch s, Buf file, long size) throws IOException {
         if (!(file.file().nativeHandle() instanceof LinuxFile lf)) {
-            return copySend(c, file, size);
+            return copySend(c, s, file, size);
         }
         Event wev = c.write();
         SendfileTask t = task;

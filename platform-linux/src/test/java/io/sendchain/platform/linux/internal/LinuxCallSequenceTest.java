@@ -219,6 +219,58 @@ class LinuxCallSequenceTest {
         verify(k, never()).write(anyInt(), anyLong(), anyLong());
     }
 
+    // ---------------------------------------------------------------- the thread's scratch
+
+    /** The thread's gather list and file run hold nothing once a call is over, however it ended. */
+    private void assertScratchHoldsNoBuf() {
+        IoScratch s = socket.platform().scratch();
+        assertEquals(0, s.vec.count());
+        assertNull(s.run.first());
+        assertNull(s.run.next());
+    }
+
+    @Test
+    void aSendLeavesNoBufOfItsResponseInTheThreadsScratch() throws IOException {
+        assertNull(socket.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 5000), header(30)), 0));
+        assertScratchHoldsNoBuf();
+
+        when(k.writev(anyInt(), any(), anyInt())).thenReturn(-(long) Linux.EAGAIN);
+        Chain in = Chain.of(header(10), Buf.ofFile(file, 0, 100));
+        assertSame(in, socket.send(c, in, 0));
+        assertScratchHoldsNoBuf();
+
+        c.write().ready(true);
+        when(k.sendfile(anyInt(), anyInt(), anyLong(), anyLong())).thenReturn(0L);
+        assertThrows(IOException.class, () -> socket.send(c, Chain.of(Buf.ofFile(file, 500, 900)), 0));
+        assertScratchHoldsNoBuf();
+    }
+
+    @Test
+    void socketsOfOneThreadShareTheScratchWithoutSeeingEachOthersBufs() throws IOException {
+        // the first socket stops half way; the second one sends in between; the first resumes where it stopped
+        when(k.writev(anyInt(), any(), anyInt())).thenReturn(60L, -(long) Linux.EAGAIN);
+        Buf a = header(100);
+        Chain in = Chain.of(a);
+        assertSame(in, socket.send(c, in, 0));
+        assertEquals(40, a.size());
+
+        LinuxStreamSocket other = new LinuxStreamSocket(socket.platform(), SOCK + 1, false, null);
+        Connection oc = new Connection("other", other);
+        when(k.writev(anyInt(), any(), anyInt())).thenReturn(20L);
+        assertNull(other.send(oc, Chain.of(header(20)), 0));
+
+        MemorySegment[] iov = new MemorySegment[1];
+        when(k.writev(eq(SOCK), any(), eq(1))).thenAnswer(inv -> {
+            iov[0] = inv.getArgument(1);
+            return iov[0].get(ValueLayout.JAVA_LONG, 8);
+        });
+        c.write().ready(true);
+        assertNull(socket.send(c, in, 0));
+        assertEquals(a.segment().address() + 60, iov[0].get(ValueLayout.JAVA_LONG, 0));
+        assertEquals(40, iov[0].get(ValueLayout.JAVA_LONG, 8));
+        assertEquals(100, c.sent());
+    }
+
     // ---------------------------------------------------------------- MSG_MORE instead of the cork
 
     private static final int MORE = Linux.MSG_MORE | Linux.MSG_NOSIGNAL;
