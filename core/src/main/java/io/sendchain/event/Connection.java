@@ -33,6 +33,7 @@ public final class Connection {
     private int buffered;
     private TcpOption tcpNopush = TcpOption.UNSET;
     private TcpOption tcpNodelay = TcpOption.UNSET;
+    private boolean closeAfterOutput;
     private boolean closed;
     private java.util.function.Consumer<Connection> onClose;
     /**
@@ -173,6 +174,20 @@ public final class Connection {
 
     public void tcpNodelay(TcpOption state) {
         this.tcpNodelay = Objects.requireNonNull(state);
+    }
+
+    /**
+     * The connection is closed as soon as what is queued is sent (its owner's last response): a send chain need
+     * not push a partial last segment out, since the close (or a shutdown) sends it with the FIN. nginx never
+     * uncorks a connection it is about to close; a linux send chain then also sends a header with
+     * {@code MSG_MORE} without needing {@code TCP_NODELAY}. Set by the owner for each response.
+     */
+    public boolean closeAfterOutput() {
+        return closeAfterOutput;
+    }
+
+    public void closeAfterOutput(boolean v) {
+        this.closeAfterOutput = v;
     }
 
     /** Where the loop's I/O driver filed this connection ({@code -1}: nowhere); for drivers only. */

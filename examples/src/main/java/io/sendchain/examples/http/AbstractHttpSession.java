@@ -415,6 +415,7 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
     /** Adds Connection and the blank line; {@code false} (after closing) if the head did not fit. */
     final boolean endHead() {
         w.header("Connection", keepAlive ? "keep-alive" : "close").crlf();
+        c.closeAfterOutput(!keepAlive);
         if (!w.finish()) {
             log.error("response head for {} does not fit {} bytes; closing", req.target, head.end());
             close();

@@ -123,9 +123,10 @@ final class LinuxStreamSocket implements StreamSocket {
             boolean more = false;
             if (c.tcpNopush() == Connection.TcpOption.UNSET && vec.count() == 1 && fileFollows
                     && (c.tcpNodelay() == Connection.TcpOption.SET || nodelayClearedForCork)
-                    && endsWithSmallFile(cl, limit - send)) {
+                    && !c.closeAfterOutput() && endsWithSmallFile(cl, limit - send)) {
                 // a header and a small file that ends the response: the header waits in the socket with
-                // MSG_MORE and leaves with the file's last segment, no cork to set and pull out
+                // MSG_MORE and leaves with the file's last segment, no cork to set and pull out. Not on a
+                // connection closed next: corked, its data leaves with the FIN in one segment (nginx)
                 more = true;
             } else if (c.tcpNopush() == Connection.TcpOption.UNSET && vec.count() != 0 && fileFollows) {
                 cork(c);
@@ -169,8 +170,8 @@ final class LinuxStreamSocket implements StreamSocket {
                 // fewer bytes than asked now: resync and retry until an explicit EAGAIN
                 send = prevSend + sent;
             }
-            if (in == null && hasLast) {
-                uncork(c);
+            if (in == null && hasLast && !c.closeAfterOutput()) {
+                uncork(c); // a connection closed next is not uncorked: the close sends the rest (nginx)
             }
             if (send >= limit || in == null || offered == 0) {
                 // offered == 0: only signals (or empty bufs) were left, there is nothing to wait for

@@ -332,6 +332,23 @@ class LinuxCallSequenceTest {
     }
 
     @Test
+    void aConnectionClosedAfterTheResponseIsCorkedAndNotUncorkedSoItsDataLeavesWithTheFin() throws IOException {
+        LinuxStreamSocket s = moreSocket();
+        c.tcpNodelay(Connection.TcpOption.UNSET);
+        c.closeAfterOutput(true);
+        s.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 4096), Buf.lastBufMarker()), 0);
+        // nginx: cork, header, file, and the close sends the rest with the FIN: one segment on the wire, where
+        // MSG_MORE would send the data at the end of the sendfile and the FIN alone after it
+        InOrder order = inOrder(k);
+        order.verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1);
+        order.verify(k).writev(eq(SOCK), any(), eq(1));
+        order.verify(k).sendfile(SOCK, FILE_FD, 0, 4096);
+        verify(k, never()).send(anyInt(), anyLong(), anyLong(), anyInt());
+        verify(k, never()).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 0);
+        assertEquals(Connection.TcpOption.SET, c.tcpNopush());
+    }
+
+    @Test
     void afterACorkedResponseTheMsgMoreHeaderRestoresNodelayFirst() throws IOException {
         LinuxStreamSocket s = moreSocket();
         s.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 1 << 20), Buf.lastBufMarker()), 0); // corked
