@@ -3,6 +3,7 @@ package io.sendchain.examples.http;
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.FileRef;
+import io.sendchain.buf.MemoryLimitException;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.output.OutputChainContext;
@@ -66,7 +67,11 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
             responseDone();
             finishRelease();
         } else if (responding && !closed) {
-            push(null);
+            try {
+                push(null);
+            } catch (MemoryLimitException e) {
+                memoryRefused(e); // a loop task, not a handler: nothing else would close the connection
+            }
         }
     }
 
