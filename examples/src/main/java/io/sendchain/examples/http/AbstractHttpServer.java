@@ -303,12 +303,6 @@ abstract class AbstractHttpServer implements AutoCloseable {
         return limits;
     }
 
-    void forEachWorker(java.util.function.Consumer<Worker> action) {
-        for (Worker w : workers) {
-            action.accept(w);
-        }
-    }
-
     Platform platform() {
         return platform;
     }

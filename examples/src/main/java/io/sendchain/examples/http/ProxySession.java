@@ -16,6 +16,7 @@ import io.sendchain.pipe.EventPipe;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,7 +122,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
 
     /** The pipe's raw bufs: headers kept by the session, memory from the loop for one response at a time. */
     private final class Supply implements EventPipe.BufSupply {
-        private final java.util.ArrayDeque<Buf> headers = new java.util.ArrayDeque<>();
+        private final ArrayDeque<Buf> headers = new ArrayDeque<>();
 
         @Override
         public Buf take(long size) {
