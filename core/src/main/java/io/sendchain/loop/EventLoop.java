@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * (or before the loop starts). A handler that throws an unchecked exception gets its connection closed; the loop
  * goes on. {@link #stop} makes the loop close every connection it owns and its driver, then return.
  */
-public final class EventLoop implements EventPoster, Executor {
+public final class EventLoop implements EventPoster, Executor, Timers {
 
     private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
 
@@ -162,6 +162,7 @@ public final class EventLoop implements EventPoster, Executor {
     }
 
     /** The loop's clock in milliseconds, read once per cycle (nginx's {@code ngx_current_msec}). */
+    @Override
     public long now() {
         return now;
     }
@@ -229,6 +230,7 @@ public final class EventLoop implements EventPoster, Executor {
     // ---------------------------------------------------------------- timers
 
     /** Arms (or re-arms) {@code ev}'s timer to fire in {@code delayMillis}. */
+    @Override
     public void addTimer(Event ev, long delayMillis) {
         if (delayMillis < 0) {
             throw new IllegalArgumentException("timer delay < 0: " + delayMillis);
@@ -241,6 +243,7 @@ public final class EventLoop implements EventPoster, Executor {
     }
 
     /** Disarms {@code ev}'s timer, if armed. */
+    @Override
     public void deleteTimer(Event ev) {
         if (ev.timerSet()) {
             timers.remove(ev);
