@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
  * anything after it is dropped with a warning. The pipe's length is kept at the decoder's hint so a partly filled
  * raw buf that may end the message is processed without waiting for it to fill.
  */
-public final class ChunkedInputFilter implements EventPipe.InputFilter {
+public final class ChunkedInputFilter implements InputFilter {
 
     private static final Logger log = LoggerFactory.getLogger(ChunkedInputFilter.class);
 
@@ -23,12 +23,11 @@ public final class ChunkedInputFilter implements EventPipe.InputFilter {
     }
 
     @Override
-    public void process(EventPipe p, Buf raw) throws IOException {
+    public void process(PipeInput p, Buf raw) throws IOException {
         if (p.upstreamDone()) {
             if (raw.pos() < raw.last()) {
                 log.warn("upstream sent data after final chunk");
             }
-            p.finishRaw(raw);
             return;
         }
         for (;;) {
@@ -38,17 +37,15 @@ public final class ChunkedInputFilter implements EventPipe.InputFilter {
                 continue;
             }
             if (rc == ChunkedDecoder.DONE) {
-                p.upstreamDone(true);
-                p.setLength(0);
+                p.markUpstreamDone();
+                p.length(0);
                 if (raw.pos() < raw.last()) {
                     log.warn("upstream sent data after final chunk");
                     raw.pos(raw.last());
                 }
-                p.finishRaw(raw);
                 return;
             }
-            p.setLength(decoder.lengthHint());
-            p.finishRaw(raw);
+            p.length(decoder.lengthHint());
             return;
         }
     }

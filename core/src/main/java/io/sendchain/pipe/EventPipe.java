@@ -2,16 +2,13 @@ package io.sendchain.pipe;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
-import io.sendchain.buf.FileRef;
-import io.sendchain.buf.FreeBusy;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.NetSocket;
-import io.sendchain.loop.EventLoop;
+import io.sendchain.loop.Timers;
 import io.sendchain.output.OutputFilter;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,71 +28,20 @@ import org.slf4j.LoggerFactory;
  *                              └──── shadow sent: its raw buf is free again <── busy/free ┘
  * </pre>
  *
- * Current nginx behaviour: a receive error still processes what was read; data past the announced length is
- * dropped with a warning (in the input filter). Temporary files are created in a directory of the caller's
- * choice, unlinked as soon as they are open, and closed by {@link #close()}: nothing is ever left behind.
+ * This file holds the functions of {@code ngx_event_pipe.c}, in its order; the fields they work on
+ * ({@code ngx_event_pipe_t}) and the owner's side (a response's setup, the flags, reset, close) are
+ * {@link PipeState}'s. Which raw bufs are free and the shadows made of them are {@link FreeRawBufs}'s to keep, the
+ * temp file is {@link TempFileSpill}'s, where raw bufs come from {@link RawBufs}'.
  *
- * <p>Not thread-safe: one pipe per proxied response, on its event loop.
+ * <p>Current nginx behaviour: a receive error still processes what was read; data past the announced length is
+ * dropped with a warning (in the input filter). Temporary files are unlinked as soon as they are open and closed by
+ * {@link #close()}: nothing is ever left behind.
+ *
+ * <p>Not thread-safe: one pipe per proxied response (or reset per response), on its event loop.
  */
-public final class EventPipe implements AutoCloseable {
+public final class EventPipe extends PipeState {
 
     private static final Logger log = LoggerFactory.getLogger(EventPipe.class);
-    /** What a temp-file buf starts from (only read). */
-    private static final Buf BLANK = new Buf();
-
-    /** Turns a raw buf into shadow bufs of response data: nginx's {@code p->input_filter}. */
-    @FunctionalInterface
-    public interface InputFilter {
-        /**
-         * Processes {@code raw} (its {@code [pos, last)}): adds shadow bufs of its data to the pipe's input with
-         * {@link EventPipe#shadow(Buf, long, long)}, then calls {@link EventPipe#finishRaw(Buf)}.
-         *
-         * @throws IOException if the upstream's framing is malformed (the pipe aborts)
-         */
-        void process(EventPipe p, Buf raw) throws IOException;
-    }
-
-    /** Creates the temporary file when the pipe first spills. */
-    @FunctionalInterface
-    public interface TempFiles {
-        TempFile create() throws IOException;
-    }
-
-    /** Opens a file for sending (a platform's {@code openFile}, or {@link FileRef#open}). */
-    @FunctionalInterface
-    public interface FileOpener {
-        FileRef open(java.nio.file.Path path) throws IOException;
-    }
-
-    /**
-     * Temp files in {@code dir}: created with a unique name, opened for writing and (through {@code opener}) for
-     * sending, then unlinked at once, so they vanish when closed or when the process dies.
-     *
-     * @throws IOException naming the directory when it is missing, not writable or full
-     */
-    public static TempFiles inDirectory(java.nio.file.Path dir, FileOpener opener) {
-        return () -> {
-            java.nio.file.Path path;
-            try {
-                path = java.nio.file.Files.createTempFile(dir, "sendchain-", ".tmp");
-            } catch (IOException e) {
-                throw new IOException("cannot create a temp file in " + dir + ": " + e, e);
-            }
-            java.nio.channels.FileChannel writer = null;
-            try {
-                writer = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.WRITE);
-                FileRef ref = opener.open(path);
-                return new TempFile(writer, ref);
-            } catch (IOException | RuntimeException e) {
-                if (writer != null) {
-                    writer.close();
-                }
-                throw e;
-            } finally {
-                java.nio.file.Files.deleteIfExists(path);
-            }
-        };
-    }
 
     /**
      * Where raw bufs come from and go back to. By default the pipe takes fresh memory from its pool (kept until
@@ -110,232 +56,19 @@ public final class EventPipe implements AutoCloseable {
         void give(Buf b);
     }
 
-    /** A temporary file: a channel to write it and a ref to send it (already unlinked, so nothing is left behind). */
-    public record TempFile(java.nio.channels.FileChannel writer, FileRef ref) implements AutoCloseable {
-        @Override
-        public void close() throws IOException {
-            try {
-                writer.close();
-            } finally {
-                ref.close();
-            }
-        }
-    }
-
-    private final Pool pool;
-    private final Object tag;
-    private Connection upstream;
-    private Connection downstream;
-    private final EventLoop loop;
     private final OutputFilter outputFilter;
-    private InputFilter inputFilter = EventPipe::copyInputFilter;
-    private TempFiles tempFiles;
-    private BufSupply bufSupply;
-    /** Raw bufs taken from {@link #bufSupply}, given back on {@link #close()}. */
-    private Buf[] taken;
-
-    // configuration, nginx's names
-    private int bufsNum = 8;
-    private long bufsSize = 4096;
-    /** -1 until set: then two buffers (nginx's default), at most all buffers minus one. */
-    private long busySize = -1;
-    private long maxTempFileSize = 1L << 30;
-    private long tempFileWriteSize = 8192;
-    private boolean cyclicTempFile;
-    private boolean singleBuf;
-    private long limitRate;
-    private long readTimeout = 60_000;
-    private long sendTimeout = 60_000;
-
-    // state
-    private Chain freeRawBufs;
-    private Chain in;
-    private Chain inTail;
-    private Chain out;
-    private final FreeBusy lists = new FreeBusy();
-    private Chain prereadBufs;
-    private long prereadSize;
-    private Buf bufToFile;
-    private TempFile tempFile;
-    private long tempOffset;
-    private int allocated;
-    private int num;
-    private long length = -1;
-    private long readLength;
-    private long startMillis;
-
-    private boolean read;
-    private boolean upstreamBlocked;
-    private boolean upstreamEof;
-    private boolean upstreamError;
-    private boolean upstreamDone;
-    private boolean downstreamDone;
-    private boolean downstreamError;
 
     /**
+     * @param timers       the loop's clock and timers (its {@code EventLoop}): the rate limit's pause, the read and
+     *                     send timeouts
      * @param outputFilter where response data goes (the downstream's output chain, chain writer, or a filter such
      *                     as a chunked encoder in front of them)
+     * @param settings     checked already: nothing fails for a setting once the pipe runs
      */
-    public EventPipe(Pool pool, Connection upstream, Connection downstream, EventLoop loop, OutputFilter outputFilter) {
-        this.pool = Objects.requireNonNull(pool, "pool");
-        this.upstream = Objects.requireNonNull(upstream, "upstream");
-        this.downstream = Objects.requireNonNull(downstream, "downstream");
-        this.loop = loop;
+    public EventPipe(Pool pool, Connection upstream, Connection downstream, Timers timers, OutputFilter outputFilter,
+            PipeSettings settings) {
+        super(pool, upstream, downstream, timers, settings);
         this.outputFilter = Objects.requireNonNull(outputFilter, "outputFilter");
-        this.tag = this;
-        this.startMillis = loop != null ? loop.now() : System.currentTimeMillis();
-    }
-
-    // ---------------------------------------------------------------- configuration
-
-    /** {@code proxy_buffers N SIZE}: raw bufs to read into; at least two, as nginx requires. */
-    public EventPipe bufs(int num, long size) {
-        if (num < 2 || size < 1) {
-            throw new IllegalArgumentException("bufs must be at least 2 x 1 byte: " + num + " x " + size);
-        }
-        this.bufsNum = num;
-        this.bufsSize = size;
-        return this;
-    }
-
-    /** {@code proxy_busy_buffers_size}: most recycled bytes in flight to the downstream. */
-    public EventPipe busySize(long size) {
-        this.busySize = requireNonNegative("busy size", size);
-        return this;
-    }
-
-    /** {@code proxy_max_temp_file_size}: 0 disables spilling. */
-    public EventPipe maxTempFileSize(long size) {
-        this.maxTempFileSize = requireNonNegative("max temp file size", size);
-        return this;
-    }
-
-    /** {@code proxy_temp_file_write_size}: most bytes written to the temp file at once. */
-    public EventPipe tempFileWriteSize(long size) {
-        this.tempFileWriteSize = requireNonNegative("temp file write size", size);
-        return this;
-    }
-
-    /** Reuse the temp file from offset 0 once everything in it has been sent. */
-    public EventPipe cyclicTempFile(boolean on) {
-        this.cyclicTempFile = on;
-        return this;
-    }
-
-    /** Read into one raw buf at a time. */
-    public EventPipe singleBuf(boolean on) {
-        this.singleBuf = on;
-        return this;
-    }
-
-    /** {@code proxy_limit_rate}: bytes per second read from the upstream, 0 for no limit. */
-    public EventPipe limitRate(long bytesPerSecond) {
-        this.limitRate = requireNonNegative("limit rate", bytesPerSecond);
-        return this;
-    }
-
-    public EventPipe timeouts(long readMillis, long sendMillis) {
-        this.readTimeout = requireNonNegative("read timeout", readMillis);
-        this.sendTimeout = requireNonNegative("send timeout", sendMillis);
-        return this;
-    }
-
-    public EventPipe inputFilter(InputFilter filter) {
-        this.inputFilter = Objects.requireNonNull(filter, "filter");
-        return this;
-    }
-
-    /** Takes raw bufs from {@code supply} and gives them back on {@link #close()}. */
-    public EventPipe bufSupply(BufSupply supply) {
-        this.bufSupply = supply;
-        return this;
-    }
-
-    public EventPipe tempFiles(TempFiles factory) {
-        this.tempFiles = factory;
-        return this;
-    }
-
-    /** Bytes of response data still expected ({@code -1}: unknown, read to the end). */
-    public EventPipe length(long length) {
-        if (length < -1) {
-            throw new IllegalArgumentException("length < -1: " + length);
-        }
-        this.length = length;
-        return this;
-    }
-
-    /** Bytes already read with the response head: processed before anything is read. */
-    public EventPipe preread(Buf buf) {
-        long size = buf.size();
-        buf.shadow(null).lastShadow(false); // a raw buf entering the pipe: no shadows of an earlier response
-        if (size > 0) {
-            prereadBufs = pool.allocLink().buf(buf).next(null);
-            prereadSize = size;
-        }
-        return this;
-    }
-
-    private static long requireNonNegative(String what, long v) {
-        if (v < 0) {
-            throw new IllegalArgumentException(what + " < 0: " + v);
-        }
-        return v;
-    }
-
-    // ---------------------------------------------------------------- state, for the owner and input filters
-
-    public long length() {
-        return length;
-    }
-
-    public void setLength(long length) {
-        this.length = length;
-    }
-
-    public boolean upstreamEof() {
-        return upstreamEof;
-    }
-
-    public boolean upstreamError() {
-        return upstreamError;
-    }
-
-    public boolean upstreamDone() {
-        return upstreamDone;
-    }
-
-    /** The response is complete on the pipe's side: everything was passed to the output filter. */
-    public boolean downstreamDone() {
-        return downstreamDone;
-    }
-
-    public boolean downstreamError() {
-        return downstreamError;
-    }
-
-    /** The upstream says it is done (an input filter saw the end of the body). */
-    public void upstreamDone(boolean done) {
-        this.upstreamDone = done;
-    }
-
-    public long readLength() {
-        return readLength;
-    }
-
-    /** Bytes spilled to the temp file so far (its current offset). */
-    public long tempFileOffset() {
-        return tempOffset;
-    }
-
-    /** Whether a temp file was made. */
-    public boolean spilled() {
-        return tempFile != null;
-    }
-
-    /** Raw bufs allocated so far (never more than {@code bufs.num}). */
-    public int allocated() {
-        return allocated;
     }
 
     // ---------------------------------------------------------------- ngx_event_pipe
@@ -348,30 +81,9 @@ public final class EventPipe implements AutoCloseable {
      *                     upstream and downstream errors are flags, not exceptions
      */
     public void run(boolean doWrite) throws IOException {
-        if (busySize < 0) {
-            busySize = Math.min(2 * bufsSize, (bufsNum - 1) * bufsSize);
-        }
-        // nginx refuses these configurations: with less, a recycled buf could never be sent; with more, every
-        // raw buf could be busy without the busy size forcing a flush, and the pipe would stall
-        if (busySize < bufsSize) {
-            throw new IllegalStateException("busy size (" + busySize + ") must be at least one buffer ("
-                    + bufsSize + ")");
-        }
-        if (busySize > (bufsNum - 1) * bufsSize) {
-            throw new IllegalStateException("busy size (" + busySize + ") must be less than all buffers minus one ("
-                    + (bufsNum - 1) * bufsSize + ")");
-        }
-        // the same for the preread buf (nginx: proxy_busy_buffers_size >= proxy_buffer_size): its shadows count
-        // with the whole buf, so a bigger one could never be passed on
-        if (prereadBufs != null && prereadBufs.buf().end() - prereadBufs.buf().start() > busySize) {
-            throw new IllegalStateException("busy size (" + busySize + ") must be at least the preread buffer ("
-                    + (prereadBufs.buf().end() - prereadBufs.buf().start()) + ")");
-        }
         for (;;) {
-            if (doWrite) {
-                if (writeToDownstream() == Rc.BUSY) {
-                    return;
-                }
+            if (doWrite && writeToDownstream() == Rc.BUSY) {
+                return;
             }
             read = false;
             upstreamBlocked = false;
@@ -381,23 +93,21 @@ public final class EventPipe implements AutoCloseable {
             }
             doWrite = true;
         }
-        if (loop == null) {
-            return;
-        }
+        // a delayed event keeps the rate limit's timer; otherwise a side still waiting gets its timeout
         Event rev = upstream.read();
         if (!upstream.closed() && !rev.delayed()) {
             if (!rev.ready() && !upstreamEof && !upstreamError && !upstreamDone) {
-                loop.addTimer(rev, readTimeout);
+                timers.addTimer(rev, s.readTimeout());
             } else if (rev.timerSet()) {
-                loop.deleteTimer(rev);
+                timers.deleteTimer(rev);
             }
         }
         Event wev = downstream.write();
         if (!downstream.closed() && !wev.delayed()) {
             if (!wev.ready()) {
-                loop.addTimer(wev, sendTimeout);
+                timers.addTimer(wev, s.sendTimeout());
             } else if (wev.timerSet()) {
-                loop.deleteTimer(wev);
+                timers.deleteTimer(wev);
             }
         }
     }
@@ -408,20 +118,19 @@ public final class EventPipe implements AutoCloseable {
 
     private void readUpstream() throws IOException {
         if (upstreamEof || upstreamError || upstreamDone) {
-            return;
+            return; // the end was seen: what is left was passed to the input filter then
         }
-        for (;;) {
-            if (upstreamEof || upstreamError || upstreamDone) {
-                break;
-            }
+        while (!upstreamEof && !upstreamError && !upstreamDone) {
             if (prereadBufs == null && !upstream.read().ready()) {
                 break;
             }
             Chain chain;
             long n;
             if (prereadBufs != null) {
+                // the preread buf is read into like a raw buf, first (the free raw bufs are empty yet)
                 chain = prereadBufs;
                 prereadBufs = null;
+                freeRawBufs.putBack(chain);
                 n = prereadSize;
                 if (n > 0) {
                     read = true;
@@ -429,46 +138,32 @@ public final class EventPipe implements AutoCloseable {
             } else {
                 long limit = 0;
                 Event rev = upstream.read();
-                if (limitRate > 0) {
+                if (s.limitRate() > 0) {
                     if (rev.delayed()) {
                         break;
                     }
-                    limit = limitRate * ((now() - startMillis) / 1000 + 1) - readLength;
+                    limit = s.limitRate() * ((timers.now() - startMillis) / 1000 + 1) - readLength;
                     if (limit <= 0) {
                         rev.delayed(true);
-                        addTimer(rev, -limit * 1000 / limitRate + 1);
+                        timers.addTimer(rev, -limit * 1000 / s.limitRate() + 1);
                         break;
                     }
                 }
 
-                if (freeRawBufs != null) {
-                    chain = freeRawBufs;
-                    if (singleBuf) {
-                        freeRawBufs = freeRawBufs.next();
-                        chain.next(null);
-                    } else {
-                        freeRawBufs = null;
-                    }
-                } else if (allocated < bufsNum) {
-                    Buf b = newRawBuf();
-                    allocated++;
-                    chain = pool.allocLink().buf(b).next(null);
+                if (!freeRawBufs.isEmpty()) {
+                    chain = freeRawBufs.take(s.singleBuf());
+                } else if (rawBufs.more()) {
+                    chain = pool.allocLink().buf(rawBufs.take()).next(null);
                 } else if (downstream.write().ready() && !downstream.write().delayed()) {
                     // every raw buf is taken but the downstream can take data: write first
                     upstreamBlocked = true;
                     break;
-                } else if (tempFiles != null && tempOffset < maxTempFileSize) {
+                } else if (tempFile.canSpill()) {
                     // the downstream is slow: spill some input to the temp file to free raw bufs
                     if (writeChainToTempFile() == Rc.BUSY) {
                         break;
                     }
-                    chain = freeRawBufs;
-                    if (singleBuf) {
-                        freeRawBufs = freeRawBufs.next();
-                        chain.next(null);
-                    } else {
-                        freeRawBufs = null;
-                    }
+                    chain = freeRawBufs.take(s.singleBuf());
                 } else {
                     break; // no buf to read into
                 }
@@ -482,17 +177,15 @@ public final class EventPipe implements AutoCloseable {
                     failed = true;
                 }
                 // the bufs read into go back at the head of the free raw bufs (filled part first)
-                Chain t = Chain.tail(chain);
-                t.next(freeRawBufs);
-                freeRawBufs = chain;
+                freeRawBufs.putBack(chain);
                 if (failed) {
                     // current nginx: what was read before the error is still processed, below
                     upstreamError = true;
                     break;
                 }
                 if (n == NetSocket.AGAIN) {
-                    if (singleBuf) {
-                        removeShadowLinks(chain.buf());
+                    if (s.singleBuf()) {
+                        FreeRawBufs.removeShadowLinks(chain.buf());
                     }
                     break;
                 }
@@ -503,84 +196,49 @@ public final class EventPipe implements AutoCloseable {
                 }
             }
 
-            long delay = limitRate > 0 ? n * 1000 / limitRate : 0;
+            long delay = s.limitRate() > 0 ? n * 1000 / s.limitRate() : 0;
             readLength += n;
             // a raw buf goes to the input filter once it is full (recvChain and preread advanced its last);
             // a partly filled one waits in the free raw bufs for more, or for the end of the response
-            Chain cl = chain;
-            freeRawBufs = null;
+            Chain cl = freeRawBufs.takeAll();
             while (cl != null && cl.buf().last() == cl.buf().end()) {
-                Buf b = cl.buf();
-                removeShadowLinks(b);
-                b.num(num++);
-                inputFilter.process(this, b);
+                FreeRawBufs.removeShadowLinks(cl.buf());
+                filter(cl.buf());
                 Chain done = cl;
                 cl = cl.next();
                 pool.freeLink(done);
             }
             if (cl != null) {
-                removeShadowLinks(cl.buf());
-                Chain.tail(cl).next(freeRawBufs);
-                freeRawBufs = cl;
+                FreeRawBufs.removeShadowLinks(cl.buf());
+                freeRawBufs.putBack(cl);
             }
             if (delay > 0) {
                 upstream.read().delayed(true);
-                addTimer(upstream.read(), delay);
+                timers.addTimer(upstream.read(), delay);
                 break;
             }
         }
 
-        if (freeRawBufs != null && length != -1) {
-            Chain cl = freeRawBufs;
-            if (cl.buf().last() - cl.buf().pos() >= length) {
-                freeRawBufs = cl.next();
-                cl.buf().num(num++);
-                inputFilter.process(this, cl.buf());
-                pool.freeLink(cl);
-            }
+        // the first free raw buf may hold the rest of the response: pass it on without waiting for it to fill
+        Buf first = freeRawBufs.first();
+        if (first != null && length != -1 && first.last() - first.pos() >= length) {
+            filter(freeRawBufs.takeFirst());
         }
         if (length == 0) {
             upstreamDone = true;
             read = true;
         }
-        if ((upstreamEof || upstreamError) && freeRawBufs != null) {
+        if ((upstreamEof || upstreamError) && !freeRawBufs.isEmpty()) {
             // off the free list before the filter runs: a filter that finds no data gives the buf back to it
-            Chain cl = freeRawBufs;
-            freeRawBufs = cl.next();
-            cl.buf().num(num++);
-            inputFilter.process(this, cl.buf());
-            pool.freeLink(cl);
+            filter(freeRawBufs.takeFirst());
         }
     }
 
-    private Buf newRawBuf() {
-        if (taken == null || taken.length < bufsNum) {
-            taken = taken == null ? new Buf[bufsNum] : java.util.Arrays.copyOf(taken, bufsNum);
-        }
-        Buf b = taken[allocated];
-        if (b != null && b.end() - b.start() != bufsSize) {
-            b = null; // a buf of an earlier size setting: the pool keeps it
-        }
-        if (b == null) {
-            b = bufSupply == null ? pool.createTempBuf(bufsSize) : bufSupply.take(bufsSize);
-            if (b.end() - b.start() != bufsSize) {
-                throw new IllegalStateException("buf supply gave " + (b.end() - b.start()) + " bytes for " + bufsSize);
-            }
-        }
-        b.pos(b.start()).last(b.start());
-        b.shadow(null).lastShadow(false).temporary(true).recycled(false).memory(false).inFile(false);
-        taken[allocated] = b;
-        return b;
-    }
-
-    private long now() {
-        return loop != null ? loop.now() : System.currentTimeMillis();
-    }
-
-    private void addTimer(Event ev, long delay) {
-        if (loop != null) {
-            loop.addTimer(ev, delay);
-        }
+    /** {@code p->input_filter(p, buf)}; a raw buf from which no shadow was made is free at once. */
+    private void filter(Buf raw) throws IOException {
+        raw.num(num++);
+        inputFilter.process(input, raw);
+        freeRawBufs.finish(raw);
     }
 
     // ---------------------------------------------------------------- ngx_event_pipe_write_to_downstream
@@ -598,28 +256,18 @@ public final class EventPipe implements AutoCloseable {
                     cl.buf().recycled(false);
                 }
                 if (out != null) {
-                    for (Chain cl = out; cl != null; cl = cl.next()) {
-                        cl.buf().recycled(false);
-                    }
-                    if (!output(out)) {
-                        drainChains();
+                    if (!outputAll(out)) {
                         return Rc.OK;
                     }
-                    lists.update(pool, out, tag);
                     out = null;
                 }
                 if (in != null) {
-                    for (Chain cl = in; cl != null; cl = cl.next()) {
-                        cl.buf().recycled(false);
-                    }
                     Chain all = in;
                     in = null;
                     inTail = null;
-                    if (!output(all)) {
-                        drainChains();
+                    if (!outputAll(all)) {
                         return Rc.OK;
                     }
-                    lists.update(pool, all, tag);
                 }
                 downstreamDone = true;
                 break;
@@ -635,10 +283,7 @@ public final class EventPipe implements AutoCloseable {
             Object prev = null;
             for (Chain cl = lists.busy(); cl != null; cl = cl.next()) {
                 Buf b = cl.buf();
-                if (b.recycled()) {
-                    if (prev == b.segment()) {
-                        continue;
-                    }
+                if (b.recycled() && prev != b.segment()) {
                     bsize += b.end() - b.start();
                     prev = b.segment();
                 }
@@ -646,46 +291,42 @@ public final class EventPipe implements AutoCloseable {
 
             Chain outChain = null;
             Chain outTail = null;
-            boolean flush;
-            if (bsize >= busySize) {
-                flush = true;
-            } else {
-                flush = false;
-                boolean prevLastShadow = true;
-                for (;;) {
-                    Chain cl;
-                    if (out != null) {
-                        cl = out;
-                        if (cl.buf().recycled()) {
-                            log.error("recycled buf in pipe out chain");
-                        }
-                        out = out.next();
-                    } else if (in != null) {
-                        cl = in;
-                        Buf b = cl.buf();
-                        if (b.recycled() && prevLastShadow) {
-                            if (bsize + b.end() - b.start() > busySize) {
-                                flush = true;
-                                break;
-                            }
-                            bsize += b.end() - b.start();
-                        }
-                        prevLastShadow = b.lastShadow();
-                        in = in.next();
-                        if (in == null) {
-                            inTail = null;
-                        }
-                    } else {
-                        break;
+            boolean flush = bsize >= s.busySize();
+            boolean prevLastShadow = true;
+            while (!flush) {
+                Chain cl;
+                if (out != null) {
+                    cl = out;
+                    if (cl.buf().recycled()) {
+                        log.error("recycled buf in pipe out chain");
                     }
-                    cl.next(null);
-                    if (outTail == null) {
-                        outChain = cl;
-                    } else {
-                        outTail.next(cl);
+                    out = out.next();
+                } else if (in != null) {
+                    cl = in;
+                    Buf b = cl.buf();
+                    // a raw buf's shadows go together: the busy size is checked at its first one
+                    if (b.recycled() && prevLastShadow) {
+                        if (bsize + b.end() - b.start() > s.busySize()) {
+                            flush = true;
+                            break;
+                        }
+                        bsize += b.end() - b.start();
                     }
-                    outTail = cl;
+                    prevLastShadow = b.lastShadow();
+                    in = in.next();
+                    if (in == null) {
+                        inTail = null;
+                    }
+                } else {
+                    break;
                 }
+                cl.next(null);
+                if (outTail == null) {
+                    outChain = cl;
+                } else {
+                    outTail.next(cl);
+                }
+                outTail = cl;
             }
 
             if (outChain == null) {
@@ -708,23 +349,30 @@ public final class EventPipe implements AutoCloseable {
             for (Chain cl = lists.free(); cl != null; cl = cl.next()) {
                 Buf b = cl.buf();
                 if (b.tempFile()) {
-                    if (!cyclicTempFile) {
+                    if (!s.cyclicTempFile()) {
                         continue;
                     }
                     // everything written to the temp file has been sent: write it again from its start
-                    if (b.fileLast() == tempOffset) {
-                        tempOffset = 0;
-                    }
+                    tempFile.sent(b);
                 }
                 // the last shadow of a raw buf is sent: the raw buf is free to read into again
-                if (b.lastShadow()) {
-                    addFreeBuf(b.shadow());
-                    b.lastShadow(false);
-                }
-                b.shadow(null);
+                freeRawBufs.release(b);
             }
         }
         return Rc.OK;
+    }
+
+    /** Passes a whole chain on at the end of the response, nothing recycled; {@code false} after a failure. */
+    private boolean outputAll(Chain all) {
+        for (Chain cl = all; cl != null; cl = cl.next()) {
+            cl.buf().recycled(false);
+        }
+        if (!output(all)) {
+            drainChains();
+            return false;
+        }
+        lists.update(pool, all, tag);
+        return true;
     }
 
     /** Calls the output filter; a failure marks the downstream in error (the pipe drains, the owner closes). */
@@ -740,266 +388,42 @@ public final class EventPipe implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- ngx_event_pipe_write_chain_to_temp_file
+    // (nginx's p->buf_to_file, a response head kept for the cache, has no counterpart: this pipe does not cache)
 
     private Rc writeChainToTempFile() throws IOException {
-        Chain chain;
-        if (bufToFile != null) {
-            chain = pool.allocLink().buf(bufToFile).next(in);
-        } else {
-            chain = in;
-        }
-
-        long size = 0;
-        Chain cl = chain;
-        Chain last = null;
-        boolean prevLastShadow = true;
-        while (cl != null) {
-            long bsize = cl.buf().last() - cl.buf().pos();
-            if (prevLastShadow && (size + bsize > tempFileWriteSize || tempOffset + size + bsize > maxTempFileSize)) {
-                break;
-            }
-            prevLastShadow = cl.buf().lastShadow();
-            size += bsize;
-            last = cl;
-            cl = cl.next();
-        }
+        // the first shadows of in, whole raw bufs' worth, as much as a write and the file's maximum take
+        Chain last = tempFile.lastToWrite(in);
         if (last == null) {
             return Rc.BUSY;
         }
-        if (cl != null) {
-            in = cl;
-            last.next(null);
-        } else {
-            in = null;
+        Chain chain = in;
+        in = last.next();
+        last.next(null);
+        if (in == null) {
             inTail = null;
         }
 
-        long n = writeToTempFile(chain);
-
-        Chain toFree = chain;
-        if (bufToFile != null) {
-            tempOffset = bufToFile.last() - bufToFile.pos();
-            n -= bufToFile.last() - bufToFile.pos();
-            bufToFile = null;
-            Chain first = toFree;
-            toFree = toFree.next();
-            pool.freeLink(first);
-        }
-
-        if (n > 0) {
-            // extend the last temp-file buf of out, or add one
-            Chain tailOut = Chain.tail(out);
-            if (tailOut != null && tailOut.buf().fileLast() == tempOffset && tailOut.buf().tempFile()) {
-                tempOffset += n;
-                tailOut.buf().fileLast(tempOffset);
+        long n = tempFile.write(chain);
+        Chain tailOut = Chain.tail(out);
+        // extend the last temp-file buf of out, or add one
+        if (n > 0 && !tempFile.extend(tailOut == null ? null : tailOut.buf(), n)) {
+            Chain fl = getFreeBuf();
+            tempFile.fill(fl.buf(), n, tag);
+            if (tailOut == null) {
+                out = fl;
             } else {
-                Chain fl = getFreeBuf();
-                Buf b = fl.buf();
-                b.copyFrom(BLANK);
-                b.tag(tag);
-                b.file(tempFile.ref());
-                b.filePos(tempOffset);
-                tempOffset += n;
-                b.fileLast(tempOffset);
-                b.inFile(true);
-                b.tempFile(true);
-                if (tailOut == null) {
-                    out = fl;
-                } else {
-                    tailOut.next(fl);
-                }
+                tailOut.next(fl);
             }
         }
 
-        // the raw bufs whose last shadow went to the file are free again
-        Chain lastFree = Chain.tail(freeRawBufs);
-        for (Chain c = toFree; c != null; ) {
-            Chain nextLink = c.next();
-            c.next(null);
-            Buf b = c.buf();
-            if (b.lastShadow()) {
-                Buf raw = b.shadow();
-                Chain tl = pool.allocLink().buf(raw).next(null);
-                if (lastFree == null) {
-                    freeRawBufs = tl;
-                } else {
-                    lastFree.next(tl);
-                }
-                lastFree = tl;
-                raw.pos(raw.start()).last(raw.start());
-                removeShadowLinks(raw);
-            }
-            pool.freeLink(c);
-            c = nextLink;
+        // the raw bufs whose last shadow went to the file are free again, after the other free raw bufs
+        for (Chain cl = chain; cl != null; ) {
+            Chain next = cl.next();
+            freeRawBufs.spilled(cl.buf());
+            pool.freeLink(cl);
+            cl = next;
         }
         return Rc.OK;
-    }
-
-    /** nginx's ngx_write_chain_to_temp_file: writes the bufs' memory at the temp file's offset. */
-    private long writeToTempFile(Chain chain) throws IOException {
-        if (tempFile == null) {
-            if (tempFiles == null) {
-                throw new IOException("the pipe has no temp file directory to spill to");
-            }
-            tempFile = tempFiles.create();
-        }
-        long written = 0;
-        long at = tempOffset;
-        for (Chain cl = chain; cl != null; cl = cl.next()) {
-            Buf b = cl.buf();
-            long len = b.last() - b.pos();
-            if (len <= 0) {
-                continue;
-            }
-            ByteBuffer v = b.nioView();
-            v.clear().position((int) b.pos()).limit((int) b.last());
-            while (v.hasRemaining()) {
-                int w = tempFile.writer().write(v, at + written);
-                if (w <= 0) {
-                    throw new IOException("pwrite() to the temp file wrote nothing");
-                }
-                written += w;
-            }
-        }
-        return written;
-    }
-
-    // ---------------------------------------------------------------- shadow bufs
-
-    /**
-     * nginx's copy input filter ({@code ngx_event_pipe_copy_input_filter}) with the proxy's Content-Length rule: the
-     * whole raw buf becomes one shadow buf; data past {@link #length()} is dropped with a warning.
-     */
-    public static void copyInputFilter(EventPipe p, Buf raw) {
-        if (raw.pos() == raw.last()) {
-            p.finishRaw(raw);
-            return;
-        }
-        if (p.upstreamDone) {
-            log.debug("input data after the end of the response");
-            p.finishRaw(raw);
-            return;
-        }
-        if (p.length == 0) {
-            p.upstreamDone = true;
-            log.warn("upstream sent more data than specified in \"Content-Length\" header");
-            p.finishRaw(raw);
-            return;
-        }
-        Buf b = p.shadow(raw, raw.pos(), raw.last());
-        p.finishRaw(raw);
-        if (p.length == -1) {
-            return;
-        }
-        if (b.last() - b.pos() > p.length) {
-            log.warn("upstream sent more data than specified in \"Content-Length\" header");
-            b.last(b.pos() + p.length);
-            p.length = 0;
-            p.upstreamDone = true;
-            return;
-        }
-        p.length -= b.last() - b.pos();
-    }
-
-    /**
-     * Adds a shadow buf over {@code raw}'s bytes {@code [pos, last)} to the pipe's input and returns it; the shadows
-     * of one raw buf are linked in order from {@code raw.shadow()}. For input filters, which end each raw buf with
-     * {@link #finishRaw(Buf)}.
-     */
-    public Buf shadow(Buf raw, long pos, long last) {
-        Chain cl = getFreeBuf();
-        Buf b = cl.buf();
-        b.copyFrom(raw);
-        b.pos(pos).last(last);
-        b.shadow(null);
-        b.tag(tag);
-        b.lastShadow(false);
-        b.recycled(true);
-        b.temporary(true);
-        b.memory(false);
-        b.inFile(false);
-        b.flush(false).lastBuf(false).lastInChain(false);
-        if (raw.shadow() == null) {
-            raw.shadow(b);
-        } else {
-            Buf t = raw.shadow();
-            while (t.shadow() != null) {
-                t = t.shadow();
-            }
-            t.shadow(b);
-        }
-        if (inTail == null) {
-            in = cl;
-        } else {
-            inTail.next(cl);
-        }
-        inTail = cl;
-        return b;
-    }
-
-    /**
-     * Ends the processing of a raw buf: its last shadow points back to it and is marked, so the raw buf is free again
-     * once that shadow is sent; a raw buf without data (only framing) is free at once.
-     */
-    public void finishRaw(Buf raw) {
-        Buf t = raw.shadow();
-        if (t == null) {
-            addFreeBuf(raw);
-            return;
-        }
-        while (t.shadow() != null) {
-            t = t.shadow();
-        }
-        t.shadow(raw);
-        t.lastShadow(true);
-    }
-
-    /** nginx's ngx_chain_get_free_buf over the pipe's free list. */
-    private Chain getFreeBuf() {
-        Chain cl = lists.takeFree();
-        if (cl != null) {
-            return cl;
-        }
-        return pool.allocLink().buf(new Buf()).next(null);
-    }
-
-    /** nginx's ngx_event_pipe_remove_shadow_links: unties a raw buf from the shadows made of it. */
-    private static void removeShadowLinks(Buf buf) {
-        Buf b = buf.shadow();
-        if (b == null) {
-            return;
-        }
-        while (!b.lastShadow()) {
-            Buf next = b.shadow();
-            b.temporary(false).recycled(false).shadow(null);
-            b = next;
-        }
-        b.temporary(false).recycled(false).lastShadow(false).shadow(null);
-        buf.shadow(null);
-    }
-
-    /** nginx's ngx_event_pipe_add_free_buf: a raw buf is free to read into again. */
-    private void addFreeBuf(Buf b) {
-        Chain cl = pool.allocLink();
-        if (bufToFile != null && b.segment() == bufToFile.segment()) {
-            b.pos(bufToFile.last()).last(bufToFile.last());
-        } else {
-            b.pos(b.start()).last(b.start());
-        }
-        b.shadow(null);
-        cl.buf(b);
-        if (freeRawBufs == null) {
-            freeRawBufs = cl.next(null);
-            return;
-        }
-        if (freeRawBufs.buf().pos() == freeRawBufs.buf().last()) {
-            cl.next(freeRawBufs);
-            freeRawBufs = cl;
-            return;
-        }
-        // the first free buf is partly filled: keep it first
-        cl.next(freeRawBufs.next());
-        freeRawBufs.next(cl);
     }
 
     /** nginx's ngx_event_pipe_drain_chains: after a downstream error, frees everything queued. */
@@ -1020,121 +444,12 @@ public final class EventPipe implements AutoCloseable {
                 return;
             }
             while (cl != null) {
-                Buf b = cl.buf();
-                if (b.lastShadow()) {
-                    addFreeBuf(b.shadow());
-                    b.lastShadow(false);
-                }
-                b.shadow(null);
+                freeRawBufs.release(cl.buf());
                 Chain next = cl.next();
                 cl.next(lists.free());
                 lists.free(cl);
                 cl = next;
             }
-        }
-    }
-
-    /**
-     * Makes the pipe ready for the next response, read from {@code upstream}; the previous response must be over
-     * (everything the pipe passed on was sent, or the downstream is gone). Settings and the input filter are
-     * kept; length, preread and counters start afresh; the temp file is closed; raw bufs go back to the
-     * {@linkplain #bufSupply(BufSupply) supply} (without one, the pipe keeps them for the next response). The
-     * pipe's buf headers and links are kept, so a pipe reused response after response allocates nothing.
-     */
-    public EventPipe reset(Connection upstream) {
-        return reset(upstream, downstream);
-    }
-
-    /** {@link #reset(Connection)} for a pipe that serves another downstream connection from now on. */
-    public EventPipe reset(Connection upstream, Connection downstream) {
-        this.upstream = Objects.requireNonNull(upstream, "upstream");
-        this.downstream = Objects.requireNonNull(downstream, "downstream");
-        close();
-        freeLinks(prereadBufs);
-        freeLinks(freeRawBufs);
-        recycle(in);
-        recycle(out);
-        recycle(lists.busy());
-        lists.busy(null);
-        // bufs sent at the very end of the last response went to the free list still marked as the last shadow
-        // of their raw buf (the pass that frees raw bufs did not run again); that raw buf has since gone back to
-        // the supply or is the owner's head buffer, so the mark must not free it into this response's raw bufs;
-        // nor may a stale temp-file window rewind this response's cyclic temp file
-        for (Chain cl = lists.free(); cl != null; cl = cl.next()) {
-            cl.buf().shadow(null).lastShadow(false).tempFile(false).inFile(false);
-        }
-        prereadBufs = null;
-        freeRawBufs = null;
-        in = null;
-        inTail = null;
-        out = null;
-        prereadSize = 0;
-        bufToFile = null;
-        tempOffset = 0;
-        allocated = 0;
-        num = 0;
-        length = -1;
-        readLength = 0;
-        startMillis = now();
-        read = false;
-        upstreamBlocked = false;
-        upstreamEof = false;
-        upstreamError = false;
-        upstreamDone = false;
-        downstreamDone = false;
-        downstreamError = false;
-        return this;
-    }
-
-    private void freeLinks(Chain cl) {
-        while (cl != null) {
-            Chain next = cl.next();
-            pool.freeLink(cl);
-            cl = next;
-        }
-    }
-
-    /** Puts the pipe's own bufs of a chain on its free list, blank; other links go back to the pool. */
-    private void recycle(Chain cl) {
-        while (cl != null) {
-            Chain next = cl.next();
-            Buf b = cl.buf();
-            if (b != null && b.tag() == tag) {
-                b.shadow(null).lastShadow(false).recycled(false).tempFile(false).inFile(false);
-                b.pos(b.start()).last(b.start());
-                cl.next(lists.free());
-                lists.free(cl);
-            } else {
-                pool.freeLink(cl);
-            }
-            cl = next;
-        }
-    }
-
-    /**
-     * Closes the temp file, if any (it is already unlinked), and gives raw bufs back to the {@linkplain
-     * #bufSupply(BufSupply) supply}. Call it once nothing the pipe passed on is still queued for sending.
-     */
-    @Override
-    public void close() {
-        if (taken != null && bufSupply != null) {
-            for (int i = 0; i < taken.length; i++) {
-                Buf b = taken[i];
-                if (b != null) {
-                    taken[i] = null;
-                    b.shadow(null).lastShadow(false);
-                    b.pos(b.start()).last(b.start());
-                    bufSupply.give(b);
-                }
-            }
-        }
-        if (tempFile != null) {
-            try {
-                tempFile.close();
-            } catch (IOException e) {
-                log.warn("closing the temp file failed: {}", e.getMessage());
-            }
-            tempFile = null;
         }
     }
 }

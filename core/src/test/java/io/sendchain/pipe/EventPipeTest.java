@@ -50,11 +50,16 @@ class EventPipeTest {
         pool.close();
     }
 
+    private final ManualTimers timers = new ManualTimers();
     private ChainWriter writer;
 
-    private EventPipe pipe() {
+    private static PipeSettings.Builder settings() {
+        return PipeSettings.builder();
+    }
+
+    private EventPipe pipe(PipeSettings.Builder settings) {
         writer = new ChainWriter(downstream, pool);
-        pipe = new EventPipe(pool, upstream, downstream, null, writer);
+        pipe = new EventPipe(pool, upstream, downstream, timers, writer, settings.build());
         return pipe;
     }
 
@@ -88,7 +93,7 @@ class EventPipeTest {
     void aSmallBodyGoesStraightThrough() throws IOException {
         byte[] body = TestFiles.pattern(3000);
         up.feed(body).eof();
-        pipe().bufs(4, 4096);
+        pipe(settings().bufs(4, 4096));
         upstream.read().ready(true);
         downstream.write().ready(true);
         pipe.run(true);
@@ -102,7 +107,7 @@ class EventPipeTest {
         Buf head = Buf.copyOf(pool, "early bytes|".getBytes(StandardCharsets.ISO_8859_1));
         head.memory(false).temporary(true);
         up.feed("later bytes".getBytes(StandardCharsets.ISO_8859_1)).eof();
-        pipe().bufs(2, 64).preread(head);
+        pipe(settings().bufs(2, 64)).preread(head);
         pump();
         assertEquals("early bytes|later bytes", sink.receivedText());
     }
@@ -136,7 +141,8 @@ class EventPipeTest {
             Connection into = new Connection("downstream", to);
             to.capacity(3000);
             writer = new ChainWriter(into, pool);
-            pipe = new EventPipe(pool, from, into, null, writer).bufs(4, 4096).maxTempFileSize(0).bufSupply(supply);
+            pipe = new EventPipe(pool, from, into, timers, writer, settings().bufs(4, 4096).maxTempFileSize(0).build())
+                    .bufSupply(supply);
             pump(from, into);
             assertArrayEquals(body, to.received(), "round " + round);
             int used = pipe.allocated();
@@ -163,8 +169,8 @@ class EventPipeTest {
                 pipe.reset(from);
                 assertFalse(pipe.spilled(), "the last response's temp file was closed");
             } else {
-                pipe = new EventPipe(pool, from, into, null, writer).bufs(4, 4096)
-                        .tempFiles(EventPipe.inDirectory(tmp, FileRef::open));
+                pipe = new EventPipe(pool, from, into, timers, writer, settings().bufs(4, 4096).build())
+                        .tempFiles(TempFiles.inDirectory(tmp, FileRef::open));
             }
             pipe.length(body.length);
             // a stalled downstream first: the pipe spills; then it drains
@@ -210,7 +216,7 @@ class EventPipeTest {
             if (round > 0) {
                 pipe.reset(from);
             } else {
-                pipe = new EventPipe(pool, from, into, null, writer).bufs(4, 4096).maxTempFileSize(0);
+                pipe = new EventPipe(pool, from, into, timers, writer, settings().bufs(4, 4096).maxTempFileSize(0).build());
             }
             filter.reset();
             pipe.inputFilter(filter).length(3);
@@ -230,7 +236,7 @@ class EventPipeTest {
         byte[] body = TestFiles.pattern(200_000);
         up.feed(body).eof();
         sink.capacity(1000);
-        pipe().bufs(4, 4096).maxTempFileSize(0);
+        pipe(settings().bufs(4, 4096).maxTempFileSize(0));
         pump();
         assertArrayEquals(body, sink.received());
         assertTrue(pipe.allocated() <= 4, "raw bufs: " + pipe.allocated());
@@ -240,8 +246,8 @@ class EventPipeTest {
     void aStalledDownstreamMakesThePipeSpillToTheTempFileAndEveryByteArrives() throws IOException {
         byte[] body = TestFiles.pattern(100_000);
         up.feed(body).eof();
-        pipe().bufs(2, 4096).busySize(4096).maxTempFileSize(1 << 20).tempFileWriteSize(8192)
-                .tempFiles(EventPipe.inDirectory(tmp, FileRef::open));
+        pipe(settings().bufs(2, 4096).busySize(4096).maxTempFileSize(1 << 20).tempFileWriteSize(8192))
+                .tempFiles(TempFiles.inDirectory(tmp, FileRef::open));
         downstream.write().ready(false); // the client reads nothing for now
         upstream.read().ready(true);
         pipe.run(false);
@@ -258,7 +264,7 @@ class EventPipeTest {
     @Test
     void aMaxTempFileSizeOfZeroNeverSpills() throws IOException {
         up.feed(TestFiles.pattern(50_000)).eof();
-        pipe().bufs(2, 4096).maxTempFileSize(0).tempFiles(EventPipe.inDirectory(tmp, FileRef::open));
+        pipe(settings().bufs(2, 4096).maxTempFileSize(0)).tempFiles(TempFiles.inDirectory(tmp, FileRef::open));
         downstream.write().ready(false);
         upstream.read().ready(true);
         pipe.run(false);
@@ -269,8 +275,8 @@ class EventPipeTest {
     @Test
     void theTempFileNeverGrowsBeyondItsMaximumByMoreThanAWrite() throws IOException {
         up.feed(TestFiles.pattern(300_000)).eof();
-        pipe().bufs(2, 4096).maxTempFileSize(20_000).tempFileWriteSize(4096)
-                .tempFiles(EventPipe.inDirectory(tmp, FileRef::open));
+        pipe(settings().bufs(2, 4096).maxTempFileSize(20_000).tempFileWriteSize(4096))
+                .tempFiles(TempFiles.inDirectory(tmp, FileRef::open));
         downstream.write().ready(false);
         upstream.read().ready(true);
         pipe.run(false);
@@ -282,7 +288,7 @@ class EventPipeTest {
     @Test
     void dataPastTheContentLengthIsDropped() throws IOException {
         up.feed("0123456789EXTRA".getBytes(StandardCharsets.ISO_8859_1));
-        pipe().bufs(2, 64).length(10);
+        pipe(settings().bufs(2, 64)).length(10);
         pump();
         assertEquals("0123456789", sink.receivedText());
         assertTrue(pipe.upstreamDone());
@@ -291,7 +297,7 @@ class EventPipeTest {
     @Test
     void aReceiveErrorStillDeliversWhatWasReadBeforeIt() throws IOException {
         up.feed(TestFiles.pattern(5000)).failAfter(5000);
-        pipe().bufs(4, 4096);
+        pipe(settings().bufs(4, 4096));
         pump();
         assertTrue(pipe.upstreamError());
         assertArrayEquals(TestFiles.pattern(5000), sink.received());
@@ -300,7 +306,7 @@ class EventPipeTest {
     @Test
     void theRateLimitStopsReadingAndMarksTheReadEventDelayed() throws IOException {
         up.feed(TestFiles.pattern(50_000)).eof();
-        pipe().bufs(8, 4096).limitRate(3000);
+        pipe(settings().bufs(8, 4096).limitRate(3000));
         upstream.read().ready(true);
         downstream.write().ready(true);
         pipe.run(true);
@@ -315,7 +321,8 @@ class EventPipeTest {
         });
         broken.write().ready(true);
         up.feed(TestFiles.pattern(10_000)).eof();
-        pipe = new EventPipe(pool, upstream, broken, null, new ChainWriter(broken, pool)).bufs(2, 4096);
+        pipe = new EventPipe(pool, upstream, broken, timers, new ChainWriter(broken, pool),
+                settings().bufs(2, 4096).build());
         upstream.read().ready(true);
         pipe.run(true);
         assertTrue(pipe.downstreamError());
@@ -325,7 +332,7 @@ class EventPipeTest {
     void anUnwritableTempDirectoryFailsTheResponseCleanly() throws IOException {
         up.feed(TestFiles.pattern(50_000)).eof();
         Path missing = tmp.resolve("no-such-dir");
-        pipe().bufs(2, 4096).tempFiles(EventPipe.inDirectory(missing, FileRef::open));
+        pipe(settings().bufs(2, 4096)).tempFiles(TempFiles.inDirectory(missing, FileRef::open));
         downstream.write().ready(false);
         upstream.read().ready(true);
         IOException e = assertThrows(IOException.class, () -> pipe.run(false));
@@ -336,7 +343,7 @@ class EventPipeTest {
     @Test
     void aChunkedUpstreamIsDecodedIntoTheDataAlone() throws IOException {
         up.feed(("5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nTrailer: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-        pipe().bufs(2, 8).inputFilter(new ChunkedInputFilter()).length(3);
+        pipe(settings().bufs(2, 8)).inputFilter(new ChunkedInputFilter()).length(3);
         pump();
         assertEquals("hello, world", sink.receivedText());
         assertTrue(pipe.upstreamDone());
@@ -345,7 +352,7 @@ class EventPipeTest {
     @Test
     void anInvalidChunkSizeAbortsThePipe() {
         up.feed("zz\r\nhello\r\n".getBytes(StandardCharsets.ISO_8859_1)).eof();
-        pipe().bufs(2, 64).inputFilter(new ChunkedInputFilter()).length(3);
+        pipe(settings().bufs(2, 64)).inputFilter(new ChunkedInputFilter()).length(3);
         IOException e = assertThrows(IOException.class, this::pump);
         assertTrue(e.getMessage().startsWith("upstream sent invalid chunked response"), e.getMessage());
     }
@@ -353,7 +360,7 @@ class EventPipeTest {
     @Test
     void anOverflowingChunkSizeAbortsThePipe() {
         up.feed("ffffffffffffffffff\r\n".getBytes(StandardCharsets.ISO_8859_1)).eof();
-        pipe().bufs(2, 64).inputFilter(new ChunkedInputFilter()).length(3);
+        pipe(settings().bufs(2, 64)).inputFilter(new ChunkedInputFilter()).length(3);
         IOException e = assertThrows(IOException.class, this::pump);
         assertTrue(e.getMessage().contains("overflows"), e.getMessage());
     }
@@ -369,11 +376,11 @@ class EventPipeTest {
         sink.capacity(1 + rnd.nextInt(20_000));
         int size = 64 + rnd.nextInt(8192);
         int num = 2 + rnd.nextInt(7);
-        pipe().bufs(num, size)
+        pipe(settings().bufs(num, size)
                 .busySize(size + rnd.nextInt((num - 2) * size + 1))
                 .maxTempFileSize(rnd.nextBoolean() ? 0 : rnd.nextInt(200_000))
-                .tempFileWriteSize(1 + rnd.nextInt(16_384))
-                .tempFiles(EventPipe.inDirectory(tmp, FileRef::open));
+                .tempFileWriteSize(1 + rnd.nextInt(16_384)))
+                .tempFiles(TempFiles.inDirectory(tmp, FileRef::open));
         if (chunked) {
             pipe.inputFilter(new ChunkedInputFilter()).length(3);
         } else if (rnd.nextBoolean()) {
@@ -429,12 +436,16 @@ class EventPipeTest {
                 busy = size + rnd.nextInt((num - 2) * size + 1);
                 // nginx's rule: the busy size holds the head buffer (proxy_buffer_size) as well as a raw buf
                 head = pool.createTempBuf(64 + rnd.nextInt(busy - 63));
-                pipe = new EventPipe(pool, from, into, null, writer).bufs(num, size).busySize(busy).bufSupply(supply);
-                if (rnd.nextBoolean()) {
-                    pipe.maxTempFileSize(rnd.nextInt(100_000)).tempFileWriteSize(1 + rnd.nextInt(16_384))
-                            .tempFiles(EventPipe.inDirectory(tmp, FileRef::open));
+                PipeSettings.Builder settings = settings().bufs(num, size).busySize(busy);
+                boolean spill = rnd.nextBoolean();
+                if (spill) {
+                    settings.maxTempFileSize(rnd.nextInt(100_000)).tempFileWriteSize(1 + rnd.nextInt(16_384));
                 } else {
-                    pipe.maxTempFileSize(0);
+                    settings.maxTempFileSize(0);
+                }
+                pipe = new EventPipe(pool, from, into, timers, writer, settings.build()).bufSupply(supply);
+                if (spill) {
+                    pipe.tempFiles(TempFiles.inDirectory(tmp, FileRef::open));
                 }
             } else {
                 pipe.reset(from);
@@ -443,7 +454,7 @@ class EventPipeTest {
             if (chunked) {
                 pipe.inputFilter(filter).length(3);
             } else {
-                pipe.inputFilter(EventPipe::copyInputFilter).length(body.length);
+                pipe.inputFilter(CopyInputFilter.INSTANCE).length(body.length);
             }
             // the session read a head and perhaps the first bytes of the body into its own buffer
             long headLen = rnd.nextInt((int) (head.end() - head.start()));
@@ -471,7 +482,6 @@ class EventPipeTest {
                 pipe.run(writable);
             }
             drainWriter(into);
-            System.err.println("DBG done " + pipe.downstreamDone() + " err " + pipe.downstreamError() + " read " + pipe.readLength() + " at " + at + " eof " + pipe.upstreamEof() + " udone " + pipe.upstreamDone() + " len " + pipe.length() + " recv " + source.recvCalls);
             expected += body.length;
             byte[] all = to.received();
             String what = "seed " + seed + " round " + round + " body " + body.length + " chunked " + chunked
@@ -497,21 +507,42 @@ class EventPipeTest {
     }
 
     @Test
-    void aBusySizeOutsideNginxsBoundsIsRefused() {
-        pipe().bufs(2, 8192).busySize(4096);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pipe.run(true));
+    void aBusySizeOutsideNginxsBoundsIsRefusedWhenTheSettingsAreMade() {
+        PipeSettings.Builder settings = settings().bufs(2, 8192).busySize(4096);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, settings::build);
         assertEquals("busy size (4096) must be at least one buffer (8192)", e.getMessage());
-        pipe.busySize(16384);
-        e = assertThrows(IllegalStateException.class, () -> pipe.run(true));
+        settings.busySize(16384);
+        e = assertThrows(IllegalArgumentException.class, settings::build);
         assertEquals("busy size (16384) must be less than all buffers minus one (8192)", e.getMessage());
+    }
+
+    @Test
+    void aBadSettingFailsWhereItIsSetNamingTheSettingAndTheValue() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> settings().bufs(1, 4096));
+        assertEquals("bufs must be at least 2 x 1 byte: 1 x 4096", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> settings().limitRate(-1));
+        assertEquals("limit rate < 0: -1", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> settings().timeouts(60_000, -5));
+        assertEquals("send timeout < 0: -5", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> settings().maxTempFileSize(-2));
+        assertEquals("max temp file size < 0: -2", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new PipeSettings(8, 4096, 8192, 0, -7, false, false, 0, 1, 1));
+        assertEquals("temp file write size < 0: -7", e.getMessage());
+    }
+
+    @Test
+    void theDefaultBusySizeIsTwoBuffersButNeverAllOfThem() {
+        assertEquals(8192, settings().bufs(8, 4096).build().busySize());
+        assertEquals(4096, settings().bufs(2, 4096).build().busySize());
     }
 
     @Test
     void aPrereadBufBiggerThanTheBusySizeIsRefusedRatherThanStalling() {
         Buf head = pool.createTempBuf(16384);
         head.last(head.start() + 10);
-        pipe().bufs(4, 4096).busySize(8192).preread(head);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pipe.run(true));
+        pipe(settings().bufs(4, 4096).busySize(8192));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pipe.preread(head));
         assertEquals("busy size (8192) must be at least the preread buffer (16384)", e.getMessage());
     }
 
@@ -521,7 +552,7 @@ class EventPipeTest {
         Arrays.fill(body, (byte) 7);
         up.feed(body).eof();
         sink.capacity(3000);
-        pipe().bufs(4, 4096).maxTempFileSize(0);
+        pipe(settings().bufs(4, 4096).maxTempFileSize(0));
         pump();
         assertEquals(body.length, sink.received().length);
         assertTrue(pipe.allocated() <= 4);

@@ -23,7 +23,6 @@ final class ScriptedUpstream implements StreamSocket {
     private boolean eof;
     private long failAfter = -1;
     private long delivered;
-    int recvCalls;
 
     ScriptedUpstream feed(byte[] bytes) {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
@@ -46,7 +45,6 @@ final class ScriptedUpstream implements StreamSocket {
 
     @Override
     public long recvChain(Connection c, Chain in, long limit) throws IOException {
-        recvCalls++;
         if (failAfter >= 0 && delivered >= failAfter) {
             c.read().error(true);
             throw new IOException("readv() failed: Connection reset by peer");

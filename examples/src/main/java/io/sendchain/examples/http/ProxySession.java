@@ -12,7 +12,10 @@ import io.sendchain.output.OutputFilter;
 import io.sendchain.output.Status;
 import io.sendchain.pipe.ChunkedDecoder;
 import io.sendchain.pipe.ChunkedInputFilter;
+import io.sendchain.pipe.CopyInputFilter;
 import io.sendchain.pipe.EventPipe;
+import io.sendchain.pipe.PipeSettings;
+import io.sendchain.pipe.TempFiles;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -590,14 +593,15 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private void startPipe(long length) {
         if (pipe == null) {
             // one pipe per session, reset per response: its buf headers and links are reused
-            pipe = new EventPipe(pool, u, c, loop, this::toClient)
+            pipe = new EventPipe(pool, u, c, loop, this::toClient, PipeSettings.builder()
                     .bufs(config.buffersNum(), config.buffersSize())
                     .busySize(config.busyBuffersSize())
                     .maxTempFileSize(config.maxTempFileSize())
                     .tempFileWriteSize(config.tempFileWriteSize())
                     .limitRate(config.limitRate())
                     .timeouts(config.readTimeoutMillis(), config.clientSendTimeoutMillis())
-                    .tempFiles(EventPipe.inDirectory(config.tempPath(), server.platform()::openFile))
+                    .build())
+                    .tempFiles(TempFiles.inDirectory(config.tempPath(), server.platform()::openFile))
                     .bufSupply(supply);
         } else {
             pipe.reset(u, c);
@@ -608,7 +612,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             // nginx's proxy starts a chunked body with length 3: the least a last chunk takes
             pipe.inputFilter(chunkedInput).length(3);
         } else {
-            pipe.inputFilter(EventPipe::copyInputFilter).length(length);
+            pipe.inputFilter(CopyInputFilter.INSTANCE).length(length);
         }
         pipe.preread(ub);
         state = State.PIPE;
