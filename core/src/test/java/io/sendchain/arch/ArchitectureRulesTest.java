@@ -11,6 +11,7 @@ import io.sendchain.archfixture.core.DownCaller;
 import io.sendchain.archfixture.core.ExemptPrinter;
 import io.sendchain.archfixture.core.PrintsToStdout;
 import io.sendchain.archfixture.core.Reinterpreter;
+import io.sendchain.archfixture.core.SetsShadowMarks;
 import io.sendchain.archfixture.core.ThrowsGeneric;
 import io.sendchain.archfixture.core.UsesPlatform;
 import io.sendchain.archfixture.cyclea.A;
@@ -140,6 +141,20 @@ class ArchitectureRulesTest {
     @Test
     void anExampleNamingAPlatformViolatesTheSpiRule() {
         violates(ArchitectureRules.examplesAskTheSpi("io.sendchain.examples"), NamesPlatform.class);
+    }
+
+    @Test
+    void settingAShadowMarkOutsideItsOwnerViolatesTheShadowMarksRule() {
+        violates(ArchitectureRules.shadowMarksHaveOneOwner(), SetsShadowMarks.class);
+    }
+
+    @Test
+    void theEventPipeMarksShadowsOnlyThroughTheirOwner() {
+        JavaClasses pipe = ArchitectureRules.mainClasses("io.sendchain.pipe");
+        if (pipe.stream().noneMatch(c -> c.getName().equals(ArchitectureRules.SHADOW_MARKS_OWNER))) {
+            throw new AssertionError("the owner of the shadow marks was not found: " + pipe);
+        }
+        assertDoesNotThrow(() -> ArchitectureRules.shadowMarksHaveOneOwner().check(pipe));
     }
 
     @Test

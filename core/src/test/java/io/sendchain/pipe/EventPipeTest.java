@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** EventPipe against a scripted upstream and an in-memory downstream: nginx's read/write paths, buffers, spills. */
+/** EventPipe against a scripted upstream, an in-memory client and a manual clock: nginx's paths, spills, timers. */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a stalled pipe fails instead of hanging
 class EventPipeTest {
 
@@ -216,7 +216,8 @@ class EventPipeTest {
             if (round > 0) {
                 pipe.reset(from);
             } else {
-                pipe = new EventPipe(pool, from, into, timers, writer, settings().bufs(4, 4096).maxTempFileSize(0).build());
+                pipe = new EventPipe(pool, from, into, timers, writer,
+                        settings().bufs(4, 4096).maxTempFileSize(0).build());
             }
             filter.reset();
             pipe.inputFilter(filter).length(3);
@@ -312,6 +313,165 @@ class EventPipeTest {
         pipe.run(true);
         assertTrue(pipe.readLength() <= 3000 + 4096, "read " + pipe.readLength());
         assertTrue(upstream.read().delayed());
+    }
+
+    /**
+     * The owner's read handler, as a proxy session has it: the timer of a delayed read ends the rate limit's pause and
+     * runs the pipe; the timer of a read that is not delayed is the read timeout.
+     */
+    private void readHandler(boolean[] readTimedOut) {
+        upstream.read().handler(ev -> {
+            if (!ev.timedOut()) {
+                return;
+            }
+            ev.timedOut(false);
+            if (!ev.delayed()) {
+                readTimedOut[0] = true;
+                return;
+            }
+            ev.delayed(false);
+            ev.ready(true);
+            try {
+                pipe.run(false);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    @Test
+    void theRateLimitsTimerResumesTheDelayedReadAndTheBodyTakesAsLongAsTheRateSays() throws IOException {
+        byte[] body = TestFiles.pattern(10_000);
+        up.feed(body).eof();
+        pipe(settings().bufs(8, 4096).limitRate(3000));
+        boolean[] readTimedOut = {false};
+        readHandler(readTimedOut);
+        upstream.read().ready(true);
+        downstream.write().ready(true);
+        pipe.run(true);
+        assertEquals(3000, pipe.readLength(), "the first second's allowance");
+        assertTrue(upstream.read().delayed());
+        assertEquals(1000, timers.remaining(upstream.read()), "3000 bytes at 3000 bytes/s");
+        pipe.run(true);
+        assertEquals(3000, pipe.readLength(), "a delayed read waits for its timer, not for the next run");
+        // only the timers move the pipe on from here: each one resumes the read, or finds this second's allowance
+        // used up and arms the next
+        long elapsed = 0;
+        for (int timer = 0; !pipe.downstreamDone(); timer++) {
+            assertTrue(timer < 100, "not done after " + elapsed + " ms");
+            assertTrue(upstream.read().delayed(), "at " + elapsed + " ms");
+            long wait = timers.remaining(upstream.read());
+            long before = pipe.readLength();
+            timers.advance(wait - 1);
+            assertEquals(before, pipe.readLength(), "read before the timer, at " + elapsed + " ms");
+            timers.advance(1);
+            elapsed += wait;
+            assertTrue(pipe.readLength() <= 3000 * (elapsed / 1000 + 1), pipe.readLength() + " bytes by " + elapsed);
+        }
+        assertTrue(elapsed >= (10_000 - 3000) * 1000 / 3000, "done after " + elapsed + " ms");
+        assertFalse(upstream.read().timerSet(), "nothing left to wait for");
+        assertFalse(readTimedOut[0]);
+        drainWriter(downstream);
+        assertArrayEquals(body, sink.received());
+    }
+
+    @Test
+    void aReadThatUsesUpTheSecondsAllowanceInSmallPiecesWaitsForTheNextSecond() throws IOException {
+        up.feed(TestFiles.pattern(15_000)).eof().perCall(9); // 9 bytes at 10000 bytes/s: no delay of their own
+        pipe(settings().bufs(8, 4096).limitRate(10_000));
+        boolean[] readTimedOut = {false};
+        readHandler(readTimedOut);
+        upstream.read().ready(true);
+        downstream.write().ready(true);
+        pipe.run(true);
+        assertEquals(10_000, pipe.readLength());
+        assertTrue(upstream.read().delayed());
+        assertEquals(1, timers.remaining(upstream.read()), "nothing left this second: look again in 1 ms");
+        timers.advance(999);
+        assertEquals(10_000, pipe.readLength(), "still the first second");
+        assertEquals(1, timers.remaining(upstream.read()));
+        timers.advance(1);
+        assertEquals(15_000, pipe.readLength(), "the next second's allowance");
+        assertTrue(pipe.downstreamDone());
+        assertFalse(readTimedOut[0]);
+        drainWriter(downstream);
+        assertArrayEquals(TestFiles.pattern(15_000), sink.received());
+    }
+
+    @Test
+    void aSilentUpstreamGetsTheReadTimeoutWhichEveryRunRestartsAndTheEndCancels() throws IOException {
+        pipe(settings().bufs(4, 4096).timeouts(5000, 7000));
+        boolean[] readTimedOut = {false};
+        readHandler(readTimedOut);
+        up.feed(TestFiles.pattern(1000));
+        upstream.read().ready(true);
+        downstream.write().ready(true);
+        pipe.run(true);
+        assertEquals(5000, timers.remaining(upstream.read()), "waiting for the upstream");
+        assertFalse(downstream.write().timerSet(), "the client is not waited for");
+        timers.advance(4000);
+        up.feed(TestFiles.pattern(1000));
+        upstream.read().ready(true);
+        pipe.run(false);
+        assertEquals(5000, timers.remaining(upstream.read()), "a run that read restarts the timeout");
+        timers.advance(4999);
+        assertFalse(readTimedOut[0]);
+        timers.advance(1);
+        assertTrue(readTimedOut[0], "5 s without a byte");
+
+        up.feed(TestFiles.pattern(10));
+        upstream.read().ready(true);
+        pipe.run(true);
+        assertEquals(5000, timers.remaining(upstream.read()));
+        up.eof();
+        upstream.read().ready(true);
+        pipe.run(true);
+        assertTrue(pipe.upstreamEof());
+        assertFalse(upstream.read().timerSet(), "the upstream is done: no read timeout");
+    }
+
+    @Test
+    void aClientThatTakesNothingGetsTheSendTimeoutAndOneThatTakesEverythingCancelsIt() throws IOException {
+        up.feed(TestFiles.pattern(20_000)).eof();
+        sink.capacity(1000);
+        pipe(settings().bufs(4, 4096).maxTempFileSize(0).timeouts(5000, 7000));
+        boolean[] sendTimedOut = {false};
+        downstream.write().handler(ev -> {
+            sendTimedOut[0] = ev.timedOut();
+            ev.timedOut(false);
+        });
+        upstream.read().ready(true);
+        downstream.write().ready(true);
+        pipe.run(true);
+        assertFalse(downstream.write().ready(), "the client took 1000 bytes and would block");
+        assertEquals(7000, timers.remaining(downstream.write()));
+        timers.advance(6999);
+        assertFalse(sendTimedOut[0]);
+        timers.advance(1);
+        assertTrue(sendTimedOut[0], "7 s without the client taking a byte");
+
+        downstream.write().ready(true);
+        pipe.run(true);
+        assertFalse(downstream.write().ready(), "1000 bytes more, then it would block again");
+        assertEquals(7000, timers.remaining(downstream.write()));
+        sink.capacity(Long.MAX_VALUE);
+        downstream.write().ready(true);
+        pipe.run(true);
+        assertTrue(pipe.downstreamDone());
+        assertTrue(downstream.write().ready());
+        assertFalse(downstream.write().timerSet(), "the client took everything: no send timeout");
+        assertArrayEquals(TestFiles.pattern(20_000), sink.received());
+    }
+
+    @Test
+    void aDelayedWriteKeepsTheTimerThatEndsItsDelay() throws IOException {
+        up.feed(TestFiles.pattern(1000));
+        pipe(settings().bufs(4, 4096).timeouts(5000, 7000));
+        upstream.read().ready(true);
+        downstream.write().ready(true).delayed(true);
+        timers.addTimer(downstream.write(), 300); // a write filter's limit rate
+        pipe.run(true);
+        assertEquals(300, timers.remaining(downstream.write()), "neither the send timeout nor deleted");
     }
 
     @Test

@@ -12,9 +12,9 @@ import java.net.InetSocketAddress;
 import java.net.SocketOption;
 
 /**
- * An upstream socket whose bytes the test feeds: recvChain fills bufs from what has been fed, reports EAGAIN (and
- * clears ready) when nothing is left, end of stream once {@link #eof()} was called, or fails after
- * {@link #failAfter(long)} bytes.
+ * An upstream socket whose bytes the test feeds: recvChain fills bufs from what has been fed (at most
+ * {@link #perCall(long)} bytes a call), reports EAGAIN (and clears ready) when nothing is left, end of stream once
+ * {@link #eof()} was called, or fails after {@link #failAfter(long)} bytes.
  */
 final class ScriptedUpstream implements StreamSocket {
 
@@ -22,6 +22,7 @@ final class ScriptedUpstream implements StreamSocket {
     private int at;
     private boolean eof;
     private long failAfter = -1;
+    private long perCall = Long.MAX_VALUE;
     private long delivered;
 
     ScriptedUpstream feed(byte[] bytes) {
@@ -38,6 +39,12 @@ final class ScriptedUpstream implements StreamSocket {
         return this;
     }
 
+    /** At most {@code bytes} per recvChain call from now on (the kernel hands over what has arrived so far). */
+    ScriptedUpstream perCall(long bytes) {
+        perCall = bytes;
+        return this;
+    }
+
     ScriptedUpstream failAfter(long bytes) {
         failAfter = bytes;
         return this;
@@ -50,10 +57,11 @@ final class ScriptedUpstream implements StreamSocket {
             throw new IOException("readv() failed: Connection reset by peer");
         }
         long total = 0;
-        for (Chain cl = in; cl != null && at < data.length && (limit <= 0 || total < limit); cl = cl.next()) {
+        for (Chain cl = in; cl != null && at < data.length && (limit <= 0 || total < limit) && total < perCall;
+                cl = cl.next()) {
             Buf b = cl.buf();
             long room = b.end() - b.last();
-            long n = Math.min(room, data.length - at);
+            long n = Math.min(Math.min(room, data.length - at), perCall - total);
             if (limit > 0) {
                 n = Math.min(n, limit - total);
             }

@@ -18,6 +18,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import io.sendchain.annotations.Exempt;
+import io.sendchain.buf.Buf;
 import io.sendchain.buf.FileRun;
 import io.sendchain.buf.IoVec;
 import io.sendchain.event.StreamSocket;
@@ -45,6 +46,10 @@ public final class ArchitectureRules {
     public static final String NO_STANDARD_STREAMS_ID = "no-standard-streams";
     public static final String NO_GENERIC_EXCEPTIONS_ID = "no-generic-exceptions";
     public static final String SOCKETS_HOLD_NO_SCRATCH_ID = "sockets-hold-no-scratch";
+    public static final String SHADOW_MARKS_ONE_OWNER_ID = "shadow-marks-one-owner";
+
+    /** The one class that sets and clears the event pipe's shadow marks on bufs. */
+    public static final String SHADOW_MARKS_OWNER = "io.sendchain.pipe.FreeRawBufs";
 
     /** Root of all of sendchain's own packages. */
     public static final String ROOT = "io.sendchain";
@@ -82,7 +87,7 @@ public final class ArchitectureRules {
     /** The rules core's own classes obey. */
     public static List<ArchRule> coreRules() {
         return List.of(corePlatformFree(), coreMakesNoDowncalls(), noStandardStreams(ROOT),
-                noGenericExceptions(ROOT), noCycles(ROOT));
+                noGenericExceptions(ROOT), noCycles(ROOT), shadowMarksHaveOneOwner());
     }
 
     /**
@@ -192,6 +197,20 @@ public final class ArchitectureRules {
                 .because("every open connection holds its socket, idle keep-alive ones included, and an idle "
                         + "connection must cost well under 2 KiB (nginx: about 0.5 KiB); one 64-entry IoVec alone "
                         + "is 1.3 KiB, needed only while a call runs");
+    }
+
+    /**
+     * Only {@link #SHADOW_MARKS_OWNER} calls {@link Buf#shadow(Buf)} or {@link Buf#lastShadow(boolean)}: the event
+     * pipe's rule that a raw buf is not read into while shadows of it are queued lives in one class.
+     */
+    public static ArchRule shadowMarksHaveOneOwner() {
+        return noClasses().that(notExemptFrom(SHADOW_MARKS_ONE_OWNER_ID))
+                .and().doNotHaveFullyQualifiedName(SHADOW_MARKS_OWNER)
+                .should().callMethod(Buf.class, "shadow", Buf.class)
+                .orShould().callMethod(Buf.class, "lastShadow", boolean.class)
+                .because("a raw buf may not be read into while shadows of it are queued; when 16 places of the "
+                        + "event pipe set and cleared the marks, a missed one corrupted kept-alive responses "
+                        + "(issue 12)");
     }
 
     /** The packages under {@code basePackage} form no dependency cycle. */

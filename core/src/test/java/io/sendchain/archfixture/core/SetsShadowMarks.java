@@ -1,0 +1,10 @@
+package io.sendchain.archfixture.core;
+
+import io.sendchain.buf.Buf;
+
+/** Planted violation: a class other than the event pipe's bookkeeping marks a buf as the last shadow of another. */
+public class SetsShadowMarks {
+    public void link(Buf shadow, Buf raw) {
+        shadow.shadow(raw).lastShadow(true);
+    }
+}
