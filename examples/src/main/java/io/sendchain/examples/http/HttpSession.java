@@ -77,8 +77,9 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
 
     @Override
     long headCapacity() {
-        // the status line and fixed headers, and a Location or Content-Range that may echo the path
-        return HEAD_SIZE + 2L * req.target.length();
+        // the status line and fixed headers, and a Location (the path percent-encoded: up to three bytes for each
+        // of the target's) or a Content-Range
+        return HEAD_SIZE + 3L * req.target.length();
     }
 
     @Override
@@ -105,7 +106,7 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
         FileLookup.Found found = worker.lookup.stat(r.file(), requestStart);
         if (found.status() == 0 && found.attrs().isDirectory()) {
             if (!r.slash()) {
-                redirect(r.path() + "/");
+                redirect(UriPath.escape(r.path() + "/"));
                 return;
             }
             found = worker.lookup.stat(found.file().resolve("index.html"), requestStart);
