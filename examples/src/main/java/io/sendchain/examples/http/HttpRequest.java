@@ -53,8 +53,6 @@ final class HttpRequest {
     int headers;
     /** Where the head starts in the buf it was parsed from (the request line, after any leading blank lines). */
     long headStart;
-    /** Accept request bodies framed by {@code Transfer-Encoding: chunked} (the proxy); else such a head is a 400. */
-    boolean acceptChunked;
 
     void reset() {
         method = null;
@@ -112,15 +110,17 @@ final class HttpRequest {
                 // empty lines before the request line are allowed (RFC 9112 2.2)
             } else if (lineEnd == lineStart) {
                 in.pos(nl + 1);
-                if (minor >= 1 && major == 1 && !host) {
-                    return 400; // "client sent HTTP/1.1 request without Host header"
+                if (minor >= 1 && !host) {
+                    return 400; // "client sent HTTP/1.1 request without Host header" (RFC 9110 7.2: a MUST)
                 }
                 if (transferEncoding) {
-                    if (!acceptChunked || minor == 0) {
-                        return 400; // a static server takes no chunked bodies; never guess at framing
+                    if (minor == 0) {
+                        return 400; // RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 means the framing is faulty
                     }
                     if (!chunked) {
-                        return 501; // nginx: "client sent unknown Transfer-Encoding"
+                        // RFC 9112 6.1 and nginx's "client sent unknown Transfer-Encoding": the body's end cannot
+                        // be found, so the connection closes after the answer
+                        return 501;
                     }
                 }
                 return DONE;
