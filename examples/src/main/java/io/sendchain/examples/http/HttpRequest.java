@@ -5,6 +5,7 @@ import static io.sendchain.examples.http.HttpSyntax.contains;
 import static io.sendchain.examples.http.HttpSyntax.decimal;
 import static io.sendchain.examples.http.HttpSyntax.indexOf;
 import static io.sendchain.examples.http.HttpSyntax.is;
+import static io.sendchain.examples.http.HttpSyntax.isTchar;
 import static io.sendchain.examples.http.HttpSyntax.isToken;
 import static io.sendchain.examples.http.HttpSyntax.skipSpaces;
 import static io.sendchain.examples.http.HttpSyntax.startsWith;
@@ -95,7 +96,9 @@ final class HttpRequest {
         for (;;) {
             long nl = indexOf(s, (byte) '\n', lineStart, end);
             if (nl < 0) {
-                return NEED_MORE;
+                // a request line whose method already holds a byte no method has is refused now, as nginx does,
+                // rather than after its line end or the header timeout
+                return requestLine || methodMayStart(s, lineStart, end) ? NEED_MORE : 400;
             }
             long lineEnd = nl > lineStart && s.get(ValueLayout.JAVA_BYTE, nl - 1) == '\r' ? nl - 1 : nl;
             if (!requestLine) {
@@ -135,6 +138,23 @@ final class HttpRequest {
             }
             lineStart = nl + 1;
         }
+    }
+
+    /** Whether the unfinished line {@code [from, to)} can still become a request line (or an empty line). */
+    private static boolean methodMayStart(MemorySegment s, long from, long to) {
+        for (long i = from; i < to; i++) {
+            byte b = s.get(ValueLayout.JAVA_BYTE, i);
+            if (b == ' ' && i > from) {
+                return true; // the method is complete; the rest is checked when the line is
+            }
+            if (b == '\r' && i == from && i + 1 == to) {
+                return true; // the CR of an empty line before the request line
+            }
+            if (!isTchar(b)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether the buf's unparsed bytes hold no line end at all (a request line longer than the buffer). */

@@ -240,6 +240,30 @@ abstract class StaticServerRequestTest {
     }
 
     @Test
+    void aByteNoMethodHasIsRefusedBeforeItsLineEnds() throws IOException {
+        start(StaticConfig.builder().headerTimeoutMillis(30_000));
+        try (HttpTestClient c = client()) {
+            // the HTTP Garden's payload: a NUL after a chunked GET, with no line end ever
+            c.send("GET /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n\u0000");
+            assertEquals(200, c.read().status());
+            HttpTestClient.Response r = c.read();
+            assertEquals(400, r.status(), "refused at once, not a 408 after the header timeout");
+            assertTrue(c.closedByServer());
+        }
+        try (HttpTestClient c = client()) {
+            c.send("GE(");
+            assertEquals(400, c.read().status());
+        }
+        try (HttpTestClient c = client()) {
+            // a method, a space, and the rest still to come: waits, then serves
+            c.send("\r");
+            c.send("\nGET ");
+            c.send("/hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+    }
+
+    @Test
     void aFileWithAUtf8NameIsServedForARawAndAPercentEncodedTarget() throws IOException {
         Assumptions.assumeTrue(utf8Names, "the file system's encoding cannot hold a UTF-8 name here");
         start();
