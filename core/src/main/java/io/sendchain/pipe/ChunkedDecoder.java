@@ -11,6 +11,12 @@ import java.lang.foreign.ValueLayout;
  * so the caller can shadow it without copying. Chunk sizes that overflow and bytes that break the grammar are
  * errors. After each call {@link #lengthHint()} says how many more bytes the message needs at least (nginx's
  * {@code ctx->length}), which lets a pipe process a partly filled buffer that may hold the rest.
+ *
+ * <p>Stricter than nginx where a laxer reading lets two parsers disagree on where a body ends (request smuggling):
+ * every line of the framing ends in CRLF (RFC 9112 2.2 lets a recipient take a bare LF as the end of a head's line,
+ * not of a chunk's), only spaces and tabs may follow a chunk size before {@code ;} or the CRLF, and extensions and
+ * trailer lines hold no control characters but tab. A recipient that takes a bare LF in an extension as the end of
+ * the line reads different chunk data from one that waits for the CRLF.
  */
 public final class ChunkedDecoder {
 
@@ -22,8 +28,8 @@ public final class ChunkedDecoder {
     public static final int DONE = 2;
 
     private enum State {
-        CHUNK_START, CHUNK_SIZE, EXTENSION, EXTENSION_ALMOST_DONE, DATA, AFTER_DATA, AFTER_DATA_ALMOST_DONE,
-        TRAILER, TRAILER_ALMOST_DONE, TRAILER_HEADER, TRAILER_HEADER_ALMOST_DONE
+        CHUNK_START, CHUNK_SIZE, SIZE_SPACE, EXTENSION, EXTENSION_ALMOST_DONE, DATA, AFTER_DATA,
+        AFTER_DATA_ALMOST_DONE, TRAILER, TRAILER_ALMOST_DONE, TRAILER_HEADER, TRAILER_HEADER_ALMOST_DONE
     }
 
     /** The largest chunk size that still leaves room for framing in a 64-bit offset (nginx's limit). */
@@ -32,7 +38,6 @@ public final class ChunkedDecoder {
     private final String who;
     private State state = State.CHUNK_START;
     private long size;
-    private boolean last;
     private long dataStart;
     private long dataEnd;
 
@@ -50,7 +55,6 @@ public final class ChunkedDecoder {
     public void reset() {
         state = State.CHUNK_START;
         size = 0;
-        last = false;
     }
 
     public long dataStart() {
@@ -91,19 +95,29 @@ public final class ChunkedDecoder {
                         size = size * 16 + d;
                     } else if (ch == '\r') {
                         state = State.EXTENSION_ALMOST_DONE;
-                    } else if (ch == '\n') {
-                        sizeLineDone();
-                    } else if (ch == ';' || ch == ' ' || ch == '\t') {
+                    } else if (ch == ';') {
                         state = State.EXTENSION;
+                    } else if (ch == ' ' || ch == '\t') {
+                        state = State.SIZE_SPACE;
                     } else {
-                        throw invalid("a chunk size contains 0x" + Integer.toHexString(ch & 0xff));
+                        throw invalid(what(ch) + " in a chunk size");
+                    }
+                }
+                case SIZE_SPACE -> {
+                    // chunk-ext's BWS: spaces may come before ";" or the CRLF, nothing else
+                    if (ch == ';') {
+                        state = State.EXTENSION;
+                    } else if (ch == '\r') {
+                        state = State.EXTENSION_ALMOST_DONE;
+                    } else if (ch != ' ' && ch != '\t') {
+                        throw invalid(what(ch) + " after a chunk size");
                     }
                 }
                 case EXTENSION -> {
                     if (ch == '\r') {
                         state = State.EXTENSION_ALMOST_DONE;
-                    } else if (ch == '\n') {
-                        sizeLineDone();
+                    } else if (control(ch)) {
+                        throw invalid(what(ch) + " in a chunk extension");
                     }
                 }
                 case EXTENSION_ALMOST_DONE -> {
@@ -124,13 +138,10 @@ public final class ChunkedDecoder {
                     return DATA;
                 }
                 case AFTER_DATA -> {
-                    if (ch == '\r') {
-                        state = State.AFTER_DATA_ALMOST_DONE;
-                    } else if (ch == '\n') {
-                        state = State.CHUNK_START;
-                    } else {
-                        throw invalid("chunk data is longer than its size");
+                    if (ch != '\r') {
+                        throw invalid(ch == '\n' ? "a bare LF after chunk data" : "chunk data is longer than its size");
                     }
+                    state = State.AFTER_DATA_ALMOST_DONE;
                 }
                 case AFTER_DATA_ALMOST_DONE -> {
                     if (ch != '\n') {
@@ -141,9 +152,8 @@ public final class ChunkedDecoder {
                 case TRAILER -> {
                     if (ch == '\r') {
                         state = State.TRAILER_ALMOST_DONE;
-                    } else if (ch == '\n') {
-                        b.pos(p + 1);
-                        return done();
+                    } else if (ch == ' ' || ch == '\t' || control(ch)) {
+                        throw invalid(what(ch) + " at the start of a trailer line");
                     } else {
                         state = State.TRAILER_HEADER;
                     }
@@ -158,8 +168,8 @@ public final class ChunkedDecoder {
                 case TRAILER_HEADER -> {
                     if (ch == '\r') {
                         state = State.TRAILER_HEADER_ALMOST_DONE;
-                    } else if (ch == '\n') {
-                        state = State.TRAILER;
+                    } else if (control(ch)) {
+                        throw invalid(what(ch) + " in a trailer");
                     }
                 }
                 case TRAILER_HEADER_ALMOST_DONE -> {
@@ -178,7 +188,6 @@ public final class ChunkedDecoder {
 
     private void sizeLineDone() {
         if (size == 0) {
-            last = true;
             state = State.TRAILER;
         } else {
             state = State.DATA;
@@ -196,12 +205,21 @@ public final class ChunkedDecoder {
         return switch (state) {
             case CHUNK_START -> 3;
             case CHUNK_SIZE -> 1 + (size != 0 ? size + 4 : 1);
-            case EXTENSION, EXTENSION_ALMOST_DONE -> last ? 2 : 1 + size + 4;
+            case SIZE_SPACE, EXTENSION, EXTENSION_ALMOST_DONE -> size == 0 ? 2 : 1 + size + 4;
             case DATA -> size + 4;
             case AFTER_DATA, AFTER_DATA_ALMOST_DONE -> 4;
             case TRAILER, TRAILER_ALMOST_DONE -> 1;
             case TRAILER_HEADER, TRAILER_HEADER_ALMOST_DONE -> 2;
         };
+    }
+
+    /** A control character other than tab (a bare LF or CR included): never inside a framing line. */
+    private static boolean control(byte ch) {
+        return (ch >= 0 && ch < 0x20 && ch != '\t') || ch == 0x7f;
+    }
+
+    private static String what(byte ch) {
+        return ch == '\n' ? "a bare LF" : ch == '\r' ? "a bare CR" : "0x" + Integer.toHexString(ch & 0xff);
     }
 
     private static int hex(byte ch) {

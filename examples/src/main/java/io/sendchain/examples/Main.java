@@ -116,6 +116,10 @@ public final class Main {
               --send-timeout TIME         [60s]
               --keepalive-timeout TIME    [75s]
               --header-timeout TIME       [60s]
+              --client-max-body-size SIZE  a request body is discarded (405 for POST, the connection kept);
+                                          a longer one gets 413, 0 = no limit [1m]
+              --lingering-time TIME       most time to discard the rest of a body after the answer [30s]
+              --lingering-timeout TIME    longest wait for more of a body being discarded [5s]
               --client-header-buffer-size SIZE   first buffer for a request head, taken when bytes come [1k]
               --large-client-header-buffers N SIZE  a long head moves to buffers of SIZE, at most N x SIZE;
                                           a request line longer than SIZE: 414 [4 8k]
@@ -158,6 +162,9 @@ public final class Main {
                     case "--send-timeout" -> cfg.sendTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--keepalive-timeout" -> cfg.keepaliveTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--header-timeout" -> cfg.headerTimeoutMillis(Sizes.millis(o.value(opt)));
+                    case "--client-max-body-size" -> cfg.clientMaxBodySize(Sizes.size(o.value(opt)));
+                    case "--lingering-time" -> cfg.lingeringTimeMillis(Sizes.millis(o.value(opt)));
+                    case "--lingering-timeout" -> cfg.lingeringTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--client-header-buffer-size" -> cfg.headerBufferSize(intSize(opt, o.value(opt)));
                     case "--large-client-header-buffers" ->
                             cfg.largeHeaderBuffers(Integer.parseInt(o.value(opt)), intSize(opt, o.value(opt)));

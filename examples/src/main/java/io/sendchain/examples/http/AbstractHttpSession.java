@@ -10,6 +10,7 @@ import io.sendchain.event.EventHandler;
 import io.sendchain.event.NetSocket;
 import io.sendchain.loop.EventLoop;
 import io.sendchain.output.ChainWriter;
+import io.sendchain.pipe.ChunkedDecoder;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -35,8 +36,19 @@ import org.slf4j.LoggerFactory;
  *   idle ──readable──> bound: reading head ──(complete)──> handle() ... responseFinished()
  *    ^                    │  nothing came: idle again         │ keep-alive, nothing pipelined: release, idle
  *    │                    │  header timeout: 408              │ pipelined bytes: read the next head at once
- *    └────────────────────┘  bad head: 400/414/431/501, close └─ no keep-alive: close
+ *    │                    │  bad head: 400/414/431/501/505,   │ a body still to discard: stay bound, drop it,
+ *    │                    │  close                            │   then read the next head
+ *    └────────────────────┘                                   └─ no keep-alive: close
  * </pre>
+ *
+ * <p>A request body the session does not use is discarded (nginx's {@code ngx_http_discard_request_body}): what
+ * came with the head is dropped before the answer, the rest as it arrives, during the response and after it, before
+ * the next head is parsed. Content-Length bodies are counted off; chunked ones go through a {@link ChunkedDecoder}
+ * with all its strictness, so the next request starts exactly where the body's framing says it does. A body over
+ * {@link Limits#maxBodySize} is a 413; malformed framing is a 400 before the answer, a close after it; a discard
+ * still under way after the answer gets {@link Limits#lingeringTimeMillis} in all and
+ * {@link Limits#lingeringTimeoutMillis} between reads (nginx's {@code lingering_time}, {@code lingering_timeout}).
+ * While it lasts the session stays bound and keeps {@link #in}: the body's state is the session's.
  *
  * <p>Closing always goes through the loop ({@link EventLoop#close(Connection)}), which calls back
  * {@link #connectionClosed}: whoever closes the connection (the session, a handler that threw, the loop stopping),
@@ -62,9 +74,13 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
      *                              this many large buffers' bytes
      * @param largeHeaderBufferSize nginx's {@code large_client_header_buffers} size: a request line longer than
      *                              this is a 414
+     * @param maxBodySize           nginx's {@code client_max_body_size}: a longer body is a 413 (0: no limit)
+     * @param lingeringTimeMillis   nginx's {@code lingering_time}: the most time to discard a body after the answer
+     * @param lingeringTimeoutMillis nginx's {@code lingering_timeout}: the longest wait for more of such a body
      */
     record Limits(int headerBufferSize, int largeHeaderBuffers, int largeHeaderBufferSize, int maxHeaders,
-            long headerTimeoutMillis, long keepaliveTimeoutMillis, boolean accessLog, boolean status) {
+            long headerTimeoutMillis, long keepaliveTimeoutMillis, boolean accessLog, boolean status,
+            long maxBodySize, long lingeringTimeMillis, long lingeringTimeoutMillis) {
 
         /** The longest request head accepted. */
         long maxHead() {
@@ -103,8 +119,15 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
      * the subclass calls {@link #finishRelease()} when that work is back.
      */
     boolean releasePending;
-    /** Request body bytes still to skip before the next head. */
+    /** Content-Length request body bytes still to skip before the next head. */
     long discard;
+    /** A chunked request body is being discarded: {@link #discardDecoder} knows where its end is. */
+    private boolean discardChunked;
+    private final ChunkedDecoder discardDecoder = new ChunkedDecoder("client sent invalid chunked body");
+    /** Chunk data bytes discarded so far, held against {@link Limits#maxBodySize}. */
+    private long discarded;
+    /** When a discard still under way after the answer gives up ({@link Limits#lingeringTimeMillis}). */
+    private long discardDeadline;
     long requestStart;
     long sentAtStart;
     int status;
@@ -126,6 +149,7 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
         responding = false;
         keepAlive = false;
         discard = 0;
+        discardChunked = false;
         status = 0;
         writer.connection(conn);
         conn.read().handler(readHandler);
@@ -146,6 +170,11 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
 
     /** The client's write event. */
     abstract void onWrite(Event ev);
+
+    /** The methods a 405 names in its {@code Allow} header, or {@code null} for none. */
+    String allowed() {
+        return null;
+    }
 
     /** Sends a response built by {@link #startHead} and {@link #endHead}: {@code chain} is its head and body. */
     abstract void send(Chain chain);
@@ -201,7 +230,11 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
         }
         if (ev.timedOut()) {
             ev.timedOut(false);
-            if (in.segment() != null && in.pos() < in.last()) {
+            if (discarding()) {
+                // nginx's lingering_timeout or lingering_time: the answer went out, nothing more to say
+                log.info("client timed out while its request body was being discarded; closing");
+                close();
+            } else if (in.segment() != null && in.pos() < in.last()) {
                 // a head was started and not finished in time: nginx's client_header_timeout
                 error(408, true);
             } else {
@@ -215,12 +248,16 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
     private void readRequest() {
         for (;;) {
             if (in.segment() != null) {
-                if (discard > 0) {
-                    long n = Math.min(discard, in.last() - in.pos());
-                    in.pos(in.pos() + n);
-                    discard -= n;
+                if (discarding()) {
+                    if (discardIn() != 0) {
+                        close(); // the answer went out already: a body that breaks its framing ends the connection
+                        return;
+                    }
+                    if (!discarding()) {
+                        loop.deleteTimer(c.read()); // the lingering timer; the next head gets its own
+                    }
                 }
-                if (discard == 0 && in.pos() < in.last()) {
+                if (!discarding() && in.pos() < in.last()) {
                     int rc = req.parse(in, limits.maxHeaders());
                     if (rc == HttpRequest.DONE) {
                         loop.deleteTimer(c.read());
@@ -256,7 +293,19 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
                 return;
             }
             if (n == NetSocket.AGAIN) {
-                boolean partial = in.pos() < in.last() || discard > 0;
+                if (discarding()) {
+                    // the session stays bound with its buffer until the body is gone; the timer is re-armed after
+                    // every read (lingering_timeout) within the discard's overall time (lingering_time)
+                    long left = discardDeadline - loop.now();
+                    if (left <= 0) {
+                        log.info("lingering time is over while discarding a request body; closing");
+                        close();
+                        return;
+                    }
+                    loop.addTimer(c.read(), Math.min(limits.lingeringTimeoutMillis(), left));
+                    return;
+                }
+                boolean partial = in.pos() < in.last();
                 if (!c.read().timerSet()) {
                     loop.addTimer(c.read(), partial ? limits.headerTimeoutMillis() : limits.keepaliveTimeoutMillis());
                 }
@@ -322,9 +371,138 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
 
     /** Gives the header buffer back when nothing in it is still to be read (nginx frees it once a head is parsed). */
     final void freeHeaderBufferIfDone() {
-        if (in.segment() != null && in.pos() == in.last() && discard == 0) {
+        if (in.segment() != null && in.pos() == in.last() && !discarding()) {
             pool.free(in);
         }
+    }
+
+    // ---------------------------------------------------------------- discarding request bodies
+
+    /** Whether request body bytes are still to be read and dropped before the next head. */
+    final boolean discarding() {
+        return discard > 0 || discardChunked;
+    }
+
+    /**
+     * Starts discarding the request's body and drops what of it came with the head or waits in the socket (nginx's
+     * {@code ngx_http_discard_request_body} reads until EAGAIN too); the rest goes as it arrives.
+     *
+     * @return 0; or the status to answer before closing: 413 for a body over the limit, 400 for chunked framing
+     *         that is already broken; or -1 when the connection failed and is closed
+     */
+    final int discardBody() {
+        discard = 0;
+        discardChunked = false;
+        if (req.chunked) {
+            discardChunked = true;
+            discardDecoder.reset();
+            discarded = 0;
+        } else if (req.contentLength > 0) {
+            long max = limits.maxBodySize();
+            if (max > 0 && req.contentLength > max) {
+                log.info("client intended to send too large body: {} bytes", req.contentLength);
+                return 413;
+            }
+            discard = req.contentLength;
+        }
+        int rc = discardIn();
+        if (rc == 0 && discarding() && c.read().ready()) {
+            // read now: an edge-triggered loop reports no new edge for bytes already waiting in the socket
+            rc = discardRead();
+            if (rc < 0) {
+                close();
+                return -1;
+            }
+        }
+        if (rc == 0 && discarding() && req.expectContinue) {
+            // the client waits for a 100 (Continue) that does not come, and may send the rest of the body or its next
+            // request: answer, then close rather than guess which (RFC 9110 10.1.1)
+            keepAlive = false;
+        }
+        return rc;
+    }
+
+    /**
+     * Drops body bytes from {@link #in}'s unread bytes, stopping where the body ends.
+     *
+     * @return 0, or 400 (malformed chunked framing) or 413 (over the limit), after which nothing more is discarded
+     */
+    private int discardIn() {
+        if (discard > 0) {
+            long n = Math.min(discard, in.last() - in.pos());
+            in.pos(in.pos() + n);
+            discard -= n;
+        }
+        while (discardChunked && in.pos() < in.last()) {
+            int rc;
+            try {
+                rc = discardDecoder.parse(in);
+            } catch (IOException e) {
+                log.info("{}", e.getMessage());
+                discardChunked = false;
+                return 400;
+            }
+            if (rc == ChunkedDecoder.DATA) {
+                discarded += discardDecoder.dataEnd() - discardDecoder.dataStart();
+                long max = limits.maxBodySize();
+                if (max > 0 && discarded > max) {
+                    log.info("client intended to send too large chunked body: {}+ bytes", discarded);
+                    discardChunked = false;
+                    return 413;
+                }
+            } else if (rc == ChunkedDecoder.DONE) {
+                discardChunked = false;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Reads and drops body bytes while the answer is under way, so that a client still sending a body nobody asked
+     * for never stalls against an answer it does not read meanwhile (nginx reads a discarded body whenever the
+     * connection is readable). Stops where the body ends: what follows is the next request and waits in the socket.
+     */
+    final void discardWhileResponding() {
+        if (discarding() && discardRead() != 0) {
+            close();
+        }
+    }
+
+    /**
+     * Reads into {@link #in} and drops body bytes until the socket has no more or the body has ended.
+     *
+     * @return 0; 400 or 413 from {@link #discardIn()}; -1 when the read failed
+     */
+    private int discardRead() {
+        while (discarding()) {
+            if (in.segment() == null) {
+                pool.tempBuf(in, limits.headerBufferSize());
+            } else if (in.pos() == in.last()) {
+                in.pos(in.start()).last(in.start());
+            }
+            long n;
+            try {
+                n = c.recv(in);
+            } catch (IOException e) {
+                log.debug("{}", e.getMessage());
+                return -1;
+            }
+            if (n == NetSocket.AGAIN) {
+                return 0;
+            }
+            if (n == 0) {
+                // the client will send nothing more, no next request either: finish the answer, then close
+                keepAlive = false;
+                discard = 0;
+                discardChunked = false;
+                return 0;
+            }
+            int rc = discardIn();
+            if (rc != 0) {
+                return rc;
+            }
+        }
+        return 0;
     }
 
     // ---------------------------------------------------------------- answering
@@ -354,13 +532,13 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
             keepAlive = false;
         }
         String reason = reason(code);
-        if (req.method == null) {
-            req.method = "-";
+        if (req.method == null || req.target == null) {
+            req.method = "-"; // a request line that did not parse: the access log and the head size need something
             req.target = "-";
         }
         startHead(code, reason);
-        if (code == 405) {
-            w.header("Allow", "GET, HEAD");
+        if (code == 405 && allowed() != null) {
+            w.header("Allow", allowed());
         }
         w.header("Content-Type", "text/html");
         errorBody(code, reason);
@@ -388,8 +566,14 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
 
     /** The status page: the server's counters as {@code key value} lines (nginx's stub_status, for benchmarks). */
     private void status() {
+        int rc = discardBody();
+        if (rc != 0) {
+            if (rc > 0) {
+                error(rc, true);
+            }
+            return;
+        }
         responding = true;
-        discard = Math.max(0, req.contentLength);
         startHead(200, "OK");
         w.header("Content-Type", "text/plain");
         textBody(server.statusText());
@@ -449,9 +633,9 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
         if (limits.accessLog()) {
             accessLog();
         }
-        boolean unread = in.segment() != null && (in.pos() < in.last() || discard > 0);
+        boolean unread = discarding() || in.segment() != null && in.pos() < in.last();
         if (!keepAlive) {
-            if (unread || discard > 0 || c.read().ready()) {
+            if (unread || c.read().ready()) {
                 // bytes the client sent may still be unread: a close would reset the connection and could destroy
                 // the response in flight, so send the FIN first (the start of nginx's lingering close)
                 try {
@@ -475,6 +659,9 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
             }
         }
         boolean pipelined = unread;
+        if (discarding()) {
+            discardDeadline = loop.now() + limits.lingeringTimeMillis();
+        }
         if (pipelined || c.read().ready()) {
             // pipelined requests, or data that arrived meanwhile: go on in a posted event, not by recursion; the
             // response's memory goes back now, the header buffer with the next heads stays

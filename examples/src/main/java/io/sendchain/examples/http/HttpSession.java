@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   reading head ──(complete)──> responding ──(output OK)──> keep-alive? ──yes──> reading head (pipelined
  *        │  header timeout: 408                │ send timeout: close          │          bytes first)
- *        │  bad head: 400/414/431, close       │ rate limit: delayed + timer  └──no──> close
+ *        │  bad head: 400/414/431/501/505,     │ rate limit: delayed + timer  └──no──> close
+ *        │  close; body over the limit: 413    │ a body to discard: dropped as it comes (AbstractHttpSession)
  * </pre>
  */
 final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.StaticWorker> {
@@ -77,20 +78,37 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
 
     @Override
     long headCapacity() {
-        // the status line and fixed headers, and a Location or Content-Range that may echo the path
-        return HEAD_SIZE + 2L * req.target.length();
+        // the status line and fixed headers, and a Location (the path percent-encoded: up to three bytes for each
+        // of the target's) or a Content-Range
+        return HEAD_SIZE + 3L * req.target.length();
     }
 
     @Override
     void readWhileResponding(Event ev) {
-        ev.timedOut(false); // pipelined bytes wait in the socket until the response is sent
+        ev.timedOut(false);
+        // the rest of a discarded body is read and dropped now; pipelined requests wait in the socket until the
+        // response is sent
+        discardWhileResponding();
+    }
+
+    @Override
+    String allowed() {
+        return "GET, HEAD";
     }
 
     // ---------------------------------------------------------------- answering
 
     @Override
     void handle() {
-        discard = Math.max(0, req.contentLength);
+        // nginx's static handler discards the body it does not use (ngx_http_discard_request_body), so a POST or a
+        // GET with a body keeps its connection: what came with the head goes now, the rest as it arrives
+        int discardStatus = discardBody();
+        if (discardStatus != 0) {
+            if (discardStatus > 0) {
+                error(discardStatus, true);
+            }
+            return;
+        }
         freeHeaderBufferIfDone(); // the head is parsed into req; pipelined bytes or a body keep the buffer
         boolean get = req.method.equals("GET");
         if (!get && !req.method.equals("HEAD")) {
@@ -105,7 +123,7 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
         FileLookup.Found found = worker.lookup.stat(r.file(), requestStart);
         if (found.status() == 0 && found.attrs().isDirectory()) {
             if (!r.slash()) {
-                redirect(r.path() + "/");
+                redirect(UriPath.escape(r.path() + "/"));
                 return;
             }
             found = worker.lookup.stat(found.file().resolve("index.html"), requestStart);

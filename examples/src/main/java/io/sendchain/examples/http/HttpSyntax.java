@@ -8,10 +8,70 @@ import java.nio.charset.StandardCharsets;
  * HTTP/1.1 syntax at the byte level, shared by the request parser and the upstream response parser: finding
  * line ends, trimming and checking field values, case-insensitive matches and decimal lengths, all without
  * allocating (only {@link #ascii} makes a string).
+ *
+ * <p>Every class test works on the unsigned value of a byte ({@code b & 0xff}): Java's {@code byte} is signed, so
+ * obs-text (0x80-0xff, RFC 9110 5.5) would otherwise compare as negative, below every control character.
  */
 final class HttpSyntax {
 
+    /** RFC 9110 5.6.2 {@code tchar}: what a field name and a method are made of. */
+    private static final boolean[] TCHAR = new boolean[256];
+
+    static {
+        for (int c = '0'; c <= '9'; c++) {
+            TCHAR[c] = true;
+        }
+        for (int c = 'a'; c <= 'z'; c++) {
+            TCHAR[c] = true;
+            TCHAR[c - 0x20] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TCHAR[c] = true;
+        }
+    }
+
     private HttpSyntax() {
+    }
+
+    /** Whether {@code b} is a {@code tchar}: no controls, spaces, delimiters or obs-text. */
+    static boolean isTchar(byte b) {
+        return TCHAR[b & 0xff];
+    }
+
+    /** Whether {@code [from, to)} is a non-empty token (RFC 9110 5.6.2). */
+    static boolean isToken(MemorySegment s, long from, long to) {
+        if (to <= from) {
+            return false;
+        }
+        for (long i = from; i < to; i++) {
+            if (!isTchar(s.get(ValueLayout.JAVA_BYTE, i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A control character (0x00-0x1f, 0x7f) other than HTAB: never part of a field value or a reason phrase. */
+    static boolean isCtlNotTab(byte b) {
+        int c = b & 0xff;
+        return (c < 0x20 && c != '\t') || c == 0x7f;
+    }
+
+    /**
+     * A Host value (RFC 9110 7.2, RFC 3986 3.2.2): {@code uri-host [":" port]}, that is unreserved characters,
+     * percent escapes, sub-delims, a colon and the brackets of an IP literal; empty is allowed. A server must
+     * answer 400 to any other (RFC 9110 7.2).
+     */
+    static boolean validHost(MemorySegment s, long from, long to) {
+        for (long i = from; i < to; i++) {
+            int c = s.get(ValueLayout.JAVA_BYTE, i) & 0xff;
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "-._~%!$&'()*+,;=:[]".indexOf(c) >= 0;
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The first {@code b} in {@code [from, to)}, or {@code -1}. */
@@ -49,11 +109,13 @@ final class HttpSyntax {
         return to;
     }
 
-    /** A field value holds no control characters but tab. */
+    /**
+     * A field value (RFC 9110 5.5): HTAB, SP, VCHAR and obs-text, which recipients treat as opaque data; no other
+     * control character (NUL, a bare CR, DEL) is allowed.
+     */
     static boolean validValue(MemorySegment s, long from, long to) {
         for (long i = from; i < to; i++) {
-            byte b = s.get(ValueLayout.JAVA_BYTE, i);
-            if ((b < 0x20 && b != '\t') || b == 0x7f) {
+            if (isCtlNotTab(s.get(ValueLayout.JAVA_BYTE, i))) {
                 return false;
             }
         }
@@ -66,7 +128,10 @@ final class HttpSyntax {
             return false;
         }
         for (int i = 0; i < len; i++) {
-            int b = s.get(ValueLayout.JAVA_BYTE, at + i) | 0x20;
+            int b = s.get(ValueLayout.JAVA_BYTE, at + i) & 0xff;
+            if (b >= 'A' && b <= 'Z') {
+                b |= 0x20; // fold letters only: | 0x20 on anything else would make a CR match '-'
+            }
             if (b != lower.charAt(i)) {
                 return false;
             }
@@ -101,7 +166,7 @@ final class HttpSyntax {
         }
         long n = 0;
         for (long i = from; i < to; i++) {
-            byte c = s.get(ValueLayout.JAVA_BYTE, i);
+            int c = s.get(ValueLayout.JAVA_BYTE, i) & 0xff;
             if (c < '0' || c > '9') {
                 return -1;
             }

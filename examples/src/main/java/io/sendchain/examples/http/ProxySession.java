@@ -108,7 +108,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 : host + ":" + config.upstream().getPort();
         this.toWriter = this::headFirst;
         this.encoder = new ChunkedEncoder(pool, toWriter);
-        req.acceptChunked = true;
     }
 
     @Override
@@ -144,6 +143,12 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
 
     @Override
     void handle() {
+        if (req.method.equals("CONNECT")) {
+            // tunnels are not proxied, and a 2xx to CONNECT would make the upstream connection one: refused as nginx
+            // refuses it, and closed, since a tunnel's bytes may follow
+            error(405, true);
+            return;
+        }
         responding = true;
         ensure(ub, config.bufferSize());
         bodyChunked = req.chunked;
@@ -163,6 +168,13 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         if (!bodyDone) {
             // the body is copied out of in's unread bytes, framed again when chunked: room for them and framing
             ensure(body, in.end() - in.start() + 64);
+            body.pos(body.start()).last(body.start());
+            // what of the body came with the head is taken now, so framing already broken there is a 400 before the
+            // upstream is connected (nginx reads the whole body first; this proxy streams it, so a break further on
+            // can only end the upstream request unfinished)
+            if (in.pos() < in.last() && !takeBodyChecked()) {
+                return;
+            }
         }
         if (req.expectContinue && req.minor >= 1 && !bodyDone) {
             if (continueBuf == null || continueBuf.segment() == null) {
@@ -318,17 +330,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 return;
             }
             if (in.pos() < in.last()) {
-                try {
-                    takeBody();
-                } catch (IOException e) {
-                    log.info("{}", e.getMessage());
-                    error(400, true);
-                    return;
-                }
-                long max = config.clientMaxBodySize();
-                if (max > 0 && bodyRead > max) {
-                    log.error("client intended to send too large chunked body: {}+ bytes", bodyRead);
-                    error(413, true);
+                if (!takeBodyChecked()) {
                     return;
                 }
                 continue;
@@ -355,6 +357,24 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             }
             loop.deleteTimer(c.read());
         }
+    }
+
+    /** {@link #takeBody()}, answering 400 for broken chunked framing and 413 past the limit ({@code false} then). */
+    private boolean takeBodyChecked() {
+        try {
+            takeBody();
+        } catch (IOException e) {
+            log.info("{}", e.getMessage());
+            error(400, true);
+            return false;
+        }
+        long max = config.clientMaxBodySize();
+        if (max > 0 && bodyRead > max) {
+            log.error("client intended to send too large chunked body: {}+ bytes", bodyRead);
+            error(413, true);
+            return false;
+        }
+        return true;
     }
 
     /** Moves request body bytes from {@link #in} to {@link #body}: as they are, or decoded and chunked again. */

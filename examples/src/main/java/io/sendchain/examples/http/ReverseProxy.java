@@ -46,7 +46,10 @@ public final class ReverseProxy extends AbstractHttpServer {
         super(config.listen(), PlatformConfig.defaults().withPlatform(config.platform()), config.workers(),
                 new AbstractHttpSession.Limits(config.headerBufferSize(), config.largeHeaderBuffers(),
                         config.largeHeaderBufferSize(), config.maxHeaders(), config.headerTimeoutMillis(),
-                        config.keepaliveTimeoutMillis(), config.accessLog(), config.status()));
+                        config.keepaliveTimeoutMillis(), config.accessLog(), config.status(),
+                        // the proxy streams bodies to the upstream; it discards only a status request's body, with
+                        // nginx's lingering_time and lingering_timeout defaults
+                        config.clientMaxBodySize(), 30_000, 5_000));
         this.config = config;
         createWorkers();
     }

@@ -7,7 +7,8 @@ import java.nio.file.Path;
  * The static server's settings, with nginx's names and defaults: {@code sendfile}, {@code sendfile_max_chunk 2m},
  * {@code output_buffers 2 32k}, {@code aio threads}, {@code directio}, {@code limit_rate},
  * {@code limit_rate_after}, {@code send_timeout 60s}, {@code keepalive_timeout 75s},
- * {@code client_header_timeout 60s}, {@code tcp_nopush}, {@code tcp_nodelay}.
+ * {@code client_header_timeout 60s}, {@code client_max_body_size 1m}, {@code lingering_time 30s},
+ * {@code lingering_timeout 5s}, {@code tcp_nopush}, {@code tcp_nodelay}.
  *
  * @param root                 directory served
  * @param listen               address to listen on
@@ -44,6 +45,9 @@ import java.nio.file.Path;
  * @param reusePort            with several workers, each listens on its own {@code SO_REUSEPORT} socket where the
  *                             platform balances them (nginx's {@code listen ... reuseport}); otherwise one listener
  *                             hands connections to the workers
+ * @param clientMaxBodySize    the largest request body discarded: a longer one is a 413 (0: no limit)
+ * @param lingeringTimeMillis  the most time to discard the rest of a request body after the answer
+ * @param lingeringTimeoutMillis the longest wait for more of a request body being discarded
  */
 public record StaticConfig(Path root, InetSocketAddress listen, String platform, boolean sendfile,
         long sendfileMaxChunk, int outputBuffersNum, long outputBuffersSize, int aioThreads, long directio,
@@ -51,7 +55,7 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
         long keepaliveTimeoutMillis, long headerTimeoutMillis, int headerBufferSize, int largeHeaderBuffers,
         int largeHeaderBufferSize, long workerMemory, boolean status, int maxHeaders, boolean tcpNopush,
         long corkSkipFrom, long corkSkipTo, boolean tcpNodelay, long msgMoreMax, boolean symlinksOutsideRoot,
-        boolean reusePort) {
+        boolean reusePort, long clientMaxBodySize, long lingeringTimeMillis, long lingeringTimeoutMillis) {
 
     /** nginx's defaults for {@code root} on {@code listen}; workers: one per core. */
     public static StaticConfig defaults(Path root, InetSocketAddress listen) {
@@ -93,6 +97,9 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
         private long msgMoreMax = 64 * 1024;
         private boolean symlinksOutsideRoot;
         private boolean reusePort = true;
+        private long clientMaxBodySize = 1 << 20;
+        private long lingeringTimeMillis = 30_000;
+        private long lingeringTimeoutMillis = 5_000;
 
         public Builder root(Path v) {
             root = v;
@@ -255,6 +262,24 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
             return this;
         }
 
+        /** nginx's {@code client_max_body_size}: a longer request body is a 413 (0: no limit). */
+        public Builder clientMaxBodySize(long v) {
+            clientMaxBodySize = nonNegative("client max body size", v);
+            return this;
+        }
+
+        /** nginx's {@code lingering_time}: the most time to discard the rest of a body after the answer. */
+        public Builder lingeringTimeMillis(long v) {
+            lingeringTimeMillis = nonNegative("lingering time", v);
+            return this;
+        }
+
+        /** nginx's {@code lingering_timeout}: the longest wait for more of a body being discarded. */
+        public Builder lingeringTimeoutMillis(long v) {
+            lingeringTimeoutMillis = nonNegative("lingering timeout", v);
+            return this;
+        }
+
         private static long nonNegative(String what, long v) {
             if (v < 0) {
                 throw new IllegalArgumentException(what + " < 0: " + v);
@@ -267,7 +292,8 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
                     outputBuffersSize, aioThreads, directio, limitRate, limitRateAfter, workers, accessLog,
                     sendTimeoutMillis, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize,
                     largeHeaderBuffers, largeHeaderBufferSize, workerMemory, status, maxHeaders, tcpNopush,
-                    corkSkipFrom, corkSkipTo, tcpNodelay, msgMoreMax, symlinksOutsideRoot, reusePort);
+                    corkSkipFrom, corkSkipTo, tcpNodelay, msgMoreMax, symlinksOutsideRoot, reusePort,
+                    clientMaxBodySize, lingeringTimeMillis, lingeringTimeoutMillis);
         }
     }
 }

@@ -38,7 +38,8 @@ public final class StaticServer extends AbstractHttpServer {
     private StaticServer(StaticConfig config, PlatformConfig pc) throws IOException {
         super(config.listen(), pc, config.workers(), new AbstractHttpSession.Limits(config.headerBufferSize(),
                 config.largeHeaderBuffers(), config.largeHeaderBufferSize(), config.maxHeaders(),
-                config.headerTimeoutMillis(), config.keepaliveTimeoutMillis(), config.accessLog(), config.status()));
+                config.headerTimeoutMillis(), config.keepaliveTimeoutMillis(), config.accessLog(), config.status(),
+                config.clientMaxBodySize(), config.lingeringTimeMillis(), config.lingeringTimeoutMillis()));
         this.config = config;
         this.readPool = config.aioThreads() > 0 ? Executors.newFixedThreadPool(config.aioThreads(), r -> {
             Thread t = new Thread(r, "sendchain-read");

@@ -4,6 +4,8 @@ import static io.sendchain.examples.http.HttpSyntax.ascii;
 import static io.sendchain.examples.http.HttpSyntax.decimal;
 import static io.sendchain.examples.http.HttpSyntax.indexOf;
 import static io.sendchain.examples.http.HttpSyntax.is;
+import static io.sendchain.examples.http.HttpSyntax.isCtlNotTab;
+import static io.sendchain.examples.http.HttpSyntax.isToken;
 import static io.sendchain.examples.http.HttpSyntax.lineEnd;
 import static io.sendchain.examples.http.HttpSyntax.skipSpaces;
 import static io.sendchain.examples.http.HttpSyntax.startsWith;
@@ -19,7 +21,8 @@ import java.lang.foreign.ValueLayout;
  * checks): the status, the framing ({@code Content-Length}, {@code Transfer-Encoding: chunked}, or neither: read
  * to the end), and where the header lines are so they can be copied to the client. Anything that would make the
  * framing ambiguous is an error the proxy answers with 502: both framings, two lengths, a length that is not a
- * number or overflows, a transfer coding other than chunked, folded or malformed lines. Reused per session.
+ * number or overflows, a transfer coding other than chunked, folded or malformed lines. obs-text (bytes from
+ * 0x80 up) in a field value or the reason phrase is data and passes (RFC 9110 5.5). Reused per session.
  */
 final class UpstreamHead {
 
@@ -86,11 +89,8 @@ final class UpstreamHead {
             if (colon <= lineStart) {
                 return invalid("upstream sent invalid header");
             }
-            for (long i = lineStart; i < colon; i++) {
-                byte c = s.get(ValueLayout.JAVA_BYTE, i);
-                if (c <= 0x20 || c >= 0x7f || c == ':') {
-                    return invalid("upstream sent invalid header name");
-                }
+            if (!isToken(s, lineStart, colon)) {
+                return invalid("upstream sent invalid header name");
             }
             long v = skipSpaces(s, colon + 1, le);
             long ve = trimEnd(s, v, le);
@@ -155,9 +155,9 @@ final class UpstreamHead {
             invalid("upstream sent an invalid status line");
             return false;
         }
+        // reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 4)
         for (long i = from + 12; i < to; i++) {
-            byte c = s.get(ValueLayout.JAVA_BYTE, i);
-            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            if (isCtlNotTab(s.get(ValueLayout.JAVA_BYTE, i))) {
                 invalid("upstream sent an invalid reason phrase");
                 return false;
             }

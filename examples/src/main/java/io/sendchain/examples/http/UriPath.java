@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -67,7 +68,12 @@ final class UriPath {
         Path file = root;
         StringBuilder clean = new StringBuilder();
         for (String seg : segments) {
-            file = file.resolve(seg);
+            try {
+                file = file.resolve(seg);
+            } catch (InvalidPathException e) {
+                // a name the file system's encoding cannot hold (non-ASCII under a C locale): no such file
+                return new Resolved(404, null, slash, null);
+            }
             clean.append('/').append(seg);
         }
         if (clean.isEmpty() || slash) {
@@ -90,6 +96,28 @@ final class UriPath {
             }
         }
         return new Resolved(0, file, slash, clean.toString());
+    }
+
+    /**
+     * A decoded path made fit for a {@code Location} header: each UTF-8 byte outside RFC 3986's {@code pchar} and
+     * {@code /} is percent-encoded, so a name with spaces, {@code %}, {@code ?}, non-ASCII letters or (from an
+     * encoded CR LF) line breaks goes out as one well-formed URI and never as raw bytes in the head.
+     */
+    static String escape(String path) {
+        byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
+        StringBuilder sb = new StringBuilder(bytes.length + 16);
+        for (byte b : bytes) {
+            int c = b & 0xff;
+            boolean plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "-._~!$&'()*+,;=:@/".indexOf(c) >= 0;
+            if (plain) {
+                sb.append((char) c);
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            }
+        }
+        return sb.toString();
     }
 
     private static boolean plainAscii(String s) {

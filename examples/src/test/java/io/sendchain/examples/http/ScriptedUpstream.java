@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An upstream that answers every connection with exactly the bytes a test scripts: well-formed, truncated,
@@ -43,6 +44,7 @@ final class ScriptedUpstream implements AutoCloseable {
     private final Thread acceptor;
     private final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
     private final BlockingQueue<Boolean> closedByProxy = new LinkedBlockingQueue<>();
+    private final AtomicInteger accepted = new AtomicInteger();
     private volatile Script script;
 
     ScriptedUpstream(Script script) throws IOException {
@@ -54,6 +56,11 @@ final class ScriptedUpstream implements AutoCloseable {
     /** Answers connections from now on with {@code s}. */
     void script(Script s) {
         script = s;
+    }
+
+    /** Connections accepted so far (in the order the proxy opened them: the listen queue is first in, first out). */
+    int accepted() {
+        return accepted.get();
     }
 
     InetSocketAddress address() {
@@ -82,6 +89,7 @@ final class ScriptedUpstream implements AutoCloseable {
             } catch (IOException e) {
                 return;
             }
+            accepted.incrementAndGet();
             Thread.ofVirtual().start(() -> serve(s));
         }
     }
