@@ -128,6 +128,9 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
     private long discarded;
     /** When a discard still under way after the answer gives up ({@link Limits#lingeringTimeMillis}). */
     private long discardDeadline;
+    /** The answer is out and the FIN sent; what the client still sends is read and dropped ({@link #linger}). */
+    private boolean lingering;
+    private long lingerDeadline;
     long requestStart;
     long sentAtStart;
     int status;
@@ -146,6 +149,7 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
     final void bind(Connection conn) {
         this.c = conn;
         closed = false;
+        lingering = false;
         responding = false;
         keepAlive = false;
         discard = 0;
@@ -222,6 +226,15 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
 
     private void onRead(Event ev) {
         if (closed) {
+            return;
+        }
+        if (lingering) {
+            if (ev.timedOut()) {
+                ev.timedOut(false);
+                close(); // the client went quiet (lingering_timeout) or lingering_time is over
+            } else {
+                drain();
+            }
             return;
         }
         if (responding) {
@@ -636,15 +649,10 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
         boolean unread = discarding() || in.segment() != null && in.pos() < in.last();
         if (!keepAlive) {
             if (unread || c.read().ready()) {
-                // bytes the client sent may still be unread: a close would reset the connection and could destroy
-                // the response in flight, so send the FIN first (the start of nginx's lingering close)
-                try {
-                    c.stream().shutdownOutput();
-                } catch (IOException e) {
-                    log.debug("{}", e.getMessage());
-                }
+                linger();
+            } else {
+                close();
             }
-            close();
             return;
         }
         if (server.tcpNodelay() && c.tcpNodelay() == Connection.TcpOption.UNSET) {
@@ -670,6 +678,58 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
         } else {
             loop.addTimer(c.read(), limits.keepaliveTimeoutMillis());
             idle();
+        }
+    }
+
+    /**
+     * nginx's lingering close ({@code ngx_http_set_lingering_close}): the answer is out but the client may still be
+     * sending (a body that was refused, more pipelined requests); closing now would make the kernel reset the
+     * connection, which can destroy the answer before the client has read it. So the FIN goes first, and what still
+     * comes is read and dropped until the client closes, goes quiet for {@code lingering_timeout} or
+     * {@code lingering_time} is over. Only the header buffer is kept, to read into.
+     */
+    private void linger() {
+        try {
+            c.stream().shutdownOutput();
+        } catch (IOException e) {
+            log.debug("{}", e.getMessage());
+            close();
+            return;
+        }
+        lingering = true;
+        lingerDeadline = loop.now() + limits.lingeringTimeMillis();
+        pool.releaseExcept(in);
+        drain();
+    }
+
+    /** Reads and drops what the client sends while lingering; closes at its end, an error, or the deadline. */
+    private void drain() {
+        if (in.segment() == null) {
+            pool.tempBuf(in, limits.headerBufferSize());
+        }
+        for (;;) {
+            in.pos(in.start()).last(in.start());
+            long n;
+            try {
+                n = c.recv(in);
+            } catch (IOException e) {
+                log.debug("{}", e.getMessage());
+                close();
+                return;
+            }
+            if (n == 0) {
+                close(); // the client has read the answer and closed: the close is clean
+                return;
+            }
+            if (n == NetSocket.AGAIN) {
+                long left = lingerDeadline - loop.now();
+                if (left <= 0) {
+                    close();
+                } else {
+                    loop.addTimer(c.read(), Math.min(limits.lingeringTimeoutMillis(), left));
+                }
+                return;
+            }
         }
     }
 
