@@ -6,6 +6,8 @@ import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.IoDriver;
 import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
+import io.sendchain.spi.PlatformOption;
+import io.sendchain.spi.StandardPlatformOptions;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -18,6 +20,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,19 +30,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The linux platform: sockets and files as native descriptors through {@link LinuxKernel}, epoll, sendfile with
- * TCP_CORK, and optionally sendfile on a thread pool ({@value #AIO_THREADS} option, nginx's {@code aio threads}).
+ * TCP_CORK or MSG_MORE ({@link #MORE_MAX}), and optionally sendfile on a thread pool
+ * ({@link StandardPlatformOptions#AIO_THREADS}, nginx's {@code aio threads}).
  */
 public final class LinuxPlatform implements Platform {
 
-    /** Config option: size of the sendfile thread pool; 0 (default) sends on the loop thread. */
-    public static final String AIO_THREADS = "aio.threads";
-
     /**
-     * Config option: the most bytes of file a response may end with for its header to go out with
+     * Not from nginx: the most bytes of file a response may end with for its header to go out with
      * {@code MSG_MORE} instead of between {@code TCP_CORK} on and off (two system calls fewer); 0 (default):
-     * always cork, as nginx does.
+     * always cork, as nginx does. Public as {@code LinuxOptions.MORE_MAX}.
      */
-    public static final String MORE_MAX = "more.max";
+    public static final PlatformOption<Long> MORE_MAX = PlatformOption.ofSize("more.max", Long.MAX_VALUE, 0,
+            "a header before a file of at most this size goes with MSG_MORE instead of TCP_CORK on/off "
+                    + "(two system calls fewer); 0: always cork, as nginx does");
+
+    /** Every option this platform reads: what its provider declares. */
+    public static final List<PlatformOption<?>> OPTIONS = List.of(StandardPlatformOptions.AIO_THREADS, MORE_MAX);
 
     private static final Logger log = LoggerFactory.getLogger(LinuxPlatform.class);
 
@@ -61,15 +67,8 @@ public final class LinuxPlatform implements Platform {
         long page = pageSize;
         this.scratch = ThreadLocal.withInitial(() -> new IoScratch(page));
         this.epollLayout = epollLayoutForThisMachine();
-        int more = config.intOption(MORE_MAX, 0);
-        if (more < 0) {
-            throw new IllegalArgumentException(MORE_MAX + " < 0: " + more);
-        }
-        this.moreMax = more;
-        int threads = config.intOption(AIO_THREADS, 0);
-        if (threads < 0) {
-            throw new IllegalArgumentException(AIO_THREADS + " < 0: " + threads);
-        }
+        this.moreMax = config.get(MORE_MAX);
+        int threads = config.get(StandardPlatformOptions.AIO_THREADS);
         if (threads > 0) {
             AtomicInteger n = new AtomicInteger();
             this.sendfilePool = Executors.newFixedThreadPool(threads, r -> {

@@ -17,6 +17,7 @@ import io.sendchain.event.NetSocket;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.IoDriver;
 import io.sendchain.spi.PlatformConfig;
+import io.sendchain.spi.StandardPlatformOptions;
 import io.sendchain.testkit.TestFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -192,7 +193,7 @@ class LinuxSocketTest {
     @Test
     void withMsgMoreAHeaderAndSmallFilesGoWithoutACorkResponseAfterResponseAndArriveIntact() throws IOException {
         CountingKernel k = new CountingKernel();
-        Pair p = pair(k, PlatformConfig.defaults().with(LinuxPlatform.MORE_MAX, "65536"));
+        Pair p = pair(k, PlatformConfig.defaults().with(LinuxPlatform.MORE_MAX, 65536L));
         p.conn().stream().setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
         p.conn().tcpNodelay(Connection.TcpOption.SET);
         FileRef f = p.platform().openFile(TestFiles.patternFile(dir, "small", 65536));
@@ -233,7 +234,7 @@ class LinuxSocketTest {
     @Test
     void aSocketClosedUnderARunningSendfileTaskIsClosedOnceWhenTheTaskEnds() throws Exception {
         CountingKernel k = new CountingKernel();
-        Pair p = pair(k, PlatformConfig.defaults().with(LinuxPlatform.AIO_THREADS, "1"));
+        Pair p = pair(k, PlatformConfig.defaults().with(StandardPlatformOptions.AIO_THREADS, 1));
         FileRef f = p.platform().openFile(TestFiles.patternFile(dir, "f", 100_000));
         toClose.add(f);
         k.sendfileGate = new CountDownLatch(1);
