@@ -21,6 +21,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -57,6 +59,14 @@ public final class LinuxPlatform implements Platform {
     private final ThreadLocal<IoScratch> scratch;
     private final AtomicInteger overlaps = new AtomicInteger();
     private final AtomicLong tasks = new AtomicLong();
+    /**
+     * Files sent by copying because they have no descriptor ({@link #recordCopy}): each is warned about once. Weak
+     * keys compared by identity ({@code FileRef} keeps {@code Object}'s equality), so a closed ref that is no
+     * longer referenced leaves; guarded by itself, as loops on several threads send.
+     */
+    private final Map<FileRef, Boolean> copiedRefs = new WeakHashMap<>();
+    private final AtomicLong copiedFiles = new AtomicLong();
+    private final AtomicLong copiedBytes = new AtomicLong();
     /** {@link #supportsReusePort()}, once probed. */
     private volatile Boolean reusePort;
 
@@ -130,6 +140,35 @@ public final class LinuxPlatform implements Platform {
 
     void recordTask() {
         tasks.incrementAndGet();
+    }
+
+    /**
+     * {@code bytes} of {@code file} went out through the bounce buffer, not sendfile: the file has no descriptor
+     * because it was not opened by {@link #openFile}. Zero-copy is off for it, which is easy to miss (the bytes
+     * still arrive), so the first copy of each file is a warning and every copy is counted.
+     */
+    void recordCopy(FileRef file, long bytes) {
+        copiedBytes.addAndGet(bytes);
+        boolean first;
+        synchronized (copiedRefs) {
+            first = copiedRefs.putIfAbsent(file, Boolean.TRUE) == null;
+        }
+        if (first) {
+            copiedFiles.incrementAndGet();
+            log.warn("\"{}\" has no descriptor for sendfile, so the linux platform sends it by copying it through a "
+                    + "buffer (no zero-copy): open files for sending with Platform.openFile, not FileRef.open",
+                    file.name());
+        }
+    }
+
+    /** Files (open {@code FileRef}s) sent by copying because they had no descriptor; each was warned about once. */
+    public long copiedFiles() {
+        return copiedFiles.get();
+    }
+
+    /** Bytes sent by copying through the bounce buffer instead of sendfile (files without a descriptor). */
+    public long copiedBytes() {
+        return copiedBytes.get();
     }
 
     /** Times a socket's sendfile task started while the same task was still running (must stay 0). */
