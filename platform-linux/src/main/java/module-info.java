@@ -2,5 +2,8 @@
 module io.sendchain.platform.linux {
     requires io.sendchain.core;
 
+    // the typed options users may set (LinuxOptions); the provider is found through 'provides'
+    exports io.sendchain.platform.linux;
+
     provides io.sendchain.spi.PlatformProvider with io.sendchain.platform.linux.LinuxPlatformProvider;
 }

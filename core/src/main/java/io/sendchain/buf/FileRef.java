@@ -73,7 +73,11 @@ public final class FileRef implements Closeable {
         return new FileRef(name, nativeHandle, nativeCloser, opener);
     }
 
-    /** Opens {@code path} for reading. The returned ref owns the channel and closes it. */
+    /**
+     * Opens {@code path} for reading. The returned ref owns the channel and closes it. To send the file through a
+     * platform's send chain, open it with {@code Platform.openFile} instead: this ref has no native descriptor, so
+     * {@code sendfile} cannot take it.
+     */
     public static FileRef open(Path path) throws IOException {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
         return new FileRef(ch, ch, path.toString(), false, true);

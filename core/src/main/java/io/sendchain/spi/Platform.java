@@ -67,7 +67,9 @@ public interface Platform extends AutoCloseable {
 
     /**
      * Opens {@code path} for reading in the way this platform sends files best (for example with a native
-     * descriptor for {@code sendfile}). The returned ref owns what it opened.
+     * descriptor for {@code sendfile}). The returned ref owns what it opened. Open files to be sent this way: a
+     * {@link FileRef} opened by Java code ({@link FileRef#open}) has no such handle, so the linux platform copies it
+     * through a buffer (warning once per file) and the FreeBSD and macOS ones refuse it.
      *
      * @throws IOException naming the file and the error ({@code "open() \"/x\" failed: No such file or directory"})
      */

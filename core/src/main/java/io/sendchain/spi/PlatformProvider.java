@@ -1,6 +1,7 @@
 package io.sendchain.spi;
 
 import java.io.IOException;
+import java.util.List;
 
 /**
  * Entry point of a platform module, found with {@link java.util.ServiceLoader}: declare it with
@@ -24,7 +25,18 @@ public interface PlatformProvider {
     Availability probe();
 
     /**
-     * Makes the platform.
+     * The options this provider's platform reads, each declared once as a constant (its own, or one of
+     * {@link StandardPlatformOptions}). The registry refuses a config that sets any other option for this platform,
+     * so an option not listed here cannot be set. None by default.
+     */
+    default List<PlatformOption<?>> options() {
+        return List.of();
+    }
+
+    /**
+     * Makes the platform. Through the registry ({@link PlatformRegistry#open},
+     * {@link PlatformRegistry.Candidate#create}) {@code config} has been checked against {@link #options()}: it
+     * sets no other option, and every value set is valid; read them with {@link PlatformConfig#get}.
      *
      * @throws IOException if it cannot be set up (naming what failed)
      */

@@ -3,12 +3,15 @@ package io.sendchain.spi;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,12 +37,46 @@ public final class PlatformRegistry {
     private static final Comparator<Candidate> ORDER =
             Comparator.comparingInt(Candidate::priority).reversed().thenComparing(Candidate::name);
 
-    /** A provider as discovery saw it. {@code provider} is {@code null} when it failed to load. */
+    /**
+     * A provider as discovery saw it, with the options it declares. {@code provider} is {@code null} when it failed
+     * to load.
+     */
     public record Candidate(String name, int priority, String source, Availability availability,
-            PlatformProvider provider) {
+            PlatformProvider provider, List<PlatformOption<?>> options) {
+
+        public Candidate {
+            options = List.copyOf(options);
+        }
 
         public boolean available() {
             return availability.available();
+        }
+
+        /** Whether this platform declares {@code option} (that very constant). */
+        public boolean supports(PlatformOption<?> option) {
+            return options.contains(option);
+        }
+
+        /** This platform's option called {@code name}, if it declares one. */
+        public Optional<PlatformOption<?>> option(String name) {
+            return options.stream().filter(o -> o.name().equals(name)).findFirst();
+        }
+
+        /**
+         * Checks {@code config} against this platform's options, then makes the platform.
+         *
+         * @throws IllegalArgumentException if the config sets an option this platform does not declare (the
+         *     message lists those it does) or a value its option refuses (naming the value)
+         * @throws IllegalStateException if this provider failed to load
+         * @throws IOException if the platform cannot be set up
+         */
+        public Platform create(PlatformConfig config) throws IOException {
+            if (provider == null) {
+                throw new IllegalStateException("platform provider " + name + " failed to load: "
+                        + availability.reason());
+            }
+            config.checkAgainst(name, options);
+            return provider.create(config);
         }
     }
 
@@ -100,7 +137,7 @@ public final class PlatformRegistry {
                 // a bad services entry or a class that cannot be loaded: keep looking
                 log.warn("skipping a platform provider that failed to load: {}", e.getMessage());
                 found.add(new Candidate("?", Integer.MIN_VALUE, "?", Availability.unavailable(
-                        "failed to load: " + e.getMessage()), null));
+                        "failed to load: " + e.getMessage()), null, List.of()));
                 continue;
             }
             String type = entry.type().getName();
@@ -110,7 +147,7 @@ public final class PlatformRegistry {
             } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
                 log.warn("skipping platform provider {}: {}", type, e.toString());
                 found.add(new Candidate(type, Integer.MIN_VALUE, type,
-                        Availability.unavailable("failed to load: " + e), null));
+                        Availability.unavailable("failed to load: " + e), null, List.of()));
                 continue;
             }
             if (found.stream().anyMatch(c -> c.provider() != null && c.provider().getClass() == provider.getClass())) {
@@ -126,15 +163,30 @@ public final class PlatformRegistry {
         String name;
         int priority;
         Availability a;
+        List<PlatformOption<?>> options;
         try {
             name = Objects.requireNonNull(p.name(), "name()");
             priority = p.priority();
             a = Objects.requireNonNull(p.probe(), "probe()");
+            options = checkedOptions(name, Objects.requireNonNull(p.options(), "options()"));
         } catch (RuntimeException | LinkageError e) {
             log.warn("platform provider {} failed its probe: {}", type, e.toString());
-            return new Candidate(type, Integer.MIN_VALUE, type, Availability.unavailable("probe failed: " + e), null);
+            return new Candidate(type, Integer.MIN_VALUE, type, Availability.unavailable("probe failed: " + e), null,
+                    List.of());
         }
-        return new Candidate(name, priority, type, a, p);
+        return new Candidate(name, priority, type, a, p, options);
+    }
+
+    /** A provider's options, refused if two share a name: a config could not say which one it sets. */
+    private static List<PlatformOption<?>> checkedOptions(String provider, List<PlatformOption<?>> options) {
+        Set<String> names = new HashSet<>();
+        for (PlatformOption<?> o : options) {
+            if (!names.add(Objects.requireNonNull(o, "option").name())) {
+                throw new IllegalArgumentException("platform " + provider + " declares option " + o.name()
+                        + " twice");
+            }
+        }
+        return List.copyOf(options);
     }
 
     /** Every provider found, highest priority first, ties by name. */
@@ -191,11 +243,16 @@ public final class PlatformRegistry {
         return new Choice(best, why, candidates);
     }
 
-    /** Chooses and creates the platform for {@code config}. */
+    /**
+     * Chooses and creates the platform for {@code config}.
+     *
+     * @throws IllegalArgumentException if the config sets an option the chosen platform does not declare, or a
+     *     value its option refuses ({@link Candidate#create})
+     */
     public Platform open(PlatformConfig config) throws IOException {
         Choice choice = choose(config);
         log.debug("platform {}: {}", choice.name(), choice.why());
-        return choice.chosen().provider().create(config);
+        return choice.chosen().create(config);
     }
 
     /**
@@ -229,6 +286,36 @@ public final class PlatformRegistry {
 
     /** A channel taken over by a platform. */
     public record Adopted(Platform platform, io.sendchain.event.StreamSocket socket) {
+    }
+
+    /**
+     * Each provider's options, one per line under the provider's name: name, what a valid value is, the default
+     * and what the option does. A provider without options says so.
+     */
+    public String describeOptions() {
+        StringBuilder sb = new StringBuilder();
+        for (Candidate c : candidates) {
+            if (c.options().isEmpty()) {
+                sb.append(c.name()).append(": no options\n");
+                continue;
+            }
+            sb.append(c.name()).append(" options:\n");
+            int nw = 0;
+            int kw = 0;
+            for (PlatformOption<?> o : c.options()) {
+                nw = Math.max(nw, o.name().length());
+                kw = Math.max(kw, kindAndDefault(o).length());
+            }
+            for (PlatformOption<?> o : c.options()) {
+                sb.append(String.format(Locale.ROOT, "  %-" + nw + "s  %-" + kw + "s  %s%n", o.name(),
+                        kindAndDefault(o), o.description()));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static <T> String kindAndDefault(PlatformOption<T> o) {
+        return o.kind() + ", default " + o.format(o.defaultValue());
     }
 
     /**

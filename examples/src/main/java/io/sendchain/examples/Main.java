@@ -56,7 +56,8 @@ public final class Main {
                 commands:
                   static [options]              serve files like nginx's static handler (--help for options)
                   proxy --upstream HOST:PORT    reverse proxy like nginx's proxy_pass (--help for options)
-                  platforms [--platform NAME]   list the platform providers found, which one is selected and why
+                  platforms [--platform NAME]   list the platform providers found, which one is selected and why,
+                                                and their options
                 """;
     }
 
@@ -74,7 +75,8 @@ public final class Main {
                 case "--help", "-h" -> {
                     out.println("usage: sendchain platforms [--platform NAME]");
                     out.println("Lists every platform provider on the class/module path with its priority, status");
-                    out.println("and reason, and the one selected (explicit name, -Dsendchain.platform, or priority).");
+                    out.println("and reason, and the one selected (explicit name, -Dsendchain.platform, or priority);");
+                    out.println("then each platform's options with their type, default and meaning.");
                     return 0;
                 }
                 default -> {
@@ -86,6 +88,8 @@ public final class Main {
         PlatformRegistry registry = PlatformRegistry.load();
         try {
             out.print(registry.describe(registry.choose(config)));
+            out.println();
+            out.print(registry.describeOptions());
             return 0;
         } catch (NoPlatformException e) {
             err.println("sendchain: " + e.getMessage());

@@ -33,6 +33,16 @@ class MainTest {
     }
 
     @Test
+    void platformsListsEachPlatformsOptionsWithTypeDefaultAndMeaning() {
+        assertEquals(0, run("platforms"));
+        String listing = out.toString(StandardCharsets.UTF_8);
+        assertTrue(listing.contains("generic: no options\n") && listing.contains("darwin: no options\n"), listing);
+        assertTrue(listing.contains("linux options:\n  aio.threads  int >= 0, default 0  threads that run sendfile")
+                && listing.contains("\n  more.max     size, default 0      a header before a file"), listing);
+        assertTrue(listing.contains("freebsd options:\n  freebsd.nbytes-bug  boolean, default false  "), listing);
+    }
+
+    @Test
     void anExplicitPlatformThatIsNotInstalledIsAnErrorListingTheProviders() {
         assertEquals(1, run("platforms", "--platform", "plan9"));
         String e = err.toString(StandardCharsets.UTF_8);

@@ -141,7 +141,7 @@ abstract class AbstractHttpServer implements AutoCloseable {
         this.limits = limits;
         PlatformRegistry registry = PlatformRegistry.load();
         this.choice = registry.choose(pc);
-        this.platform = choice.chosen().provider().create(pc);
+        this.platform = choice.chosen().create(pc);
         this.workerCount = Math.max(1, workerCount);
     }
 

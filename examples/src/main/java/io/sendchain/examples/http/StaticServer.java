@@ -4,7 +4,10 @@ import io.sendchain.event.Connection;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.loop.EventLoop;
 import io.sendchain.output.ThreadPoolFileReader;
+import io.sendchain.spi.NoPlatformException;
 import io.sendchain.spi.PlatformConfig;
+import io.sendchain.spi.PlatformRegistry;
+import io.sendchain.spi.StandardPlatformOptions;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.util.concurrent.ExecutorService;
@@ -49,12 +52,16 @@ public final class StaticServer extends AbstractHttpServer {
         createWorkers();
     }
 
-    private static PlatformConfig platformConfig(StaticConfig config) {
+    private static PlatformConfig platformConfig(StaticConfig config) throws NoPlatformException {
         PlatformConfig pc = PlatformConfig.defaults().withPlatform(config.platform());
-        if (config.aioThreads() > 0) {
-            pc = pc.with("aio.threads", Integer.toString(config.aioThreads()));
+        // a platform refuses options it does not declare: give it only those it has. aio threads still reads
+        // files on the server's own pool everywhere; more.max is linux's (named as text: the examples name no
+        // platform class), and --msg-more-max is documented as Linux only
+        PlatformRegistry.Candidate chosen = PlatformRegistry.load().choose(pc).chosen();
+        if (config.aioThreads() > 0 && chosen.supports(StandardPlatformOptions.AIO_THREADS)) {
+            pc = pc.with(StandardPlatformOptions.AIO_THREADS, config.aioThreads());
         }
-        if (config.msgMoreMax() > 0) {
+        if (config.msgMoreMax() > 0 && chosen.option("more.max").isPresent()) {
             pc = pc.with("more.max", Long.toString(config.msgMoreMax()));
         }
         return pc;

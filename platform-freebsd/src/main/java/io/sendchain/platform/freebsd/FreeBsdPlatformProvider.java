@@ -4,7 +4,9 @@ import io.sendchain.platform.freebsd.internal.FreeBsdProbe;
 import io.sendchain.spi.Availability;
 import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
+import io.sendchain.spi.PlatformOption;
 import io.sendchain.spi.PlatformProvider;
+import java.util.List;
 
 /** The FreeBSD provider: kqueue and sendfile with headers and trailers, through FFM. Available on FreeBSD only. */
 public final class FreeBsdPlatformProvider implements PlatformProvider {
@@ -26,6 +28,12 @@ public final class FreeBsdPlatformProvider implements PlatformProvider {
     @Override
     public Availability probe() {
         return FreeBsdProbe.result();
+    }
+
+    /** {@link FreeBsdOptions#ALL}. */
+    @Override
+    public List<PlatformOption<?>> options() {
+        return FreeBsdOptions.ALL;
     }
 
     @Override

@@ -4,7 +4,9 @@ import io.sendchain.platform.linux.internal.LinuxProbe;
 import io.sendchain.spi.Availability;
 import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
+import io.sendchain.spi.PlatformOption;
 import io.sendchain.spi.PlatformProvider;
+import java.util.List;
 
 /**
  * The linux provider: epoll, sendfile with TCP_CORK, thread-pool sendfile, all through FFM. Available on Linux
@@ -29,6 +31,12 @@ public final class LinuxPlatformProvider implements PlatformProvider {
     @Override
     public Availability probe() {
         return LinuxProbe.result();
+    }
+
+    /** {@link LinuxOptions#ALL}. */
+    @Override
+    public List<PlatformOption<?>> options() {
+        return LinuxOptions.ALL;
     }
 
     @Override

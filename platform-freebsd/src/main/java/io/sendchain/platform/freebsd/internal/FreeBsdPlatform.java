@@ -6,6 +6,7 @@ import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.IoDriver;
 import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
+import io.sendchain.spi.PlatformOption;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -16,19 +17,30 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The FreeBSD platform: descriptors through {@link FreeBsdKernel}, kqueue, sendfile with sf_hdtr, TCP_NOPUSH,
- * SF_NODISKIO. Options: {@value #NBYTES_BUG} (the old sendfile counted headers in nbytes; default false),
- * {@value #NODISKIO} (default true), {@value #TCP_NOPUSH} (default true).
+ * SF_NODISKIO. Its options are below (public as {@code FreeBsdOptions}).
  */
 public final class FreeBsdPlatform implements Platform {
 
-    public static final String NBYTES_BUG = "freebsd.nbytes-bug";
-    public static final String NODISKIO = "freebsd.nodiskio";
-    public static final String TCP_NOPUSH = "tcp.nopush";
+    /** nginx's {@code ngx_freebsd_sendfile_nbytes_bug}: old kernels counted the headers in nbytes (bug 33771). */
+    public static final PlatformOption<Boolean> NBYTES_BUG = PlatformOption.ofBoolean("freebsd.nbytes-bug", false,
+            "sendfile counts the headers in nbytes, as old FreeBSD kernels did (bugs.freebsd.org/33771)");
+
+    /** {@code SF_NODISKIO} while a socket's busy count is small; {@code EBUSY} retries on the next cycle. */
+    public static final PlatformOption<Boolean> NODISKIO = PlatformOption.ofBoolean("freebsd.nodiskio", true,
+            "sendfile with SF_NODISKIO while the socket's busy count is small (EBUSY retries on the next cycle)");
+
+    /** {@code TCP_NOPUSH} while a file is sent, cleared after the last buf (nginx's {@code tcp_nopush}). */
+    public static final PlatformOption<Boolean> TCP_NOPUSH = PlatformOption.ofBoolean("tcp.nopush", true,
+            "TCP_NOPUSH while a file is sent, so header, file and trailer leave in full packets");
+
+    /** Every option this platform reads: what its provider declares. */
+    public static final List<PlatformOption<?>> OPTIONS = List.of(NBYTES_BUG, NODISKIO, TCP_NOPUSH);
 
     private static final Logger log = LoggerFactory.getLogger(FreeBsdPlatform.class);
 
@@ -45,9 +57,9 @@ public final class FreeBsdPlatform implements Platform {
         this.pageSize = ps > 0 && (ps & (ps - 1)) == 0 ? ps : 4096;
         long page = pageSize;
         this.scratch = ThreadLocal.withInitial(() -> new SendScratch(page));
-        this.nbytesBug = Boolean.parseBoolean(config.options().getOrDefault(NBYTES_BUG, "false"));
-        this.nodiskio = Boolean.parseBoolean(config.options().getOrDefault(NODISKIO, "true"));
-        this.tcpNopush = Boolean.parseBoolean(config.options().getOrDefault(TCP_NOPUSH, "true"));
+        this.nbytesBug = config.get(NBYTES_BUG);
+        this.nodiskio = config.get(NODISKIO);
+        this.tcpNopush = config.get(TCP_NOPUSH);
     }
 
     FreeBsdKernel kernel() {

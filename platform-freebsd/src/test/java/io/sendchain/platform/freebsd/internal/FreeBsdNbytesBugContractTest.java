@@ -11,6 +11,6 @@ class FreeBsdNbytesBugContractTest extends SendChainContract {
     @Override
     protected Platform openPlatform(FaultPlan faults) {
         return new FreeBsdPlatform(new EmulatedFreeBsdKernel(faults, true),
-                PlatformConfig.defaults().with(FreeBsdPlatform.NBYTES_BUG, "true"));
+                PlatformConfig.defaults().with(FreeBsdPlatform.NBYTES_BUG, true));
     }
 }

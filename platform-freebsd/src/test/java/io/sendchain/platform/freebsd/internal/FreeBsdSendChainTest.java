@@ -63,7 +63,7 @@ class FreeBsdSendChainTest {
     private void open(boolean nbytesBug) throws IOException {
         kernel = new EmulatedFreeBsdKernel(FaultPlan.none(), nbytesBug);
         platform = new FreeBsdPlatform(kernel,
-                PlatformConfig.defaults().with(FreeBsdPlatform.NBYTES_BUG, Boolean.toString(nbytesBug)));
+                PlatformConfig.defaults().with(FreeBsdPlatform.NBYTES_BUG, nbytesBug));
         ListenSocket ls = platform.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
         Connection lc = new Connection("listener", ls);
         peer = new Socket(ls.localAddress().getAddress(), ls.localAddress().getPort());

@@ -6,6 +6,8 @@ import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.IoDriver;
 import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
+import io.sendchain.spi.PlatformOption;
+import io.sendchain.spi.StandardPlatformOptions;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -18,6 +20,9 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,19 +32,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The linux platform: sockets and files as native descriptors through {@link LinuxKernel}, epoll, sendfile with
- * TCP_CORK, and optionally sendfile on a thread pool ({@value #AIO_THREADS} option, nginx's {@code aio threads}).
+ * TCP_CORK or MSG_MORE ({@link #MORE_MAX}), and optionally sendfile on a thread pool
+ * ({@link StandardPlatformOptions#AIO_THREADS}, nginx's {@code aio threads}).
  */
 public final class LinuxPlatform implements Platform {
 
-    /** Config option: size of the sendfile thread pool; 0 (default) sends on the loop thread. */
-    public static final String AIO_THREADS = "aio.threads";
-
     /**
-     * Config option: the most bytes of file a response may end with for its header to go out with
+     * Not from nginx: the most bytes of file a response may end with for its header to go out with
      * {@code MSG_MORE} instead of between {@code TCP_CORK} on and off (two system calls fewer); 0 (default):
-     * always cork, as nginx does.
+     * always cork, as nginx does. Public as {@code LinuxOptions.MORE_MAX}.
      */
-    public static final String MORE_MAX = "more.max";
+    public static final PlatformOption<Long> MORE_MAX = PlatformOption.ofSize("more.max", Long.MAX_VALUE, 0,
+            "a header before a file of at most this size goes with MSG_MORE instead of TCP_CORK on/off "
+                    + "(two system calls fewer); 0: always cork, as nginx does");
+
+    /** Every option this platform reads: what its provider declares. */
+    public static final List<PlatformOption<?>> OPTIONS = List.of(StandardPlatformOptions.AIO_THREADS, MORE_MAX);
 
     private static final Logger log = LoggerFactory.getLogger(LinuxPlatform.class);
 
@@ -51,6 +59,14 @@ public final class LinuxPlatform implements Platform {
     private final ThreadLocal<IoScratch> scratch;
     private final AtomicInteger overlaps = new AtomicInteger();
     private final AtomicLong tasks = new AtomicLong();
+    /**
+     * Files sent by copying because they have no descriptor ({@link #recordCopy}): each is warned about once. Weak
+     * keys compared by identity ({@code FileRef} keeps {@code Object}'s equality), so a closed ref that is no
+     * longer referenced leaves; guarded by itself, as loops on several threads send.
+     */
+    private final Map<FileRef, Boolean> copiedRefs = new WeakHashMap<>();
+    private final AtomicLong copiedFiles = new AtomicLong();
+    private final AtomicLong copiedBytes = new AtomicLong();
     /** {@link #supportsReusePort()}, once probed. */
     private volatile Boolean reusePort;
 
@@ -61,15 +77,8 @@ public final class LinuxPlatform implements Platform {
         long page = pageSize;
         this.scratch = ThreadLocal.withInitial(() -> new IoScratch(page));
         this.epollLayout = epollLayoutForThisMachine();
-        int more = config.intOption(MORE_MAX, 0);
-        if (more < 0) {
-            throw new IllegalArgumentException(MORE_MAX + " < 0: " + more);
-        }
-        this.moreMax = more;
-        int threads = config.intOption(AIO_THREADS, 0);
-        if (threads < 0) {
-            throw new IllegalArgumentException(AIO_THREADS + " < 0: " + threads);
-        }
+        this.moreMax = config.get(MORE_MAX);
+        int threads = config.get(StandardPlatformOptions.AIO_THREADS);
         if (threads > 0) {
             AtomicInteger n = new AtomicInteger();
             this.sendfilePool = Executors.newFixedThreadPool(threads, r -> {
@@ -131,6 +140,35 @@ public final class LinuxPlatform implements Platform {
 
     void recordTask() {
         tasks.incrementAndGet();
+    }
+
+    /**
+     * {@code bytes} of {@code file} went out through the bounce buffer, not sendfile: the file has no descriptor
+     * because it was not opened by {@link #openFile}. Zero-copy is off for it, which is easy to miss (the bytes
+     * still arrive), so the first copy of each file is a warning and every copy is counted.
+     */
+    void recordCopy(FileRef file, long bytes) {
+        copiedBytes.addAndGet(bytes);
+        boolean first;
+        synchronized (copiedRefs) {
+            first = copiedRefs.putIfAbsent(file, Boolean.TRUE) == null;
+        }
+        if (first) {
+            copiedFiles.incrementAndGet();
+            log.warn("\"{}\" has no descriptor for sendfile, so the linux platform sends it by copying it through a "
+                    + "buffer (no zero-copy): open files for sending with Platform.openFile, not FileRef.open",
+                    file.name());
+        }
+    }
+
+    /** Files (open {@code FileRef}s) sent by copying because they had no descriptor; each was warned about once. */
+    public long copiedFiles() {
+        return copiedFiles.get();
+    }
+
+    /** Bytes sent by copying through the bounce buffer instead of sendfile (files without a descriptor). */
+    public long copiedBytes() {
+        return copiedBytes.get();
     }
 
     /** Times a socket's sendfile task started while the same task was still running (must stay 0). */

@@ -352,7 +352,8 @@ final class LinuxStreamSocket implements StreamSocket {
 
     /**
      * A file without a native descriptor (opened by Java code, not by {@code Platform.openFile}): its bytes
-     * are read into the thread's bounce buffer and written; correct, but a copy.
+     * are read into the thread's bounce buffer and written; correct, but a copy, which the platform warns about
+     * once per file and counts ({@link LinuxPlatform#recordCopy}).
      */
     private long copySend(Connection c, IoScratch s, Buf file, long size) throws IOException {
         ByteBuffer bb = s.copy;
@@ -366,7 +367,11 @@ final class LinuxStreamSocket implements StreamSocket {
         }
         for (;;) {
             long rc = k.write(fd, s.copyAddress, got);
-            long r = rc >= 0 ? rc : notSent(c, "write", rc);
+            if (rc > 0) {
+                platform.recordCopy(file.file(), rc);
+                return rc;
+            }
+            long r = rc == 0 ? 0 : notSent(c, "write", rc);
             if (r != RETRY) {
                 return r;
             }

@@ -278,7 +278,7 @@ class LinuxCallSequenceTest {
     /** A socket on a platform that sends headers of bodies up to 64 KiB with MSG_MORE; TCP_NODELAY on. */
     private LinuxStreamSocket moreSocket() {
         when(k.send(anyInt(), anyLong(), anyLong(), anyInt())).thenAnswer(inv -> inv.getArgument(2));
-        LinuxPlatform platform = new LinuxPlatform(k, PlatformConfig.defaults().with(LinuxPlatform.MORE_MAX, "65536"));
+        LinuxPlatform platform = new LinuxPlatform(k, PlatformConfig.defaults().with(LinuxPlatform.MORE_MAX, 65536L));
         LinuxStreamSocket s = new LinuxStreamSocket(platform, SOCK, false, null);
         c = new Connection("mock", s);
         c.tcpNodelay(Connection.TcpOption.SET);

@@ -17,7 +17,7 @@ class LinuxMsgMoreSendChainContractTest extends SendChainContract {
     @Override
     protected Platform openPlatform(FaultPlan faults) {
         return new LinuxPlatform(new FaultyLinuxKernel(new Syscalls(), faults),
-                PlatformConfig.defaults().with(LinuxPlatform.MORE_MAX, Integer.toString(256 * 1024)));
+                PlatformConfig.defaults().with(LinuxPlatform.MORE_MAX, 256L * 1024));
     }
 
     @Override

@@ -17,6 +17,7 @@ import io.sendchain.event.NetSocket;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.IoDriver;
 import io.sendchain.spi.PlatformConfig;
+import io.sendchain.spi.StandardPlatformOptions;
 import io.sendchain.testkit.TestFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -192,7 +193,7 @@ class LinuxSocketTest {
     @Test
     void withMsgMoreAHeaderAndSmallFilesGoWithoutACorkResponseAfterResponseAndArriveIntact() throws IOException {
         CountingKernel k = new CountingKernel();
-        Pair p = pair(k, PlatformConfig.defaults().with(LinuxPlatform.MORE_MAX, "65536"));
+        Pair p = pair(k, PlatformConfig.defaults().with(LinuxPlatform.MORE_MAX, 65536L));
         p.conn().stream().setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
         p.conn().tcpNodelay(Connection.TcpOption.SET);
         FileRef f = p.platform().openFile(TestFiles.patternFile(dir, "small", 65536));
@@ -231,9 +232,68 @@ class LinuxSocketTest {
     }
 
     @Test
+    void aFileWithoutADescriptorIsCopiedCountedAndWarnedAboutOncePerFile() throws IOException {
+        CountingKernel k = new CountingKernel();
+        Pair p = pair(k, PlatformConfig.defaults());
+        FileRef big = FileRef.open(TestFiles.patternFile(dir, "java-opened-big.bin", 300_000));
+        FileRef small = FileRef.open(TestFiles.patternFile(dir, "java-opened-small.bin", 5_000));
+        FileRef viaPlatform = p.platform().openFile(TestFiles.patternFile(dir, "platform-opened.bin", 5_000));
+        toClose.add(big);
+        toClose.add(small);
+        toClose.add(viaPlatform);
+        byte[] head = "HTTP/1.1 200 OK\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        String log = standardErrorOf(() -> {
+            try (Pool pool = new Pool()) {
+                for (FileRef f : new FileRef[] {big, small, big, viaPlatform}) {
+                    int size = (int) f.size();
+                    byte[] got = new byte[head.length + size];
+                    sendAll(p.conn(), Chain.of(Buf.copyOf(pool, head), Buf.ofFile(f, 0, size),
+                            Buf.lastBufMarker()), p.peer(), got);
+                    byte[] want = new byte[got.length];
+                    System.arraycopy(head, 0, want, 0, head.length);
+                    System.arraycopy(TestFiles.pattern(size), 0, want, head.length, size);
+                    assertArrayEquals(want, got, f.name());
+                }
+            }
+        });
+        assertEquals(2, p.platform().copiedFiles(), "each java-opened ref counts once, however often it is sent");
+        assertEquals(300_000 + 5_000 + 300_000, p.platform().copiedBytes());
+        assertEquals(p.platform().copiedBytes(), k.writeBytes.get(), "the copied bytes went through write");
+        assertEquals(5_000, k.sendfileBytes.get(), "the platform-opened file still went by sendfile");
+        if (org.slf4j.LoggerFactory.getLogger(LinuxPlatform.class).isWarnEnabled()) {
+            List<String> warnings = log.lines().filter(l -> l.contains("WARN")).toList();
+            assertEquals(2, warnings.size(), log);
+            assertEquals(1, warnings.stream().filter(l -> l.contains(big.name())).count(), log);
+            assertEquals(1, warnings.stream().filter(l -> l.contains(small.name())).count(), log);
+            assertTrue(warnings.get(0).contains("no zero-copy") && warnings.get(0).contains("Platform.openFile"),
+                    warnings.get(0));
+        }
+    }
+
+    /** What {@code action} wrote to {@code System.err}, where slf4j-simple writes (it looks the stream up each time). */
+    private static String standardErrorOf(IoAction action) throws IOException {
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(original);
+        }
+        String text = captured.toString(StandardCharsets.UTF_8);
+        original.print(text);
+        return text;
+    }
+
+    @FunctionalInterface
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    @Test
     void aSocketClosedUnderARunningSendfileTaskIsClosedOnceWhenTheTaskEnds() throws Exception {
         CountingKernel k = new CountingKernel();
-        Pair p = pair(k, PlatformConfig.defaults().with(LinuxPlatform.AIO_THREADS, "1"));
+        Pair p = pair(k, PlatformConfig.defaults().with(StandardPlatformOptions.AIO_THREADS, 1));
         FileRef f = p.platform().openFile(TestFiles.patternFile(dir, "f", 100_000));
         toClose.add(f);
         k.sendfileGate = new CountDownLatch(1);

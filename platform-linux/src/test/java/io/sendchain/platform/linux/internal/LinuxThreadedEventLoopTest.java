@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
+import io.sendchain.spi.StandardPlatformOptions;
 import io.sendchain.testkit.EventLoopContract;
 import org.junit.jupiter.api.AfterEach;
 
@@ -16,7 +17,7 @@ class LinuxThreadedEventLoopTest extends EventLoopContract {
 
     @Override
     protected Platform openPlatform() {
-        return new LinuxPlatform(new Syscalls(), PlatformConfig.defaults().with(LinuxPlatform.AIO_THREADS, "4"));
+        return new LinuxPlatform(new Syscalls(), PlatformConfig.defaults().with(StandardPlatformOptions.AIO_THREADS, 4));
     }
 
     @Override
