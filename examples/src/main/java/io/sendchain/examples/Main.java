@@ -3,6 +3,7 @@ package io.sendchain.examples;
 import io.sendchain.examples.http.Demo;
 import io.sendchain.examples.http.ProxyConfig;
 import io.sendchain.examples.http.ReverseProxy;
+import io.sendchain.examples.http.ServerSettings;
 import io.sendchain.examples.http.Sizes;
 import io.sendchain.examples.http.StaticConfig;
 import io.sendchain.examples.http.StaticServer;
@@ -151,8 +152,6 @@ public final class Main {
                         return 0;
                     }
                     case "--root" -> root = Path.of(o.value(opt));
-                    case "--listen" -> cfg.listen(address(opt, o.value(opt)));
-                    case "--platform" -> cfg.platform(o.value(opt));
                     case "--sendfile" -> cfg.sendfile(o.onOff(opt));
                     case "--sendfile-max-chunk" -> cfg.sendfileMaxChunk(Sizes.size(o.value(opt)));
                     case "--output-buffers" -> cfg.outputBuffers(Integer.parseInt(o.value(opt)), Sizes.size(o.value(opt)));
@@ -160,20 +159,10 @@ public final class Main {
                     case "--directio" -> cfg.directio(Sizes.size(o.value(opt)));
                     case "--limit-rate" -> cfg.limitRate(Sizes.size(o.value(opt)));
                     case "--limit-rate-after" -> cfg.limitRateAfter(Sizes.size(o.value(opt)));
-                    case "--workers" -> cfg.workers(Integer.parseInt(o.value(opt)));
-                    case "--reuseport" -> cfg.reusePort(o.onOff(opt));
-                    case "--access-log" -> cfg.accessLog(o.onOff(opt));
                     case "--send-timeout" -> cfg.sendTimeoutMillis(Sizes.millis(o.value(opt)));
-                    case "--keepalive-timeout" -> cfg.keepaliveTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--header-timeout" -> cfg.headerTimeoutMillis(Sizes.millis(o.value(opt)));
-                    case "--client-max-body-size" -> cfg.clientMaxBodySize(Sizes.size(o.value(opt)));
                     case "--lingering-time" -> cfg.lingeringTimeMillis(Sizes.millis(o.value(opt)));
                     case "--lingering-timeout" -> cfg.lingeringTimeoutMillis(Sizes.millis(o.value(opt)));
-                    case "--client-header-buffer-size" -> cfg.headerBufferSize(intSize(opt, o.value(opt)));
-                    case "--large-client-header-buffers" ->
-                            cfg.largeHeaderBuffers(Integer.parseInt(o.value(opt)), intSize(opt, o.value(opt)));
-                    case "--worker-memory" -> cfg.workerMemory(Sizes.size(o.value(opt)));
-                    case "--status" -> cfg.status(o.onOff(opt));
                     case "--tcp-nopush" -> cfg.tcpNopush(o.onOff(opt));
                     case "--msg-more-max" -> cfg.msgMoreMax(Sizes.size(o.value(opt)));
                     case "--tcp-nopush-skip" -> {
@@ -186,7 +175,7 @@ public final class Main {
                     }
                     case "--tcp-nodelay" -> cfg.tcpNodelay(o.onOff(opt));
                     case "--symlinks-outside-root" -> cfg.symlinksOutsideRoot(o.onOff(opt));
-                    default -> throw new IllegalArgumentException("unknown option \"" + opt + "\"");
+                    default -> serverOption(opt, o, cfg);
                 }
             }
         } catch (IllegalArgumentException e) {
@@ -283,8 +272,6 @@ public final class Main {
                         return 0;
                     }
                     case "--upstream" -> cfg.upstream(address(opt, o.value(opt)));
-                    case "--listen" -> cfg.listen(address(opt, o.value(opt)));
-                    case "--platform" -> cfg.platform(o.value(opt));
                     case "--buffering" -> cfg.buffering(o.onOff(opt));
                     case "--buffer-size" -> cfg.bufferSize(Sizes.size(o.value(opt)));
                     case "--buffers" -> cfg.buffers(Integer.parseInt(o.value(opt)), Sizes.size(o.value(opt)));
@@ -296,17 +283,7 @@ public final class Main {
                     case "--connect-timeout" -> cfg.connectTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--read-timeout" -> cfg.readTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--send-timeout" -> cfg.sendTimeoutMillis(Sizes.millis(o.value(opt)));
-                    case "--client-max-body-size" -> cfg.clientMaxBodySize(Sizes.size(o.value(opt)));
-                    case "--client-header-buffer-size" -> cfg.headerBufferSize(intSize(opt, o.value(opt)));
-                    case "--large-client-header-buffers" ->
-                            cfg.largeHeaderBuffers(Integer.parseInt(o.value(opt)), intSize(opt, o.value(opt)));
-                    case "--keepalive-timeout" -> cfg.keepaliveTimeoutMillis(Sizes.millis(o.value(opt)));
-                    case "--worker-memory" -> cfg.workerMemory(Sizes.size(o.value(opt)));
-                    case "--status" -> cfg.status(o.onOff(opt));
-                    case "--workers" -> cfg.workers(Integer.parseInt(o.value(opt)));
-                    case "--reuseport" -> cfg.reusePort(o.onOff(opt));
-                    case "--access-log" -> cfg.accessLog(o.onOff(opt));
-                    default -> throw new IllegalArgumentException("unknown option \"" + opt + "\"");
+                    default -> serverOption(opt, o, cfg);
                 }
             }
             config = cfg.build();
@@ -357,6 +334,25 @@ public final class Main {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
+        }
+    }
+
+    /** The options both servers take ({@link ServerSettings}); anything else is unknown. */
+    private static void serverOption(String opt, Options o, ServerSettings cfg) {
+        switch (opt) {
+            case "--listen" -> cfg.listen(address(opt, o.value(opt)));
+            case "--platform" -> cfg.platform(o.value(opt));
+            case "--workers" -> cfg.workers(Integer.parseInt(o.value(opt)));
+            case "--reuseport" -> cfg.reusePort(o.onOff(opt));
+            case "--access-log" -> cfg.accessLog(o.onOff(opt));
+            case "--keepalive-timeout" -> cfg.keepaliveTimeoutMillis(Sizes.millis(o.value(opt)));
+            case "--client-max-body-size" -> cfg.clientMaxBodySize(Sizes.size(o.value(opt)));
+            case "--client-header-buffer-size" -> cfg.headerBufferSize(intSize(opt, o.value(opt)));
+            case "--large-client-header-buffers" ->
+                    cfg.largeHeaderBuffers(Integer.parseInt(o.value(opt)), intSize(opt, o.value(opt)));
+            case "--worker-memory" -> cfg.workerMemory(Sizes.size(o.value(opt)));
+            case "--status" -> cfg.status(o.onOff(opt));
+            default -> throw new IllegalArgumentException("unknown option \"" + opt + "\"");
         }
     }
 

@@ -61,7 +61,7 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
     }
 
     /** Settings one by one, starting from nginx's defaults; {@link #build()} checks them as nginx does. */
-    public static final class Builder {
+    public static final class Builder implements ServerSettings {
         private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 8081);
         private InetSocketAddress upstream;
         private String platform;
@@ -208,27 +208,21 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
             return this;
         }
 
-        /** nginx's {@code large_client_header_buffers}: a long head grows to at most {@code num x size} bytes. */
+        @Override
         public Builder largeHeaderBuffers(int num, int size) {
-            if (num < 1 || size < 64) {
-                throw new IllegalArgumentException("large header buffers need N >= 1 and SIZE >= 64: " + num + " "
-                        + size);
-            }
+            ServerSettings.checkLargeHeaderBuffers(num, size);
             largeHeaderBuffers = num;
             largeHeaderBufferSize = size;
             return this;
         }
 
-        /** The most native memory one worker keeps for buffers (0: no bound). */
+        @Override
         public Builder workerMemory(long v) {
-            if (v < 0) {
-                throw new IllegalArgumentException("worker memory < 0: " + v);
-            }
-            workerMemory = v;
+            workerMemory = ServerSettings.checkWorkerMemory(v);
             return this;
         }
 
-        /** Answer {@code GET /.sendchain/status} with the server's counters. */
+        @Override
         public Builder status(boolean v) {
             status = v;
             return this;
