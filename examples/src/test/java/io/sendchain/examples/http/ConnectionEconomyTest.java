@@ -3,7 +3,6 @@ package io.sendchain.examples.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sendchain.spi.PlatformRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -22,7 +21,6 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -51,9 +49,7 @@ abstract class ConnectionEconomyTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        boolean available = PlatformRegistry.load().candidates().stream()
-                .anyMatch(c -> c.name().equals(platform()) && c.available());
-        Assumptions.assumeTrue(available, platform() + " is not available here");
+        TestPlatforms.assumeAvailable(platform());
         root = Files.createDirectories(tmp.resolve("root")).toRealPath();
         Files.writeString(root.resolve("hello.txt"), "hello, world\n");
         Files.write(root.resolve("4k.bin"), new byte[4096]);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sendchain.spi.PlatformRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -14,7 +13,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,9 +38,7 @@ abstract class ReverseProxyRequestTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        boolean available = PlatformRegistry.load().candidates().stream()
-                .anyMatch(c -> c.name().equals(platform()) && c.available());
-        Assumptions.assumeTrue(available, platform() + " is not available here");
+        TestPlatforms.assumeAvailable(platform());
         up = new ScriptedUpstream((req, out) -> {
             seen.add(req);
             out.write(ascii("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));

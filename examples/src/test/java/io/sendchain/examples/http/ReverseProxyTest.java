@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sendchain.spi.PlatformRegistry;
 import io.sendchain.testkit.Seeds;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -86,9 +85,7 @@ abstract class ReverseProxyTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        boolean available = PlatformRegistry.load().candidates().stream()
-                .anyMatch(c -> c.name().equals(platform()) && c.available());
-        Assumptions.assumeTrue(available, platform() + " is not available here");
+        TestPlatforms.assumeAvailable(platform());
         root = Files.createDirectories(tmp.resolve("root")).toRealPath();
         temp = Files.createDirectories(tmp.resolve("proxy_temp"));
         mb = new byte[1_000_000];

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sendchain.spi.PlatformRegistry;
 import io.sendchain.testkit.Seeds;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -51,9 +50,7 @@ abstract class StaticServerRequestTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        boolean available = PlatformRegistry.load().candidates().stream()
-                .anyMatch(c -> c.name().equals(platform()) && c.available());
-        Assumptions.assumeTrue(available, platform() + " is not available here");
+        TestPlatforms.assumeAvailable(platform());
         root = Files.createDirectories(tmp.resolve("root")).toRealPath();
         Files.writeString(root.resolve("hello.txt"), "hello, world\n");
         Files.createDirectories(root.resolve("dir"));
