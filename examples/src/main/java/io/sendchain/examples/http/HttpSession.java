@@ -39,6 +39,8 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
     private final OutputChainContext out;
 
     private FileRef file;
+    /** The loop task that takes a finished thread-pool read back (made once, not per read). */
+    private final Runnable readCompleted = this::readCompleted;
 
     HttpSession(StaticServer server, StaticServer.StaticWorker worker) {
         super(server, worker);
@@ -54,7 +56,7 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
             // if the connection closed meanwhile, the memory the read wrote into goes back only now
             out.readHook(hook, () -> {
                 try {
-                    loop.execute(this::readCompleted);
+                    loop.execute(readCompleted);
                 } catch (RejectedExecutionException e) {
                     // the loop is stopping; its allocator reports what stays unreturned
                 }
