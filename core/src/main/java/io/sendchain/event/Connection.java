@@ -8,20 +8,11 @@ import java.util.Objects;
 /**
  * A connection: nginx's {@code ngx_connection_t} reduced to what the pipeline uses. It owns a platform socket
  * (a {@link StreamSocket}, a {@link ListenSocket}, or none for an in-memory sink), its read and write
- * {@link Event}s, the bytes sent, and the TCP option states the send chains toggle. Owned by one event loop
- * thread; not thread-safe.
+ * {@link Event}s, the bytes sent, and what its owner wants of the send chain ({@link #nopush(boolean)},
+ * {@link #sendfile(boolean)}, {@link #closeAfterOutput(boolean)}); the TCP option states themselves are the
+ * platform socket's own bookkeeping. Owned by one event loop thread; not thread-safe.
  */
 public final class Connection {
-
-    /** State of a TCP option the send chain toggles (nginx's {@code NGX_TCP_NOPUSH_*}, {@code NGX_TCP_NODELAY_*}). */
-    public enum TcpOption {
-        /** Never touched on this socket. */
-        UNSET,
-        /** Currently set. */
-        SET,
-        /** Cannot be used on this socket (for example, not TCP). */
-        DISABLED
-    }
 
     private final Event read = new Event(this, false);
     private final Event write = new Event(this, true);
@@ -31,8 +22,8 @@ public final class Connection {
     private SendChain sendChain;
     private long sent;
     private int buffered;
-    private TcpOption tcpNopush = TcpOption.UNSET;
-    private TcpOption tcpNodelay = TcpOption.UNSET;
+    private boolean nopush = true;
+    private boolean sendfile = true;
     private boolean closeAfterOutput;
     private boolean closed;
     private java.util.function.Consumer<Connection> onClose;
@@ -156,36 +147,53 @@ public final class Connection {
         return buffered;
     }
 
+    /** Sets the bits of {@link #buffered()}; a filter that holds bytes back sets its own bit and clears it when they are out. */
     public void buffered(int bits) {
         this.buffered = bits;
     }
 
-    public TcpOption tcpNopush() {
-        return tcpNopush;
+    /**
+     * Whether the send chain may hold partial segments back while a header and a file go out (nginx's
+     * {@code tcp_nopush}: {@code TCP_CORK} on linux, {@code TCP_NOPUSH} on FreeBSD); {@code true} unless turned
+     * off. The platform decides when to set the option and keeps its state; what it held back leaves when the
+     * write filter pushes after the response's last buf ({@link SendChain#push}).
+     */
+    public boolean nopush() {
+        return nopush;
     }
 
-    public void tcpNopush(TcpOption state) {
-        this.tcpNopush = Objects.requireNonNull(state);
+    /** Allows ({@code true}) or forbids the platform to cork this connection, from its next send on; see {@link #nopush()}. */
+    public void nopush(boolean wanted) {
+        this.nopush = wanted;
     }
 
-    public TcpOption tcpNodelay() {
-        return tcpNodelay;
+    /**
+     * Whether file bufs may reach this connection's send chain (nginx's {@code c->sendfile}); {@code true} unless
+     * turned off. A filter that needs the bytes in memory (a TLS filter encrypting in user space) turns it off and
+     * has its output chain copy files ({@code OutputChainContext.sendfile(false)}); the write filter then refuses a
+     * file buf rather than let the platform send plain file bytes past it. Kernel TLS keeps it on.
+     */
+    public boolean sendfile() {
+        return sendfile;
     }
 
-    public void tcpNodelay(TcpOption state) {
-        this.tcpNodelay = Objects.requireNonNull(state);
+    /** Turns sending straight from files on or off for this connection; see {@link #sendfile()}. */
+    public void sendfile(boolean on) {
+        this.sendfile = on;
     }
 
     /**
      * The connection is closed as soon as what is queued is sent (its owner's last response): a send chain need
      * not push a partial last segment out, since the close (or a shutdown) sends it with the FIN. nginx never
      * uncorks a connection it is about to close; a linux send chain then also sends a header with
-     * {@code MSG_MORE} without needing {@code TCP_NODELAY}. Set by the owner for each response.
+     * {@code MSG_MORE} without needing {@code TCP_NODELAY}, and the write filter does not push after the last buf.
+     * Set by the owner for each response.
      */
     public boolean closeAfterOutput() {
         return closeAfterOutput;
     }
 
+    /** Marks whether the connection closes once its queued output is sent; see {@link #closeAfterOutput()}. */
     public void closeAfterOutput(boolean v) {
         this.closeAfterOutput = v;
     }

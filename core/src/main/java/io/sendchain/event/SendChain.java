@@ -25,4 +25,15 @@ import java.io.IOException;
 public interface SendChain {
 
     Chain send(Connection c, Chain in, long limit) throws IOException;
+
+    /**
+     * The response's last buf has been sent and the connection stays open: let out at once what the platform held
+     * back for it (nginx's {@code ngx_tcp_push}: {@code TCP_CORK} off on linux, {@code TCP_NOPUSH} off on FreeBSD).
+     * Called by the write filter ({@code io.sendchain.output.WriteFilter}) once per response, never on a connection
+     * that {@linkplain Connection#closeAfterOutput() closes after its output}. Nothing to do by default.
+     *
+     * @throws IOException naming the call and the error, with the write event's {@code error} flag set
+     */
+    default void push(Connection c) throws IOException {
+    }
 }

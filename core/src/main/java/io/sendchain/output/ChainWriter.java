@@ -27,6 +27,10 @@ public final class ChainWriter implements OutputFilter {
     private long limit;
     private Chain out;
     private Chain outTail;
+    /** The last {@link #scan()} saw a flush or sync buf. */
+    boolean flushQueued;
+    /** The last {@link #scan()} saw the response's last buf. */
+    boolean lastQueued;
 
     public ChainWriter(Connection connection, Pool pool) {
         this.connection = Objects.requireNonNull(connection, "connection");
@@ -60,6 +64,7 @@ public final class ChainWriter implements OutputFilter {
         return this;
     }
 
+    /** The per-call limit set by {@link #limit(long)}. */
     public long limit() {
         return limit;
     }
@@ -70,17 +75,50 @@ public final class ChainWriter implements OutputFilter {
     }
 
     /**
-     * Queues {@code in} and sends as much of the queue as the socket and the limit allow.
+     * Queues {@code in} and sends as much of the queue as the socket and the limit allow; once the response's
+     * last buf is out, the platform is told to push ({@link io.sendchain.event.SendChain#push}), unless the
+     * connection closes after its output. For an HTTP response, {@link WriteFilter} adds nginx's write policy
+     * (rate limit, postponing, the delayed timer) in front of the same steps.
      *
      * @return {@link Status#OK} when nothing is left (and nothing is {@linkplain Connection#buffered()
      *         buffered}), otherwise {@link Status#AGAIN}
      * @throws IOException for a negative-size buf, or from the send chain
+     * @throws IllegalStateException for a file buf on a connection whose {@linkplain Connection#sendfile()
+     *         sendfile} is off
      */
     @Override
     public Status filter(Chain in) throws IOException {
+        append(in);
+        long size = scan();
+        if (size == 0 && connection.buffered() == 0) {
+            signalsOnly(); // only signals are queued and nothing is held back: they are satisfied
+            return Status.OK;
+        }
+        Chain rest = send(limit);
+        if (rest != null && connection.write().ready() && !connection.write().delayed()) {
+            // stopped by the limit, not by the socket: no kernel event will come, so come back next cycle
+            // (unless a rate limit holds the output back: its timer brings us back)
+            connection.write().postNextCycle();
+        }
+        return rest == null && connection.buffered() == 0 ? Status.OK : Status.AGAIN;
+    }
+
+    // ---------------------------------------------------------------- the steps WriteFilter shares
+
+    /** The connection written to; fails while the writer is not bound. */
+    Connection bound() {
         if (connection == null) {
             throw new IllegalStateException("chain writer is not bound to a connection");
         }
+        return connection;
+    }
+
+    /**
+     * Appends {@code in}'s bufs to the queue in links of the writer's own; a zero-size buf that is not special is
+     * skipped with a warning (nginx's alert).
+     */
+    void append(Chain in) throws IOException {
+        Connection c = bound();
         for (; in != null; in = in.next()) {
             Buf b = in.buf();
             long size = b.size();
@@ -90,6 +128,10 @@ public final class ChainWriter implements OutputFilter {
             }
             if (size < 0) {
                 throw new IOException("negative size buf in chain writer " + b);
+            }
+            if (!c.sendfile() && b.inFile() && !b.inMemory()) {
+                // a filter before the writer needs the bytes in memory (TLS): a file buf would go out past it
+                throw new IllegalStateException("file buf on connection " + c + " with sendfile off: " + b);
             }
             Chain cl = pool.allocLink();
             cl.buf(b);
@@ -101,8 +143,16 @@ public final class ChainWriter implements OutputFilter {
             }
             outTail = cl;
         }
+    }
 
+    /**
+     * The bytes queued; sets {@link #flushQueued} and {@link #lastQueued} from the queued bufs' flags (nginx's
+     * write filter walks {@code r->out} the same way).
+     */
+    long scan() throws IOException {
         long size = 0;
+        boolean flush = false;
+        boolean last = false;
         for (Chain cl = out; cl != null; cl = cl.next()) {
             Buf b = cl.buf();
             long bsize = b.size();
@@ -114,35 +164,52 @@ public final class ChainWriter implements OutputFilter {
                 throw new IOException("negative size buf in chain writer " + b);
             }
             size += bsize;
+            flush |= b.flush() || b.sync();
+            last |= b.lastBuf();
         }
+        flushQueued = flush;
+        lastQueued = last;
+        return size;
+    }
 
-        if (size == 0 && connection.buffered() == 0) {
-            // only signals are queued and nothing is held back: they are satisfied. nginx leaves their links
-            // to the request pool; a long-lived writer must give them back or they pile up.
-            freeUpTo(null);
-            out = null;
-            outTail = null;
-            return Status.OK;
-        }
-
-        Chain rest = connection.sendChain(out, limit);
-
-        if (rest != null && connection.write().ready() && !connection.write().delayed()) {
-            // stopped by the limit, not by the socket: no kernel event will come, so come back next cycle
-            // (unless a rate limit holds the output back: its timer brings us back)
-            connection.write().postNextCycle();
-        }
-
+    /**
+     * Calls the send chain on the queue with {@code limit}, frees the links of what was sent and pushes once the
+     * last buf is out (see {@link #filter}); the queue then starts at the returned first unsent link.
+     */
+    Chain send(long limit) throws IOException {
+        Connection c = connection;
+        Chain rest = c.sendChain(out, limit);
         freeUpTo(rest);
         out = rest;
-
-        if (out == null) {
+        if (rest == null) {
             outTail = null;
-            if (connection.buffered() == 0) {
-                return Status.OK;
+            if (lastQueued) {
+                push(c);
             }
         }
-        return Status.AGAIN;
+        return rest;
+    }
+
+    /**
+     * Only signals are queued (the last buf after the data went out in earlier calls): they are satisfied. nginx
+     * leaves their links to the request pool; a long-lived writer gives them back or they pile up. A last buf
+     * still pushes what the platform held back.
+     */
+    void signalsOnly() throws IOException {
+        abandon();
+        if (lastQueued) {
+            push(connection);
+        }
+    }
+
+    /**
+     * The response is complete: what the platform held back (a cork) leaves now. A connection closed next is not
+     * pushed: the close sends the rest with the FIN (nginx pushes only at keep-alive).
+     */
+    private static void push(Connection c) throws IOException {
+        if (!c.closeAfterOutput()) {
+            c.sendChainFunction().push(c);
+        }
     }
 
     /**

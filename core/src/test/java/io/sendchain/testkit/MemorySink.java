@@ -22,6 +22,7 @@ public final class MemorySink implements SendChain {
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
     private long capacity = Long.MAX_VALUE;
     private int calls;
+    private int pushes;
     private long largestCall;
 
     /** Bytes accepted per call from now on; when a call has more, the socket "would block". */
@@ -40,6 +41,16 @@ public final class MemorySink implements SendChain {
 
     public int calls() {
         return calls;
+    }
+
+    /** How many times the write filter pushed ({@link SendChain#push}). */
+    public int pushes() {
+        return pushes;
+    }
+
+    @Override
+    public void push(Connection c) {
+        pushes++;
     }
 
     /** Most bytes taken by a single call. */

@@ -263,6 +263,10 @@ public abstract class SendChainContract {
     protected void sendAll(Pair p, Built built, long limit, Random rnd, String context) throws IOException {
         Connection c = p.conn;
         Chain chain = built.chain();
+        boolean hasLast = false;
+        for (Chain cl = chain; cl != null; cl = cl.next()) {
+            hasLast |= cl.buf().lastBuf();
+        }
         byte[] expected = built.bytes();
         long start = c.sent();
         long startReceived = p.received.size();
@@ -288,6 +292,9 @@ public abstract class SendChainContract {
             }
             chain = rest;
             if (done == expected.length) {
+                if (hasLast) {
+                    c.sendChainFunction().push(c); // as the write filter does once the last buf is out
+                }
                 break;
             }
             if (!c.write().ready()) {

@@ -173,9 +173,8 @@ public final class SocketBench {
         Pair p = pair(platformName);
         Connection c = p.conn();
         c.stream().setOption(StandardSocketOptions.TCP_NODELAY, true);
-        c.tcpNodelay(Connection.TcpOption.SET);
         if (!corkOn) {
-            c.tcpNopush(Connection.TcpOption.DISABLED); // nginx's "tcp_nopush off"
+            c.nopush(false); // nginx's "tcp_nopush off"
         }
         p.peer().setTcpNoDelay(true);
         int responseSize = 200 + 4096 + 5;

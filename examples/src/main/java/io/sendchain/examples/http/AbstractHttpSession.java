@@ -10,6 +10,7 @@ import io.sendchain.event.EventHandler;
 import io.sendchain.event.NetSocket;
 import io.sendchain.loop.EventLoop;
 import io.sendchain.output.ChainWriter;
+import io.sendchain.output.WriteFilter;
 import io.sendchain.pipe.ChunkedDecoder;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -103,6 +104,8 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
     final AsciiWriter w = new AsciiWriter();
     final HttpRequest req = new HttpRequest();
     final ChainWriter writer;
+    /** The write policy over {@link #writer} (nginx's write filter): rate limit, per-call limit, push after the last buf. */
+    final WriteFilter filter;
     final Chain headLink = new Chain();
     final Chain bodyLink = new Chain();
     private final EventHandler readHandler = this::onReadGuarded;
@@ -132,7 +135,6 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
     private boolean lingering;
     private long lingerDeadline;
     long requestStart;
-    long sentAtStart;
     int status;
     long bodyBytes;
 
@@ -143,6 +145,7 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
         this.limits = server.limits();
         this.pool = new Pool(loop.memory());
         this.writer = new ChainWriter(pool);
+        this.filter = new WriteFilter(writer, loop);
     }
 
     /** Binds the session to {@code conn}, which has bytes to read (or is about to): from now on its events come here. */
@@ -275,7 +278,7 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
                     if (rc == HttpRequest.DONE) {
                         loop.deleteTimer(c.read());
                         requestStart = loop.now();
-                        sentAtStart = c.sent();
+                        filter.start();
                         keepAlive = req.keepAlive();
                         bodyBytes = 0;
                         status = 0;
@@ -655,14 +658,13 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
             }
             return;
         }
-        if (server.tcpNodelay() && c.tcpNodelay() == Connection.TcpOption.UNSET) {
+        if (server.tcpNodelay()) {
             // nginx's ngx_http_set_keepalive: TCP_NODELAY once a connection is kept alive, so the tail of the next
-            // response is not held back by Nagle; a connection closed after one response never pays for it
+            // response is not held back by Nagle; a connection closed after one response never pays for it. The
+            // socket keeps the option's state: a socket that has it on makes no system call
             try {
                 c.stream().setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-                c.tcpNodelay(Connection.TcpOption.SET);
             } catch (IOException e) {
-                c.tcpNodelay(Connection.TcpOption.DISABLED);
                 log.debug("{}", e.getMessage());
             }
         }

@@ -4,7 +4,6 @@ import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.FileRef;
 import io.sendchain.buf.MemoryLimitException;
-import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.output.OutputChainContext;
 import io.sendchain.output.Status;
@@ -46,7 +45,8 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
         super(server, worker);
         this.config = server.config();
         writer.limit(config.sendfileMaxChunk());
-        this.out = new OutputChainContext(pool, this, writer)
+        filter.limitRate(config.limitRate(), config.limitRateAfter());
+        this.out = new OutputChainContext(pool, this, filter)
                 .sendfile(config.sendfile())
                 .bufs(config.outputBuffersNum(), config.outputBuffersSize())
                 .alignment(DIRECTIO_ALIGNMENT);
@@ -204,11 +204,11 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
                 .header("ETag", etag)
                 .header("Accept-Ranges", "bytes");
         bodyBytes = get ? to - from : 0;
-        if (config.tcpNopush() && c.tcpNopush() != Connection.TcpOption.SET) {
+        if (config.tcpNopush()) {
             // cork when it pays: a small body leaves in one segment with its header, a large one in full
             // segments; a mid-size body is faster uncorked (measured, docs/BENCHMARKS.md)
             boolean midSize = bodyBytes > config.corkSkipFrom() && bodyBytes < config.corkSkipTo();
-            c.tcpNopush(midSize ? Connection.TcpOption.DISABLED : Connection.TcpOption.UNSET);
+            c.nopush(!midSize);
         }
         Buf body = null;
         if (get && to > from) {
@@ -282,23 +282,12 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
         push(null);
     }
 
-    /** One step of output: nginx's ngx_http_write_filter around the copy filter's output chain. */
+    /**
+     * One step of output: the copy filter's output chain, whose last filter is the write filter (rate limit,
+     * per-call limit, push after the last buf); nginx's ngx_http_writer around them.
+     */
     private void push(Chain chain) {
         Event wev = c.write();
-        long limitRate = config.limitRate();
-        if (limitRate > 0) {
-            long sent = c.sent() - sentAtStart;
-            long elapsed = (loop.now() - requestStart) / 1000;
-            long allowed = limitRate * (elapsed + 1) - (sent - config.limitRateAfter());
-            if (allowed <= 0 && chain == null) {
-                wev.delayed(true);
-                loop.addTimer(wev, -allowed * 1000 / limitRate + 1);
-                return;
-            }
-            long chunk = config.sendfileMaxChunk();
-            writer.limit(allowed > 0 && (chunk == 0 || allowed < chunk) ? allowed : chunk);
-        }
-        long before = c.sent();
         Status rc;
         try {
             rc = out.output(chain);
@@ -306,16 +295,6 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
             log.info("{}: closing", e.getMessage());
             close();
             return;
-        }
-        if (limitRate > 0) {
-            long after = config.limitRateAfter();
-            long s0 = Math.max(0, before - sentAtStart - after);
-            long s1 = Math.max(0, c.sent() - sentAtStart - after);
-            long delay = (s1 - s0) * 1000 / limitRate;
-            if (delay > 0 && rc != Status.OK) {
-                wev.delayed(true);
-                loop.addTimer(wev, delay);
-            }
         }
         if (rc == Status.OK) {
             responseFinished();

@@ -68,7 +68,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private final ChunkedDecoder relayDecoder = new ChunkedDecoder();
     private final ChunkedInputFilter chunkedInput = new ChunkedInputFilter();
     private final ChunkedEncoder encoder;
-    /** The writer, with the response head in front of the first body bytes. */
+    /** The write filter, with the response head in front of the first body bytes. */
     private final OutputFilter toWriter;
     private final UpstreamHead uh = new UpstreamHead();
     private final Buf lastBuf = Buf.lastBufMarker();
@@ -182,7 +182,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             }
             continueBuf.pos(continueBuf.start());
             try {
-                writer.filter(headLink.buf(continueBuf).next(null)); // queued ahead of the response if not sent
+                filter.filter(headLink.buf(continueBuf).next(null)); // queued ahead of the response if not sent
             } catch (IOException e) {
                 log.info("{}: closing", e.getMessage());
                 close();
@@ -603,9 +603,9 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private Status headFirst(Chain in) throws IOException {
         if (headPending) {
             headPending = false;
-            return writer.filter(headLink.buf(head).next(in));
+            return filter.filter(headLink.buf(head).next(in));
         }
-        return writer.filter(in);
+        return filter.filter(in);
     }
 
     // ---------------------------------------------------------------- buffering on: the event pipe
@@ -847,7 +847,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         if (state != State.FINISHING) {
             closeUpstream();
             state = State.FINISHING;
-            out = writer;
+            out = filter;
         }
         push(chain);
     }

@@ -67,7 +67,6 @@ public final class ReverseProxy extends AbstractHttpServer {
     @Override
     void configure(StreamSocket s, Connection c) throws IOException {
         s.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        c.tcpNodelay(Connection.TcpOption.SET);
         if (config.clientSendBuffer() > 0) {
             s.setOption(StandardSocketOptions.SO_SNDBUF, config.clientSendBuffer());
         }

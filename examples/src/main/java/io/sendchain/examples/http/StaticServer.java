@@ -80,7 +80,7 @@ public final class StaticServer extends AbstractHttpServer {
     @Override
     void configure(StreamSocket s, Connection c) throws IOException {
         if (!config.tcpNopush()) {
-            c.tcpNopush(Connection.TcpOption.DISABLED);
+            c.nopush(false);
         }
     }
 

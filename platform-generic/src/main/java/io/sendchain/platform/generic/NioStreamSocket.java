@@ -11,6 +11,7 @@ import io.sendchain.event.StreamSocket;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
@@ -45,6 +46,8 @@ final class NioStreamSocket implements StreamSocket {
     private SelectionKey key;
     private boolean connectPending;
     private boolean closed;
+    /** TCP_NODELAY is on (set through {@link #setOption}). */
+    private boolean nodelay;
 
     NioStreamSocket(SocketChannel ch, GenericPlatform platform, boolean connectPending) {
         this.ch = ch;
@@ -374,7 +377,14 @@ final class NioStreamSocket implements StreamSocket {
 
     @Override
     public <T> void setOption(SocketOption<T> option, T value) throws IOException {
+        boolean nodelayOption = option == StandardSocketOptions.TCP_NODELAY;
+        if (nodelayOption && Boolean.TRUE.equals(value) && nodelay) {
+            return; // on already: the owner states it at each keep-alive (nginx's ngx_tcp_nodelay checks the same)
+        }
         ch.setOption(option, value);
+        if (nodelayOption) {
+            nodelay = Boolean.TRUE.equals(value);
+        }
     }
 
     @Override

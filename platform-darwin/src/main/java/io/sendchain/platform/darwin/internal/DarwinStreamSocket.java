@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
+import java.net.StandardSocketOptions;
 
 /**
  * A connected socket of the macOS platform. The send chain is nginx's {@code ngx_darwin_sendfile_chain}: a header
@@ -37,6 +38,8 @@ final class DarwinStreamSocket implements StreamSocket {
     private final int fd;
     private boolean connectPending;
     private boolean closed;
+    /** TCP_NODELAY is on (set through {@link #setOption}). */
+    private boolean nodelay;
 
     DarwinStreamSocket(DarwinPlatform platform, int fd, boolean connectPending) {
         this.platform = platform;
@@ -335,9 +338,16 @@ final class DarwinStreamSocket implements StreamSocket {
     public <T> void setOption(SocketOption<T> option, T value) throws IOException {
         int[] ln = DarwinPlatform.intOption(option);
         int v = value instanceof Boolean bool ? (bool ? 1 : 0) : (Integer) value;
+        boolean nodelayOption = option == StandardSocketOptions.TCP_NODELAY;
+        if (nodelayOption && v == 1 && nodelay) {
+            return; // on already: the owner states it at each keep-alive (nginx's ngx_tcp_nodelay checks the same)
+        }
         int rc = k.setsockopt(fd, ln[0], ln[1], v);
         if (rc < 0) {
             throw new IOException("setsockopt(" + option.name() + ") failed: " + k.strerror(-rc));
+        }
+        if (nodelayOption) {
+            nodelay = v == 1;
         }
     }
 

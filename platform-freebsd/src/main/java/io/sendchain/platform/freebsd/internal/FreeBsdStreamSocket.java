@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
+import java.net.StandardSocketOptions;
 
 /**
  * A connected socket of the FreeBSD platform. The send chain is nginx's {@code ngx_freebsd_sendfile_chain}
@@ -22,8 +23,8 @@ import java.net.SocketOption;
  *
  * <ul>
  *   <li>kqueue's pending EOF fails the call before any system call is made;</li>
- *   <li>TCP_NOPUSH is set when a file is sent (an interrupted setsockopt is tolerated) and cleared after the
- *       chain's last buf;</li>
+ *   <li>TCP_NOPUSH is set when a file is sent and the connection allows it (an interrupted setsockopt is
+ *       tolerated), and cleared by {@link #push}, which the write filter calls after the response's last buf;</li>
  *   <li>the old "nbytes bug" (http://bugs.freebsd.org/33771: nbytes counted the headers) is a platform option;</li>
  *   <li>SF_NODISKIO while the socket's busy count is at most 2; EBUSY bumps the count when nothing was sent,
  *       posts the write event to the next cycle and returns;</li>
@@ -45,7 +46,11 @@ final class FreeBsdStreamSocket implements StreamSocket {
     private final int fd;
     private boolean connectPending;
     private boolean closed;
+    /** TCP_NODELAY is on (set through {@link #setOption}). */
+    private boolean nodelay;
     private int busyCount;
+    /** TCP_NOPUSH is on (nginx's NGX_TCP_NOPUSH_SET); whether it may be set is the connection's {@code nopush}. */
+    private boolean nopush;
 
     FreeBsdStreamSocket(FreeBsdPlatform platform, int fd, boolean connectPending) {
         this.platform = platform;
@@ -94,7 +99,6 @@ final class FreeBsdStreamSocket implements StreamSocket {
         if (limit <= 0 || limit > max) {
             limit = max;
         }
-        boolean hasLast = hasLastBuf(in);
         long send = 0;
         for (;;) {
             boolean eintr = false;
@@ -118,7 +122,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
                     trailer.clear();
                 }
 
-                if (platform.tcpNopush() && c.tcpNopush() == Connection.TcpOption.UNSET) {
+                if (platform.tcpNopush() && c.nopush() && !nopush) {
                     int rc = k.setsockopt(fd, FreeBsd.IPPROTO_TCP, FreeBsd.TCP_NOPUSH, 1);
                     if (rc < 0) {
                         if (rc != -FreeBsd.EINTR) {
@@ -126,7 +130,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
                         }
                         // a tiny chance to be interrupted: go on without TCP_NOPUSH
                     } else {
-                        c.tcpNopush(Connection.TcpOption.SET);
+                        nopush = true;
                     }
                 }
 
@@ -187,34 +191,31 @@ final class FreeBsdStreamSocket implements StreamSocket {
                 wev.ready(false);
                 return in;
             }
-            if (in == null && hasLast) {
-                push(c);
-            }
             if (send >= limit || in == null || send == prevSend) {
                 return in;
             }
         }
     }
 
-    private static boolean hasLastBuf(Chain in) {
-        for (Chain cl = in; cl != null; cl = cl.next()) {
-            if (cl.buf().lastBuf()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The last buf is out: clear TCP_NOPUSH so the tail leaves now (nginx's ngx_tcp_push). */
-    private void push(Connection c) throws IOException {
-        if (c.tcpNopush() != Connection.TcpOption.SET) {
+    /**
+     * The last buf is out and the connection stays open (the write filter calls this): clear TCP_NOPUSH so the
+     * tail leaves now (nginx's ngx_tcp_push).
+     */
+    @Override
+    public void push(Connection c) throws IOException {
+        if (!nopush) {
             return;
         }
         int rc = k.setsockopt(fd, FreeBsd.IPPROTO_TCP, FreeBsd.TCP_NOPUSH, 0);
         if (rc < 0) {
             throw error(c.write(), "setsockopt(!TCP_NOPUSH)", rc);
         }
-        c.tcpNopush(Connection.TcpOption.UNSET);
+        nopush = false;
+    }
+
+    /** Whether TCP_NOPUSH is on; for tests. */
+    boolean nopushSet() {
+        return nopush;
     }
 
     private long writev(Connection c, SendScratch s) throws IOException {
@@ -406,9 +407,16 @@ final class FreeBsdStreamSocket implements StreamSocket {
     public <T> void setOption(SocketOption<T> option, T value) throws IOException {
         int[] ln = FreeBsdPlatform.intOption(option);
         int v = value instanceof Boolean bool ? (bool ? 1 : 0) : (Integer) value;
+        boolean nodelayOption = option == StandardSocketOptions.TCP_NODELAY;
+        if (nodelayOption && v == 1 && nodelay) {
+            return; // on already: the owner states it at each keep-alive (nginx's ngx_tcp_nodelay checks the same)
+        }
         int rc = k.setsockopt(fd, ln[0], ln[1], v);
         if (rc < 0) {
             throw new IOException("setsockopt(" + option.name() + ") failed: " + k.strerror(-rc));
+        }
+        if (nodelayOption) {
+            nodelay = v == 1;
         }
     }
 

@@ -28,7 +28,9 @@ import java.util.concurrent.RejectedExecutionException;
  * segments ({@code TCP_NODELAY} is cleared before, as the two exclude each other; an interrupted setsockopt is
  * tolerated). A short send does not clear {@code ready}: Linux may interrupt sendfile at any point without
  * saying so, so the loop resyncs and goes on until an explicit EAGAIN. sendfile returning 0 means the file was
- * truncated: an error, never a spin. The cork is pulled out once the chain's last buf has gone.
+ * truncated: an error, never a spin. The cork is pulled out by {@link #push}, which the write filter calls once the
+ * response's last buf has gone. Whether to cork at all is the connection's {@code nopush}; the TCP_CORK and
+ * TCP_NODELAY states are this socket's own.
  *
  * <p>Not from nginx: with {@link LinuxPlatform#MORE_MAX} set, a header (one iovec entry) in front of at most that
  * many bytes of file that end the response goes out with {@code send(MSG_MORE)} instead of between
@@ -53,6 +55,12 @@ final class LinuxStreamSocket implements StreamSocket {
     private static final long DONE_RC = -3;
     /** A call was interrupted (EINTR): make it again. */
     private static final long RETRY = Long.MIN_VALUE;
+    /** A TCP option never set on this socket (nginx's NGX_TCP_NODELAY_UNSET). */
+    static final byte UNSET = 0;
+    /** A TCP option currently set. */
+    static final byte SET = 1;
+    /** A TCP option that failed on this socket and is not tried again. */
+    static final byte DISABLED = 2;
 
     private final LinuxPlatform platform;
     private final LinuxKernel k;
@@ -62,6 +70,10 @@ final class LinuxStreamSocket implements StreamSocket {
     private boolean closed;
     private boolean closeDeferred;
     private boolean nodelayClearedForCork;
+    /** TCP_CORK is on (nginx's NGX_TCP_NOPUSH_SET); whether it may be set is the connection's {@code nopush}. */
+    private boolean corked;
+    /** TCP_NODELAY's state (nginx's {@code c->tcp_nodelay}): {@link #UNSET}, {@link #SET} or {@link #DISABLED}. */
+    private byte nodelay = UNSET;
     private SendfileTask task;
 
     /**
@@ -112,7 +124,6 @@ final class LinuxStreamSocket implements StreamSocket {
         if (limit <= 0 || limit > max) {
             limit = max;
         }
-        boolean hasLast = hasLastBuf(in);
         long send = 0;
         for (;;) {
             long prevSend = send;
@@ -121,17 +132,16 @@ final class LinuxStreamSocket implements StreamSocket {
 
             boolean fileFollows = cl != null && cl.buf().inFile();
             boolean more = false;
-            if (c.tcpNopush() == Connection.TcpOption.UNSET && vec.count() == 1 && fileFollows
-                    && (c.tcpNodelay() == Connection.TcpOption.SET || nodelayClearedForCork)
+            if (!corked && c.nopush() && vec.count() == 1 && fileFollows
+                    && (nodelay == SET || nodelayClearedForCork)
                     && !c.closeAfterOutput() && endsWithSmallFile(cl, limit - send)) {
                 // a header and a small file that ends the response: the header waits in the socket with
                 // MSG_MORE and leaves with the file's last segment, no cork to set and pull out. Not on a
                 // connection closed next: corked, its data leaves with the FIN in one segment (nginx)
                 more = true;
-            } else if (c.tcpNopush() == Connection.TcpOption.UNSET && vec.count() != 0 && fileFollows) {
+            } else if (!corked && c.nopush() && vec.count() != 0 && fileFollows) {
                 cork(c);
-            } else if (nodelayClearedForCork && vec.count() != 0 && !fileFollows
-                    && c.tcpNopush() != Connection.TcpOption.SET) {
+            } else if (nodelayClearedForCork && vec.count() != 0 && !fileFollows && !corked) {
                 // memory only and not corked: Nagle must not hold it back, so TCP_NODELAY comes back first
                 restoreNodelay(c);
             }
@@ -170,9 +180,6 @@ final class LinuxStreamSocket implements StreamSocket {
                 // fewer bytes than asked now: resync and retry until an explicit EAGAIN
                 send = prevSend + sent;
             }
-            if (in == null && hasLast && !c.closeAfterOutput()) {
-                uncork(c); // a connection closed next is not uncorked: the close sends the rest (nginx)
-            }
             if (send >= limit || in == null || offered == 0) {
                 // offered == 0: only signals (or empty bufs) were left, there is nothing to wait for
                 return in;
@@ -180,19 +187,10 @@ final class LinuxStreamSocket implements StreamSocket {
         }
     }
 
-    private static boolean hasLastBuf(Chain in) {
-        for (Chain cl = in; cl != null; cl = cl.next()) {
-            if (cl.buf().lastBuf()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** TCP_NODELAY off (if on), then TCP_CORK on; an EINTR leaves the socket uncorked, as nginx does. */
     private void cork(Connection c) throws IOException {
         // after a previous corked response TCP_NODELAY is still off (restored lazily): nothing to undo then
-        if (!nodelayClearedForCork && c.tcpNodelay() == Connection.TcpOption.SET) {
+        if (!nodelayClearedForCork && nodelay == SET) {
             int rc = k.setsockopt(fd, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 0);
             if (rc < 0) {
                 if (rc != -Linux.EINTR) {
@@ -200,10 +198,10 @@ final class LinuxStreamSocket implements StreamSocket {
                 }
                 return; // go on with TCP_NODELAY and without TCP_CORK
             }
-            c.tcpNodelay(Connection.TcpOption.UNSET);
+            nodelay = UNSET;
             nodelayClearedForCork = true;
         }
-        if (c.tcpNodelay() == Connection.TcpOption.UNSET) {
+        if (nodelay == UNSET) {
             int rc = k.setsockopt(fd, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1);
             if (rc < 0) {
                 if (rc != -Linux.EINTR) {
@@ -211,31 +209,34 @@ final class LinuxStreamSocket implements StreamSocket {
                 }
                 return; // go on without TCP_CORK
             }
-            c.tcpNopush(Connection.TcpOption.SET);
+            corked = true;
         }
     }
 
     /**
-     * The response's last buf is out: flush the cork (nginx's ngx_tcp_push). TCP_NODELAY, if the cork cleared it,
+     * The response's last buf is out and the connection stays open (the write filter calls this; a connection
+     * closed next is not uncorked, its close sends the rest): flush the cork (nginx's ngx_tcp_push). TCP_NODELAY, if
+     * the cork cleared it,
      * is restored lazily, before the next send that is not corked: a keep-alive connection serving files corks
      * again for the next response and would only clear it again (nginx restores it at once; two system calls per
      * response saved, the same bytes on the wire).
      */
-    private void uncork(Connection c) throws IOException {
-        if (c.tcpNopush() != Connection.TcpOption.SET) {
+    @Override
+    public void push(Connection c) throws IOException {
+        if (!corked) {
             return;
         }
         int rc = k.setsockopt(fd, Linux.IPPROTO_TCP, Linux.TCP_CORK, 0);
         if (rc < 0) {
             throw error(c.write(), "setsockopt(!TCP_CORK)", rc);
         }
-        c.tcpNopush(Connection.TcpOption.UNSET);
+        corked = false;
     }
 
     private void restoreNodelay(Connection c) {
         nodelayClearedForCork = false;
         if (k.setsockopt(fd, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 1) >= 0) {
-            c.tcpNodelay(Connection.TcpOption.SET);
+            nodelay = SET;
         }
     }
 
@@ -595,10 +596,36 @@ final class LinuxStreamSocket implements StreamSocket {
     public <T> void setOption(SocketOption<T> option, T value) throws IOException {
         int[] ln = LinuxPlatform.intOption(option);
         int v = value instanceof Boolean bool ? (bool ? 1 : 0) : (Integer) value;
+        boolean nodelayOption = ln[0] == Linux.IPPROTO_TCP && ln[1] == Linux.TCP_NODELAY;
+        if (nodelayOption && v == 1 && nodelay == SET) {
+            return; // on already (nginx's ngx_tcp_nodelay checks c->tcp_nodelay the same way)
+        }
         int rc = k.setsockopt(fd, ln[0], ln[1], v);
         if (rc < 0) {
+            if (nodelayOption) {
+                nodelay = DISABLED;
+            }
             throw new IOException("setsockopt(" + option.name() + ") failed: " + k.strerror(-rc));
         }
+        if (nodelayOption) {
+            // the send chain's own bookkeeping: it clears TCP_NODELAY before a cork and restores it after
+            nodelay = v == 1 ? SET : UNSET;
+        }
+    }
+
+    /** TCP_NODELAY's state as the send chain sees it; for tests. */
+    byte nodelay() {
+        return nodelay;
+    }
+
+    /** Sets the recorded TCP_NODELAY state without a system call; for tests that start from a given state. */
+    void nodelay(byte state) {
+        nodelay = state;
+    }
+
+    /** Whether TCP_CORK is on; for tests. */
+    boolean corked() {
+        return corked;
     }
 
     @Override

@@ -71,62 +71,78 @@ class LinuxCallSequenceTest {
         pool.close();
     }
 
+    /**
+     * The socket's send chain, then, as the write filter does, the push once the chain's last buf is out on a
+     * connection that stays open.
+     */
+    private Chain write(LinuxStreamSocket s, Chain in) throws IOException {
+        boolean last = false;
+        for (Chain cl = in; cl != null; cl = cl.next()) {
+            last |= cl.buf().lastBuf();
+        }
+        Chain rest = s.send(c, in, 0);
+        if (rest == null && last && !c.closeAfterOutput()) {
+            s.push(c);
+        }
+        return rest;
+    }
+
     private Buf header(int size) {
         return pool.createTempBuf(size).last(size);
     }
 
     @Test
     void nodelayIsClearedBeforeTheCorkIsSetAndTheCorkIsPulledAfterTheLastBuf() throws IOException {
-        c.tcpNodelay(Connection.TcpOption.SET);
-        assertNull(socket.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 5000), Buf.lastBufMarker()), 0));
+        socket.nodelay(LinuxStreamSocket.SET);
+        assertNull(write(socket, Chain.of(header(100), Buf.ofFile(file, 0, 5000), Buf.lastBufMarker())));
         InOrder order = inOrder(k);
         order.verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 0);
         order.verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1);
         order.verify(k).writev(eq(SOCK), any(), eq(1));
         order.verify(k).sendfile(SOCK, FILE_FD, 0, 5000);
         order.verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 0);
-        assertEquals(Connection.TcpOption.UNSET, c.tcpNopush());
+        assertFalse(socket.corked());
         assertEquals(5100, c.sent());
     }
 
     @Test
     void theNextCorkedResponseDoesNotToggleNodelayAgainButAnUncorkedSendRestoresItFirst() throws IOException {
-        c.tcpNodelay(Connection.TcpOption.SET);
-        socket.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 5000), Buf.lastBufMarker()), 0);
-        socket.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 5000), Buf.lastBufMarker()), 0);
+        socket.nodelay(LinuxStreamSocket.SET);
+        write(socket, Chain.of(header(100), Buf.ofFile(file, 0, 5000), Buf.lastBufMarker()));
+        write(socket, Chain.of(header(100), Buf.ofFile(file, 0, 5000), Buf.lastBufMarker()));
         verify(k, times(1)).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 0);
         verify(k, times(2)).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1);
         verify(k, never()).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 1);
         // a memory-only response must not meet Nagle: TCP_NODELAY comes back before its writev
-        socket.send(c, Chain.of(header(50), Buf.lastBufMarker()), 0);
+        write(socket, Chain.of(header(50), Buf.lastBufMarker()));
         InOrder order = inOrder(k);
         order.verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 1);
         order.verify(k).writev(eq(SOCK), any(), eq(1));
-        assertEquals(Connection.TcpOption.SET, c.tcpNodelay());
+        assertEquals(LinuxStreamSocket.SET, socket.nodelay());
     }
 
     @Test
     void withoutTheLastBufTheCorkStaysOnForTheRestOfTheResponse() throws IOException {
-        socket.send(c, Chain.of(header(10), Buf.ofFile(file, 0, 100)), 0);
+        write(socket, Chain.of(header(10), Buf.ofFile(file, 0, 100)));
         verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1);
         verify(k, never()).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 0);
-        assertEquals(Connection.TcpOption.SET, c.tcpNopush());
+        assertTrue(socket.corked());
         // the next part of the response does not cork again, and the last buf uncorks
-        socket.send(c, Chain.of(header(10), Buf.ofFile(file, 100, 200), Buf.lastBufMarker()), 0);
+        write(socket, Chain.of(header(10), Buf.ofFile(file, 100, 200), Buf.lastBufMarker()));
         verify(k, times(1)).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1);
         verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 0);
     }
 
     @Test
     void aFileOnlyChainIsNeverCorked() throws IOException {
-        socket.send(c, Chain.of(Buf.ofFile(file, 0, 100), Buf.lastBufMarker()), 0);
+        write(socket, Chain.of(Buf.ofFile(file, 0, 100), Buf.lastBufMarker()));
         verify(k, never()).setsockopt(anyInt(), anyInt(), eq(Linux.TCP_CORK), anyInt());
         verify(k).sendfile(SOCK, FILE_FD, 0, 100);
     }
 
     @Test
     void aMemoryOnlyChainIsNeverCorked() throws IOException {
-        socket.send(c, Chain.of(header(10), header(20), Buf.lastBufMarker()), 0);
+        write(socket, Chain.of(header(10), header(20), Buf.lastBufMarker()));
         verify(k, never()).setsockopt(anyInt(), anyInt(), eq(Linux.TCP_CORK), anyInt());
         verify(k, never()).sendfile(anyInt(), anyInt(), anyLong(), anyLong());
     }
@@ -141,7 +157,7 @@ class LinuxCallSequenceTest {
 
     @Test
     void aFileBufAfterAGapNeedsASecondSendfile() throws IOException {
-        socket.send(c, Chain.of(Buf.ofFile(file, 0, 1000), Buf.ofFile(file, 2000, 3000)), 0);
+        write(socket, Chain.of(Buf.ofFile(file, 0, 1000), Buf.ofFile(file, 2000, 3000)));
         InOrder order = inOrder(k);
         order.verify(k).sendfile(SOCK, FILE_FD, 0, 1000);
         order.verify(k).sendfile(SOCK, FILE_FD, 2000, 1000);
@@ -149,9 +165,9 @@ class LinuxCallSequenceTest {
 
     @Test
     void anInterruptedNodelayClearLeavesTheSocketUncorkedAndTheDataFlows() throws IOException {
-        c.tcpNodelay(Connection.TcpOption.SET);
+        socket.nodelay(LinuxStreamSocket.SET);
         when(k.setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 0)).thenReturn(-Linux.EINTR);
-        assertNull(socket.send(c, Chain.of(header(10), Buf.ofFile(file, 0, 100)), 0));
+        assertNull(write(socket, Chain.of(header(10), Buf.ofFile(file, 0, 100))));
         verify(k, never()).setsockopt(anyInt(), anyInt(), eq(Linux.TCP_CORK), anyInt());
         assertEquals(110, c.sent());
     }
@@ -159,11 +175,11 @@ class LinuxCallSequenceTest {
     @Test
     void anInterruptedCorkIsToleratedAndAnyOtherErrorIsNot() throws IOException {
         when(k.setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1)).thenReturn(-Linux.EINTR);
-        assertNull(socket.send(c, Chain.of(header(10), Buf.ofFile(file, 0, 100)), 0));
-        assertEquals(Connection.TcpOption.UNSET, c.tcpNopush());
+        assertNull(write(socket, Chain.of(header(10), Buf.ofFile(file, 0, 100))));
+        assertFalse(socket.corked());
         when(k.setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1)).thenReturn(-Linux.EBADF);
         IOException e = assertThrows(IOException.class,
-                () -> socket.send(c, Chain.of(header(10), Buf.ofFile(file, 0, 100)), 0));
+                () -> write(socket, Chain.of(header(10), Buf.ofFile(file, 0, 100))));
         assertEquals("setsockopt(TCP_CORK)() failed: errno 9", e.getMessage());
         assertTrue(c.write().error());
     }
@@ -173,7 +189,7 @@ class LinuxCallSequenceTest {
         when(k.sendfile(anyInt(), anyInt(), anyLong(), anyLong())).thenReturn(3000L, -(long) Linux.EAGAIN);
         Buf b = Buf.ofFile(file, 0, 10_000);
         Chain in = Chain.of(b);
-        assertSame(in, socket.send(c, in, 0));
+        assertSame(in, write(socket, in));
         InOrder order = inOrder(k);
         order.verify(k).sendfile(SOCK, FILE_FD, 0, 10_000);
         order.verify(k).sendfile(SOCK, FILE_FD, 3000, 7000);
@@ -185,7 +201,7 @@ class LinuxCallSequenceTest {
     @Test
     void sendfileReturningZeroIsATruncatedFileNotASpin() {
         when(k.sendfile(anyInt(), anyInt(), anyLong(), anyLong())).thenReturn(0L);
-        IOException e = assertThrows(IOException.class, () -> socket.send(c, Chain.of(Buf.ofFile(file, 500, 900)), 0));
+        IOException e = assertThrows(IOException.class, () -> write(socket, Chain.of(Buf.ofFile(file, 500, 900))));
         assertEquals("sendfile() reported that \"file\" was truncated at 500", e.getMessage());
         verify(k, times(1)).sendfile(anyInt(), anyInt(), anyLong(), anyLong());
     }
@@ -193,12 +209,12 @@ class LinuxCallSequenceTest {
     @Test
     void eintrIsRetriedAndAResetNamesTheCall() throws IOException {
         when(k.writev(anyInt(), any(), anyInt())).thenReturn(-(long) Linux.EINTR, 10L);
-        assertNull(socket.send(c, Chain.of(header(10)), 0));
+        assertNull(write(socket, Chain.of(header(10))));
         verify(k, times(2)).writev(anyInt(), any(), anyInt());
         when(k.writev(anyInt(), any(), anyInt())).thenReturn(-(long) Linux.ECONNRESET);
         when(k.strerror(Linux.ECONNRESET)).thenReturn("Connection reset by peer");
         c.write().ready(true);
-        IOException e = assertThrows(IOException.class, () -> socket.send(c, Chain.of(header(10)), 0));
+        IOException e = assertThrows(IOException.class, () -> write(socket, Chain.of(header(10))));
         assertEquals("writev() failed: Connection reset by peer", e.getMessage());
     }
 
@@ -206,14 +222,14 @@ class LinuxCallSequenceTest {
     void thePerCallLimitIsTwoGibMinusOneMinusAPageRoundedToThePage() throws IOException {
         FileRef big = FileRef.ofNative("big", new LinuxFile(9), () -> { }, () -> FileChannel.open(
                 java.nio.file.Path.of("/dev/null")));
-        socket.send(c, Chain.of(Buf.ofFile(big, 0, 5L << 30)), 0);
+        write(socket, Chain.of(Buf.ofFile(big, 0, 5L << 30)));
         // 2 GiB - 1 - 4096 cut inside the file is rounded up to the next page: 2 GiB - 4096, still under 2 GiB
         verify(k).sendfile(SOCK, 9, 0, (1L << 31) - 4096);
     }
 
     @Test
     void theFileBytesGoBySendfileAndOnlyTheHeaderByWritev() throws IOException {
-        socket.send(c, Chain.of(header(77), Buf.ofFile(file, 0, 1 << 20), Buf.lastBufMarker()), 0);
+        write(socket, Chain.of(header(77), Buf.ofFile(file, 0, 1 << 20), Buf.lastBufMarker()));
         verify(k).writev(eq(SOCK), any(), eq(1));
         verify(k).sendfile(SOCK, FILE_FD, 0, 1 << 20);
         verify(k, never()).write(anyInt(), anyLong(), anyLong());
@@ -231,17 +247,17 @@ class LinuxCallSequenceTest {
 
     @Test
     void aSendLeavesNoBufOfItsResponseInTheThreadsScratch() throws IOException {
-        assertNull(socket.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 5000), header(30)), 0));
+        assertNull(write(socket, Chain.of(header(100), Buf.ofFile(file, 0, 5000), header(30))));
         assertScratchHoldsNoBuf();
 
         when(k.writev(anyInt(), any(), anyInt())).thenReturn(-(long) Linux.EAGAIN);
         Chain in = Chain.of(header(10), Buf.ofFile(file, 0, 100));
-        assertSame(in, socket.send(c, in, 0));
+        assertSame(in, write(socket, in));
         assertScratchHoldsNoBuf();
 
         c.write().ready(true);
         when(k.sendfile(anyInt(), anyInt(), anyLong(), anyLong())).thenReturn(0L);
-        assertThrows(IOException.class, () -> socket.send(c, Chain.of(Buf.ofFile(file, 500, 900)), 0));
+        assertThrows(IOException.class, () -> write(socket, Chain.of(Buf.ofFile(file, 500, 900))));
         assertScratchHoldsNoBuf();
     }
 
@@ -251,7 +267,7 @@ class LinuxCallSequenceTest {
         when(k.writev(anyInt(), any(), anyInt())).thenReturn(60L, -(long) Linux.EAGAIN);
         Buf a = header(100);
         Chain in = Chain.of(a);
-        assertSame(in, socket.send(c, in, 0));
+        assertSame(in, write(socket, in));
         assertEquals(40, a.size());
 
         LinuxStreamSocket other = new LinuxStreamSocket(socket.platform(), SOCK + 1, false, null);
@@ -265,7 +281,7 @@ class LinuxCallSequenceTest {
             return iov[0].get(ValueLayout.JAVA_LONG, 8);
         });
         c.write().ready(true);
-        assertNull(socket.send(c, in, 0));
+        assertNull(write(socket, in));
         assertEquals(a.segment().address() + 60, iov[0].get(ValueLayout.JAVA_LONG, 0));
         assertEquals(40, iov[0].get(ValueLayout.JAVA_LONG, 8));
         assertEquals(100, c.sent());
@@ -281,7 +297,7 @@ class LinuxCallSequenceTest {
         LinuxPlatform platform = new LinuxPlatform(k, PlatformConfig.defaults().with(LinuxPlatform.MORE_MAX, 65536L));
         LinuxStreamSocket s = new LinuxStreamSocket(platform, SOCK, false, null);
         c = new Connection("mock", s);
-        c.tcpNodelay(Connection.TcpOption.SET);
+        s.nodelay(LinuxStreamSocket.SET);
         return s;
     }
 
@@ -290,21 +306,21 @@ class LinuxCallSequenceTest {
         LinuxStreamSocket s = moreSocket();
         Buf h = header(100);
         long at = h.segment().address() + h.pos();
-        assertNull(s.send(c, Chain.of(h, Buf.ofFile(file, 0, 5000), Buf.lastBufMarker()), 0));
+        assertNull(write(s, Chain.of(h, Buf.ofFile(file, 0, 5000), Buf.lastBufMarker())));
         InOrder order = inOrder(k);
         order.verify(k).send(SOCK, at, 100, MORE);
         order.verify(k).sendfile(SOCK, FILE_FD, 0, 5000);
         verify(k, never()).setsockopt(anyInt(), anyInt(), anyInt(), anyInt());
         verify(k, never()).writev(anyInt(), any(), anyInt());
         assertEquals(5100, c.sent());
-        assertEquals(Connection.TcpOption.UNSET, c.tcpNopush());
+        assertFalse(s.corked());
     }
 
     @Test
     void aFileOverTheMaximumOrOneThatDoesNotEndTheResponseIsCorkedAsNginxDoes() throws IOException {
         LinuxStreamSocket s = moreSocket();
-        s.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 65537), Buf.lastBufMarker()), 0);
-        s.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 5000)), 0); // more of the response follows
+        write(s, Chain.of(header(100), Buf.ofFile(file, 0, 65537), Buf.lastBufMarker()));
+        write(s, Chain.of(header(100), Buf.ofFile(file, 0, 5000))); // more of the response follows
         verify(k, never()).send(anyInt(), anyLong(), anyLong(), anyInt());
         verify(k, times(2)).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1);
     }
@@ -315,28 +331,28 @@ class LinuxCallSequenceTest {
         Buf two = pool.createTempBuf(200).last(200);
         Buf first = Buf.temp(two.segment()).last(100);
         Buf other = header(50); // not next to the first in memory: two iovec entries
-        s.send(c, Chain.of(first, other, Buf.ofFile(file, 0, 10), Buf.lastBufMarker()), 0);
+        write(s, Chain.of(first, other, Buf.ofFile(file, 0, 10), Buf.lastBufMarker()));
         verify(k, never()).send(anyInt(), anyLong(), anyLong(), anyInt());
         verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1);
 
         LinuxStreamSocket nagle = moreSocket();
-        c.tcpNodelay(Connection.TcpOption.UNSET);
-        nagle.send(c, Chain.of(header(10), Buf.ofFile(file, 0, 10), Buf.lastBufMarker()), 0);
+        nagle.nodelay(LinuxStreamSocket.UNSET);
+        write(nagle, Chain.of(header(10), Buf.ofFile(file, 0, 10), Buf.lastBufMarker()));
         verify(k, never()).send(anyInt(), anyLong(), anyLong(), anyInt());
         verify(k, times(2)).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 1);
 
         // the platform's default is nginx's: always the cork
-        c.tcpNodelay(Connection.TcpOption.SET);
-        socket.send(c, Chain.of(header(10), Buf.ofFile(file, 0, 10), Buf.lastBufMarker()), 0);
+        socket.nodelay(LinuxStreamSocket.SET);
+        write(socket, Chain.of(header(10), Buf.ofFile(file, 0, 10), Buf.lastBufMarker()));
         verify(k, never()).send(anyInt(), anyLong(), anyLong(), anyInt());
     }
 
     @Test
     void aConnectionClosedAfterTheResponseIsCorkedAndNotUncorkedSoItsDataLeavesWithTheFin() throws IOException {
         LinuxStreamSocket s = moreSocket();
-        c.tcpNodelay(Connection.TcpOption.UNSET);
+        s.nodelay(LinuxStreamSocket.UNSET);
         c.closeAfterOutput(true);
-        s.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 4096), Buf.lastBufMarker()), 0);
+        write(s, Chain.of(header(100), Buf.ofFile(file, 0, 4096), Buf.lastBufMarker()));
         // nginx: cork, header, file, and the close sends the rest with the FIN: one segment on the wire, where
         // MSG_MORE would send the data at the end of the sendfile and the FIN alone after it
         InOrder order = inOrder(k);
@@ -345,22 +361,22 @@ class LinuxCallSequenceTest {
         order.verify(k).sendfile(SOCK, FILE_FD, 0, 4096);
         verify(k, never()).send(anyInt(), anyLong(), anyLong(), anyInt());
         verify(k, never()).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_CORK, 0);
-        assertEquals(Connection.TcpOption.SET, c.tcpNopush());
+        assertTrue(s.corked());
     }
 
     @Test
     void afterACorkedResponseTheMsgMoreHeaderRestoresNodelayFirst() throws IOException {
         LinuxStreamSocket s = moreSocket();
-        s.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 1 << 20), Buf.lastBufMarker()), 0); // corked
+        write(s, Chain.of(header(100), Buf.ofFile(file, 0, 1 << 20), Buf.lastBufMarker())); // corked
         verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 0);
         c.write().ready(true);
-        s.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 4096), Buf.lastBufMarker()), 0);
+        write(s, Chain.of(header(100), Buf.ofFile(file, 0, 4096), Buf.lastBufMarker()));
         // without TCP_NODELAY, Nagle could hold the file's last small segment for an ACK
         InOrder order = inOrder(k);
         order.verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 1);
         order.verify(k).send(eq(SOCK), anyLong(), eq(100L), eq(MORE));
         order.verify(k).sendfile(SOCK, FILE_FD, 0, 4096);
-        assertEquals(Connection.TcpOption.SET, c.tcpNodelay());
+        assertEquals(LinuxStreamSocket.SET, s.nodelay());
     }
 
     @Test
@@ -369,7 +385,7 @@ class LinuxCallSequenceTest {
         when(k.send(anyInt(), anyLong(), anyLong(), anyInt())).thenReturn(40L, -(long) Linux.EINTR, 60L);
         Buf h = header(100);
         long at = h.segment().address() + h.pos();
-        assertNull(s.send(c, Chain.of(h, Buf.ofFile(file, 0, 5000), Buf.lastBufMarker()), 0));
+        assertNull(write(s, Chain.of(h, Buf.ofFile(file, 0, 5000), Buf.lastBufMarker())));
         InOrder order = inOrder(k);
         order.verify(k).send(SOCK, at, 100, MORE);
         order.verify(k, times(2)).send(SOCK, at + 40, 60, MORE);
@@ -379,14 +395,14 @@ class LinuxCallSequenceTest {
         when(k.send(anyInt(), anyLong(), anyLong(), anyInt())).thenReturn(-(long) Linux.EAGAIN);
         Chain in = Chain.of(header(100), Buf.ofFile(file, 0, 5000), Buf.lastBufMarker());
         c.write().ready(true);
-        assertSame(in, s.send(c, in, 0));
+        assertSame(in, write(s, in));
         assertFalse(c.write().ready());
         assertEquals(100, in.buf().size());
 
         when(k.send(anyInt(), anyLong(), anyLong(), anyInt())).thenReturn(-(long) Linux.EPIPE);
         when(k.strerror(Linux.EPIPE)).thenReturn("Broken pipe");
         c.write().ready(true);
-        IOException e = assertThrows(IOException.class, () -> s.send(c, in, 0));
+        IOException e = assertThrows(IOException.class, () -> write(s, in));
         assertEquals("send() failed: Broken pipe", e.getMessage());
         assertTrue(c.write().error());
     }

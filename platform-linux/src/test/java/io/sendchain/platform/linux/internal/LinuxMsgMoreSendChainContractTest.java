@@ -23,6 +23,5 @@ class LinuxMsgMoreSendChainContractTest extends SendChainContract {
     @Override
     protected void prepare(Connection c) throws IOException {
         c.stream().setOption(StandardSocketOptions.TCP_NODELAY, true);
-        c.tcpNodelay(Connection.TcpOption.SET);
     }
 }

@@ -164,6 +164,7 @@ class LinuxSocketTest {
                 got += in.read(into, got, into.length - got);
             }
         }
+        c.sendChainFunction().push(c); // the response's last buf is out, as the write filter does
         while (got < into.length) {
             got += in.read(into, got, into.length - got);
         }
@@ -195,7 +196,6 @@ class LinuxSocketTest {
         CountingKernel k = new CountingKernel();
         Pair p = pair(k, PlatformConfig.defaults().with(LinuxPlatform.MORE_MAX, 65536L));
         p.conn().stream().setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-        p.conn().tcpNodelay(Connection.TcpOption.SET);
         FileRef f = p.platform().openFile(TestFiles.patternFile(dir, "small", 65536));
         toClose.add(f);
         byte[] head = "HTTP/1.1 200 OK\r\nContent-Length: 4096\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
