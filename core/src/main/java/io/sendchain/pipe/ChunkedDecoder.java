@@ -41,12 +41,12 @@ public final class ChunkedDecoder {
     private long dataStart;
     private long dataEnd;
 
-    /** A decoder of an upstream's response ("upstream sent invalid chunked response: ..."). */
-    public ChunkedDecoder() {
-        this("upstream sent invalid chunked response");
-    }
-
-    /** @param who how errors begin, e.g. {@code "client sent invalid chunked body"} */
+    /**
+     * A decoder at the start of a message.
+     *
+     * @param who how errors begin, e.g. {@code "client sent invalid chunked body"} or {@code "upstream sent invalid
+     *            chunked response"}
+     */
     public ChunkedDecoder(String who) {
         this.who = who;
     }
@@ -57,10 +57,12 @@ public final class ChunkedDecoder {
         size = 0;
     }
 
+    /** After {@link #DATA}: where the data starts in the buf. */
     public long dataStart() {
         return dataStart;
     }
 
+    /** After {@link #DATA}: where the data ends in the buf (its pos). */
     public long dataEnd() {
         return dataEnd;
     }

@@ -11,13 +11,14 @@ import org.slf4j.LoggerFactory;
  * anything after it is dropped with a warning. The pipe's length is kept at the decoder's hint so a partly filled
  * raw buf that may end the message is processed without waiting for it to fill.
  */
-public final class ChunkedInputFilter implements InputFilter {
+final class ChunkedInputFilter implements InputFilter {
 
     private static final Logger log = LoggerFactory.getLogger(ChunkedInputFilter.class);
 
-    private final ChunkedDecoder decoder = new ChunkedDecoder();
+    private final ChunkedDecoder decoder = new ChunkedDecoder("upstream sent invalid chunked response");
 
     /** Starts a new response: the same filter can serve one pipe after another. */
+    @Override
     public void reset() {
         decoder.reset();
     }

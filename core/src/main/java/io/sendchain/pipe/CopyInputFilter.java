@@ -9,12 +9,12 @@ import org.slf4j.LoggerFactory;
  * with the proxy's Content-Length rule ({@code ngx_http_proxy_copy_filter}): the whole raw buf becomes one shadow
  * buf; data past the length is dropped with a warning, and ends the response.
  */
-public final class CopyInputFilter implements InputFilter {
+final class CopyInputFilter implements InputFilter {
 
     private static final Logger log = LoggerFactory.getLogger(CopyInputFilter.class);
 
     /** The filter keeps no state: one serves every pipe. */
-    public static final CopyInputFilter INSTANCE = new CopyInputFilter();
+    static final CopyInputFilter INSTANCE = new CopyInputFilter();
 
     private CopyInputFilter() {
     }

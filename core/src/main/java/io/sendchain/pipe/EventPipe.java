@@ -59,6 +59,11 @@ public final class EventPipe extends PipeState {
     private final OutputFilter outputFilter;
 
     /**
+     * A pipe for one response from {@code upstream} to {@code downstream}; {@link #reset(Connection, Connection)}
+     * makes it ready for the next.
+     *
+     * @param pool         where the pipe's links and buf headers (and, without a {@link #bufSupply supply}, its raw
+     *                     bufs) come from
      * @param timers       the loop's clock and timers (its {@code EventLoop}): the rate limit's pause, the read and
      *                     send timeouts
      * @param outputFilter where response data goes (the downstream's output chain, chain writer, or a filter such

@@ -20,6 +20,7 @@ public interface PipeInput {
      */
     long length();
 
+    /** Sets the bytes of response data still expected (as {@link #length()} reads them). */
     void length(long length);
 
     /** Whether the end of the response was seen. */

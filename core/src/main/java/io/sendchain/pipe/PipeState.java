@@ -9,11 +9,13 @@ import io.sendchain.loop.Timers;
 import java.util.Objects;
 
 /**
- * An event pipe's fields, nginx's {@code ngx_event_pipe_t} (declared in {@code ngx_event_pipe.h}), and what its owner
- * and its input filter do with them between runs: set up a response, read the flags, reset for the next response,
- * close. {@link EventPipe}, the only subclass, runs the functions of {@code ngx_event_pipe.c} on them.
+ * The owner's side of an {@link EventPipe}: set up a response ({@link #input}, {@link #preread}, where raw bufs and
+ * the temp file come from), read its outcome (the upstream and downstream flags, bytes read and spilled), reset it
+ * for the next response and close it. Behind them are the pipe's fields, nginx's {@code ngx_event_pipe_t} (declared
+ * in {@code ngx_event_pipe.h}), and what its input filter does with them; {@link EventPipe}, the only subclass, runs
+ * the functions of {@code ngx_event_pipe.c} on them. Only {@link EventPipe} extends it.
  */
-abstract sealed class PipeState implements AutoCloseable permits EventPipe {
+public abstract sealed class PipeState implements AutoCloseable permits EventPipe {
 
     final Pool pool;
     final Timers timers;
@@ -75,6 +77,11 @@ abstract sealed class PipeState implements AutoCloseable permits EventPipe {
 
     // ---------------------------------------------------------------- the owner's side
 
+    /** {@link #reset(Connection, Connection)} keeping the downstream. */
+    EventPipe reset(Connection upstream) {
+        return reset(upstream, downstream);
+    }
+
     /** Takes raw bufs from {@code supply} and gives them back on {@link #close()}. */
     public EventPipe bufSupply(EventPipe.BufSupply supply) {
         rawBufs.supply(supply);
@@ -87,14 +94,27 @@ abstract sealed class PipeState implements AutoCloseable permits EventPipe {
         return self();
     }
 
-    /** This response's input filter; {@link CopyInputFilter} unless set. */
-    public EventPipe inputFilter(InputFilter filter) {
+    /**
+     * This response's input: the filter that frames it ({@link InputFilter#copy()} unless set; the pipe calls its
+     * {@link InputFilter#reset() reset} first) and the bytes of response data expected, {@code -1} when unknown
+     * (read to the end); for a chunked body the least the message takes, nginx's 3.
+     *
+     * @throws IllegalArgumentException when {@code length < -1}
+     */
+    public EventPipe input(InputFilter filter, long length) {
+        Objects.requireNonNull(filter, "filter").reset();
+        inputFilter(filter);
+        return length(length);
+    }
+
+    /** This response's input filter, as it is (not reset); {@link CopyInputFilter} unless set. */
+    EventPipe inputFilter(InputFilter filter) {
         this.inputFilter = Objects.requireNonNull(filter, "filter");
         return self();
     }
 
     /** Bytes of response data still expected ({@code -1}: unknown, read to the end). */
-    public EventPipe length(long length) {
+    EventPipe length(long length) {
         if (length < -1) {
             throw new IllegalArgumentException("length < -1: " + length);
         }
@@ -123,14 +143,17 @@ abstract sealed class PipeState implements AutoCloseable permits EventPipe {
         return self();
     }
 
-    public long length() {
+    /** Bytes of response data still expected, {@code -1}: unknown. */
+    long length() {
         return length;
     }
 
+    /** The upstream closed the connection (it may not have sent the whole response: see {@link #upstreamDone()}). */
     public boolean upstreamEof() {
         return upstreamEof;
     }
 
+    /** Reading the upstream failed (what was read before is still passed on). */
     public boolean upstreamError() {
         return upstreamError;
     }
@@ -145,10 +168,12 @@ abstract sealed class PipeState implements AutoCloseable permits EventPipe {
         return downstreamDone;
     }
 
+    /** Passing data to the output filter failed: the pipe drained its bufs, the owner closes the downstream. */
     public boolean downstreamError() {
         return downstreamError;
     }
 
+    /** Bytes read from the upstream in this response (preread bytes included). */
     public long readLength() {
         return readLength;
     }
@@ -159,12 +184,12 @@ abstract sealed class PipeState implements AutoCloseable permits EventPipe {
     }
 
     /** Whether a temp file was made. */
-    public boolean spilled() {
+    boolean spilled() {
         return tempFile.made();
     }
 
     /** Raw bufs allocated so far (never more than {@code bufs.num}). */
-    public int allocated() {
+    int allocated() {
         return rawBufs.allocated();
     }
 
@@ -215,17 +240,13 @@ abstract sealed class PipeState implements AutoCloseable permits EventPipe {
     // ---------------------------------------------------------------- response after response
 
     /**
-     * Makes the pipe ready for the next response, read from {@code upstream}; the previous response must be over
+     * Makes the pipe ready for the next response, read from {@code upstream} and sent to {@code downstream} (the
+     * same connection as before, or another); the previous response must be over
      * (everything the pipe passed on was sent, or the downstream is gone). Settings and the input filter are
      * kept; length, preread and counters start afresh; the temp file is closed; raw bufs go back to the
      * {@linkplain #bufSupply(EventPipe.BufSupply) supply} (without one, the pipe keeps them for the next response).
      * The pipe's buf headers and links are kept, so a pipe reused response after response allocates nothing.
      */
-    public EventPipe reset(Connection upstream) {
-        return reset(upstream, downstream);
-    }
-
-    /** {@link #reset(Connection)} for a pipe that serves another downstream connection from now on. */
     public EventPipe reset(Connection upstream, Connection downstream) {
         this.upstream = Objects.requireNonNull(upstream, "upstream");
         this.downstream = Objects.requireNonNull(downstream, "downstream");

@@ -7,16 +7,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-/** Where an event pipe's temporary file comes from when it first spills (nginx's {@code p->temp_file}). */
-@FunctionalInterface
-public interface TempFiles {
-
-    TempFile create() throws IOException;
+/**
+ * Where an event pipe's temporary file comes from when it first spills (nginx's {@code p->temp_file}): made by
+ * {@link #inDirectory(Path, FileOpener)} and given to {@link EventPipe#tempFiles(TempFiles)}.
+ */
+public final class TempFiles {
 
     /** Opens a file for sending (a platform's {@code openFile}, or {@link FileRef#open}). */
     @FunctionalInterface
-    interface FileOpener {
+    public interface FileOpener {
+        /**
+         * Opens {@code path} for sending.
+         *
+         * @throws IOException when it cannot be opened
+         */
         FileRef open(Path path) throws IOException;
+    }
+
+    /** Makes one temp file. */
+    @FunctionalInterface
+    interface Creator {
+        TempFile create() throws IOException;
     }
 
     /** A temporary file: a channel to write it and a ref to send it (already unlinked, so nothing is left behind). */
@@ -31,13 +42,24 @@ public interface TempFiles {
         }
     }
 
+    private final Creator creator;
+
+    TempFiles(Creator creator) {
+        this.creator = creator;
+    }
+
+    /** A new temp file; fails with an {@link IOException} when it cannot be made. */
+    TempFile create() throws IOException {
+        return creator.create();
+    }
+
     /**
      * Temp files in {@code dir}: created with a unique name, opened for writing and (through {@code opener}) for
      * sending, then unlinked at once, so they vanish when closed or when the process dies. Creating one fails
      * with an {@link IOException} naming the directory when it is missing, not writable or full.
      */
-    static TempFiles inDirectory(Path dir, FileOpener opener) {
-        return () -> {
+    public static TempFiles inDirectory(Path dir, FileOpener opener) {
+        return new TempFiles(() -> {
             Path path;
             try {
                 path = Files.createTempFile(dir, "sendchain-", ".tmp");
@@ -57,6 +79,6 @@ public interface TempFiles {
             } finally {
                 Files.deleteIfExists(path);
             }
-        };
+        });
     }
 }

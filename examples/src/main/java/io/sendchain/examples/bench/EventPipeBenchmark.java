@@ -7,9 +7,9 @@ import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.output.ChainWriter;
-import io.sendchain.pipe.ChunkedInputFilter;
 import io.sendchain.loop.Timers;
 import io.sendchain.pipe.EventPipe;
+import io.sendchain.pipe.InputFilter;
 import io.sendchain.pipe.PipeSettings;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -61,7 +61,7 @@ public class EventPipeBenchmark {
     private Connection upstream;
     private Connection downstream;
     private ChainWriter writer;
-    private final ChunkedInputFilter chunked = new ChunkedInputFilter();
+    private final InputFilter chunked = InputFilter.chunked();
     private final ArrayDeque<Buf> idle = new ArrayDeque<>();
     private EventPipe.BufSupply supply;
     /** One pipe, reset per response, as the proxy keeps one per client connection. */
@@ -114,12 +114,11 @@ public class EventPipeBenchmark {
     public long response() throws IOException {
         source.rewind();
         EventPipe p = pipe == null ? pipe = new EventPipe(pool, upstream, downstream, new StillTimers(), writer,
-                PipeSettings.builder().bufs(8, 4096).build()).bufSupply(supply) : pipe.reset(upstream);
+                PipeSettings.builder().bufs(8, 4096).build()).bufSupply(supply) : pipe.reset(upstream, downstream);
         if (framing.equals("chunked")) {
-            chunked.reset();
-            p.inputFilter(chunked).length(3);
+            p.input(chunked, 3);
         } else {
-            p.length(BODY);
+            p.input(InputFilter.copy(), BODY);
         }
         for (int i = 0; !p.downstreamDone(); i++) {
             if (i > 10_000) {

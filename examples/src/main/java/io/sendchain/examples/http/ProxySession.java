@@ -11,9 +11,8 @@ import io.sendchain.event.StreamSocket;
 import io.sendchain.output.OutputFilter;
 import io.sendchain.output.Status;
 import io.sendchain.pipe.ChunkedDecoder;
-import io.sendchain.pipe.ChunkedInputFilter;
-import io.sendchain.pipe.CopyInputFilter;
 import io.sendchain.pipe.EventPipe;
+import io.sendchain.pipe.InputFilter;
 import io.sendchain.pipe.PipeSettings;
 import io.sendchain.pipe.TempFiles;
 import java.io.IOException;
@@ -65,8 +64,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private final EventHandler upstreamRead = this::onUpstreamReadGuarded;
     private final EventHandler upstreamWrite = this::onUpstreamWriteGuarded;
     private final ChunkedDecoder bodyDecoder = new ChunkedDecoder("client sent invalid chunked body");
-    private final ChunkedDecoder relayDecoder = new ChunkedDecoder();
-    private final ChunkedInputFilter chunkedInput = new ChunkedInputFilter();
+    private final ChunkedDecoder relayDecoder = new ChunkedDecoder("upstream sent invalid chunked response");
+    private final InputFilter chunkedInput = InputFilter.chunked();
     private final ChunkedEncoder encoder;
     /** The write filter, with the response head in front of the first body bytes. */
     private final OutputFilter toWriter;
@@ -80,6 +79,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private State state = State.IDLE;
     private Connection u;
     private EventPipe pipe;
+    /** The piped body has neither a length nor chunks: it ends when the upstream closes. */
+    private boolean pipeToEof;
     /** The pipe serves the current response (it is closed, not dropped, after each). */
     private boolean pipeActive;
     /** Where the response body goes: the chunked encoder or straight to the writer. */
@@ -627,12 +628,12 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             pipe.reset(u, c);
         }
         pipeActive = true;
+        pipeToEof = !chunkedIn && length == -1;
         if (chunkedIn) {
-            chunkedInput.reset();
             // nginx's proxy starts a chunked body with length 3: the least a last chunk takes
-            pipe.inputFilter(chunkedInput).length(3);
+            pipe.input(chunkedInput, 3);
         } else {
-            pipe.inputFilter(CopyInputFilter.INSTANCE).length(length);
+            pipe.input(InputFilter.copy(), length);
         }
         pipe.preread(ub);
         state = State.PIPE;
@@ -661,7 +662,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             return;
         }
         bodyBytes = pipe.readLength();
-        boolean complete = pipe.upstreamDone() || (!chunkedIn && pipe.length() == -1 && !pipe.upstreamError());
+        boolean complete = pipe.upstreamDone() || (pipeToEof && !pipe.upstreamError());
         if (!complete) {
             log.error("upstream prematurely closed connection while reading upstream {}", hostHeader);
             fail(502);
