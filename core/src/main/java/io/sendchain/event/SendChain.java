@@ -24,5 +24,6 @@ import java.io.IOException;
 @FunctionalInterface
 public interface SendChain {
 
+    /** Sends from {@code in} on {@code c}; returns the first link not fully sent, or {@code null}. */
     Chain send(Connection c, Chain in, long limit) throws IOException;
 }

@@ -1,5 +1,6 @@
 package io.sendchain.testkit;
 
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.Chains;
@@ -86,7 +87,7 @@ public final class MemorySink implements SendChain {
         Chain rest = Chains.updateSent(in, taken);
         boolean wantedMore = taken < budget && rest != null && Chain.size(rest) > 0;
         if (wantedMore && taken == room) {
-            c.write().ready(false);
+            DriverEvents.ready(c.write(), false);
         }
         return rest;
     }

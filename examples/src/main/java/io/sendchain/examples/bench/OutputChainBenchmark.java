@@ -1,5 +1,6 @@
 package io.sendchain.examples.bench;
 
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.FileRef;
@@ -67,7 +68,7 @@ public class OutputChainBenchmark {
         arena = Arena.ofShared();
         pool = new Pool();
         Connection c = new Connection("sink", new SegmentSink(arena, 1 << 20));
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         ChainWriter writer = new ChainWriter(c, pool);
         ctx = new OutputChainContext(pool, this, writer).bufs(2, 32 * 1024);
 

@@ -268,7 +268,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         }
         if (state == State.CONNECTING) {
             if (ev.timedOut()) {
-                ev.timedOut(false);
                 log.error("upstream timed out (connect) while connecting to upstream {}", hostHeader);
                 fail(504);
                 return;
@@ -287,7 +286,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             sendRequest();
         } else if (state == State.SENDING) {
             if (ev.timedOut()) {
-                ev.timedOut(false);
                 log.error("upstream timed out while sending request to upstream {}", hostHeader);
                 fail(504);
                 return;
@@ -309,7 +307,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                     fail(502);
                     return;
                 }
-                if (n == NetSocket.AGAIN) {
+                if (n == Connection.AGAIN) {
                     loop.addTimer(u.write(), config.sendTimeoutMillis());
                     return;
                 }
@@ -344,7 +342,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 close();
                 return;
             }
-            if (n == NetSocket.AGAIN) {
+            if (n == Connection.AGAIN) {
                 if (!c.read().timerSet()) {
                     loop.addTimer(c.read(), config.clientBodyTimeoutMillis());
                 }
@@ -413,7 +411,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     void readWhileResponding(Event ev) {
         if (state == State.SENDING) {
             if (ev.timedOut()) {
-                ev.timedOut(false);
                 log.info("client timed out while reading client request body");
                 fail(408);
                 return;
@@ -421,7 +418,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             sendRequest();
             return;
         }
-        ev.timedOut(false);
         checkBrokenConnection();
     }
 
@@ -461,7 +457,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         switch (state) {
             case READING_HEAD -> {
                 if (ev.timedOut()) {
-                    ev.timedOut(false);
                     log.error("upstream timed out while reading response header from upstream {}", hostHeader);
                     fail(504);
                     return;
@@ -470,7 +465,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             }
             case PIPE -> {
                 if (ev.timedOut()) {
-                    ev.timedOut(false);
                     if (!ev.delayed()) {
                         log.error("upstream timed out while reading upstream {}", hostHeader);
                         fail(504);
@@ -484,7 +478,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             }
             case RELAY -> {
                 if (ev.timedOut()) {
-                    ev.timedOut(false);
                     log.error("upstream timed out while reading upstream {}", hostHeader);
                     fail(504);
                     return;
@@ -543,7 +536,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 fail(502);
                 return;
             }
-            if (n == NetSocket.AGAIN) {
+            if (n == Connection.AGAIN) {
                 if (!u.read().timerSet()) {
                     loop.addTimer(u.read(), config.readTimeoutMillis());
                 }
@@ -676,7 +669,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             return;
         }
         if (ev.timedOut()) {
-            ev.timedOut(false);
             if (ev.delayed()) {
                 ev.delayed(false);
             } else {
@@ -778,7 +770,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 fail(502);
                 return;
             }
-            if (n == NetSocket.AGAIN) {
+            if (n == Connection.AGAIN) {
                 loop.addTimer(u.read(), config.readTimeoutMillis());
                 return;
             }

@@ -1,5 +1,6 @@
 package io.sendchain.examples.http;
 
+import io.sendchain.spi.DriverEvents;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sendchain.buf.Buf;
@@ -24,7 +25,7 @@ class ChunkedEncoderTest {
 
     @org.junit.jupiter.api.BeforeEach
     void writable() {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
     }
 
     private Buf data(String s) {
@@ -68,7 +69,7 @@ class ChunkedEncoderTest {
             expected.append(Integer.toHexString(text.length())).append("\r\n").append(text).append("\r\n");
             Status rc = encoder.filter(new Chain().buf(b).next(null));
             for (int i = 0; rc != Status.OK && i < 1000; i++) {
-                c.write().ready(true); // the "socket" drained
+                DriverEvents.ready(c.write(), true); // the "socket" drained
                 rc = encoder.filter(null);
             }
             assertEquals(Status.OK, rc);

@@ -1,5 +1,6 @@
 package io.sendchain.platform.generic;
 
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Errno;
 import io.sendchain.event.ErrnoException;
@@ -47,7 +48,7 @@ final class NioListenSocket implements ListenSocket {
             throw new ErrnoException("accept", 0, errno(e.getMessage()), reason, e);
         }
         if (s == null) {
-            c.read().ready(false);
+            DriverEvents.ready(c.read(), false);
             SelectionKey k = key;
             if (k != null && k.isValid()) {
                 k.interestOps(k.interestOps() | SelectionKey.OP_ACCEPT);

@@ -1,5 +1,6 @@
 package io.sendchain.platform.generic;
 
+import io.sendchain.spi.DriverEvents;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -88,7 +89,7 @@ class NioScratchTest {
         Buf b = pool.createTempBuf(100);
         long n = 0;
         for (int i = 0; i < 1000 && n < 10; i++) {
-            c.read().ready(true);
+            DriverEvents.ready(c.read(), true);
             long r = c.stream().recvChain(c, Chain.of(a, b), 0);
             n += Math.max(r, 0);
         }

@@ -1,5 +1,6 @@
 package io.sendchain.platform.darwin.internal;
 
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.event.Connection;
 import io.sendchain.event.ErrnoException;
 import io.sendchain.event.ListenSocket;
@@ -41,7 +42,7 @@ final class DarwinListenSocket implements ListenSocket {
                 return new DarwinStreamSocket(platform, rc, false);
             }
             if (rc == -Darwin.EAGAIN) {
-                c.read().ready(false);
+                DriverEvents.ready(c.read(), false);
                 return null;
             }
             if (rc != -Darwin.EINTR) {

@@ -1,5 +1,6 @@
 package io.sendchain.platform.freebsd.internal;
 
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.event.Connection;
 import io.sendchain.event.ErrnoException;
 import io.sendchain.event.ListenSocket;
@@ -35,7 +36,7 @@ final class FreeBsdListenSocket implements ListenSocket {
                 return new FreeBsdStreamSocket(platform, rc, false);
             }
             if (rc == -FreeBsd.EAGAIN) {
-                c.read().ready(false);
+                DriverEvents.ready(c.read(), false);
                 return null;
             }
             if (rc != -FreeBsd.EINTR) {

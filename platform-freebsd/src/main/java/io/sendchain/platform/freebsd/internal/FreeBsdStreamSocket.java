@@ -1,5 +1,6 @@
 package io.sendchain.platform.freebsd.internal;
 
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.Chains;
@@ -64,7 +65,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
     }
 
     private IOException error(Event ev, String call, long rc) {
-        ev.error(true);
+        DriverEvents.error(ev, true);
         return new IOException(call + "() failed: " + k.strerror((int) -rc));
     }
 
@@ -86,9 +87,10 @@ final class FreeBsdStreamSocket implements StreamSocket {
         IoVec header = s.header;
         IoVec trailer = s.trailer;
         FileRun run = s.run;
-        if (wev.pendingEof()) {
-            wev.error(true);
-            throw new IOException("kevent() reported about a closed connection: " + k.strerror(wev.kqErrno()));
+        if (DriverEvents.pendingEof(wev)) {
+            DriverEvents.error(wev, true);
+            throw new IOException(
+                    "kevent() reported about a closed connection: " + k.strerror(DriverEvents.kqErrno(wev)));
         }
         long max = Long.MAX_VALUE - platform.pageSize();
         if (limit <= 0 || limit > max) {
@@ -150,7 +152,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
                     }
                 } else if (sent == 0) {
                     // success with nothing sent: the offset is beyond the end, someone truncated the file
-                    wev.error(true);
+                    DriverEvents.error(wev, true);
                     throw new IOException("sendfile() reported that \"" + file.file().name() + "\" was truncated at "
                             + file.filePos());
                 }
@@ -176,7 +178,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
 
             if (eagain) {
                 // EAGAIN even after sending a whole part means the next call would send nothing: a hint
-                wev.ready(false);
+                DriverEvents.ready(wev, false);
                 return in;
             }
             if (eintr) {
@@ -184,7 +186,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
                 continue;
             }
             if (send - prevSend != sent) {
-                wev.ready(false);
+                DriverEvents.ready(wev, false);
                 return in;
             }
             if (in == null && hasLast) {
@@ -244,13 +246,13 @@ final class FreeBsdStreamSocket implements StreamSocket {
      */
     private long notRead(Event rev, String call, long rc) throws IOException {
         if (rc == 0) {
-            rev.eof(true);
-            rev.ready(false);
+            DriverEvents.eof(rev, true);
+            DriverEvents.ready(rev, false);
             return 0;
         }
         if (rc == -FreeBsd.EAGAIN) {
-            rev.ready(false);
-            return AGAIN;
+            DriverEvents.ready(rev, false);
+            return Connection.AGAIN;
         }
         if (rc == -FreeBsd.EINTR) {
             return RETRY;
@@ -334,13 +336,13 @@ final class FreeBsdStreamSocket implements StreamSocket {
                 b.pos(b.pos() + rc);
                 c.addSent(rc);
                 if (rc < size) {
-                    wev.ready(false);
+                    DriverEvents.ready(wev, false);
                 }
                 return rc;
             }
             if (rc == 0 || rc == -FreeBsd.EAGAIN) {
-                wev.ready(false);
-                return AGAIN;
+                DriverEvents.ready(wev, false);
+                return Connection.AGAIN;
             }
             if (rc != -FreeBsd.EINTR) {
                 throw error(wev, "send", rc);
@@ -363,7 +365,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
             throw error(c.write(), "getsockopt(SO_ERROR)", err);
         }
         if (err == FreeBsd.EINPROGRESS) {
-            c.write().ready(false);
+            DriverEvents.ready(c.write(), false);
             return false;
         }
         if (err != 0) {

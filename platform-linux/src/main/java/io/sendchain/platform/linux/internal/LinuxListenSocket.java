@@ -1,5 +1,6 @@
 package io.sendchain.platform.linux.internal;
 
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.event.Connection;
 import io.sendchain.event.ErrnoException;
 import io.sendchain.event.ListenSocket;
@@ -35,7 +36,7 @@ final class LinuxListenSocket implements ListenSocket {
                 return new LinuxStreamSocket(platform, rc, false, null);
             }
             if (rc == -Linux.EAGAIN) {
-                c.read().ready(false);
+                DriverEvents.ready(c.read(), false);
                 return null;
             }
             if (rc != -Linux.EINTR) {

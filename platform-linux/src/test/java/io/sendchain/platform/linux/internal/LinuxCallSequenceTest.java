@@ -1,5 +1,6 @@
 package io.sendchain.platform.linux.internal;
 
+import io.sendchain.spi.DriverEvents;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -197,7 +198,7 @@ class LinuxCallSequenceTest {
         verify(k, times(2)).writev(anyInt(), any(), anyInt());
         when(k.writev(anyInt(), any(), anyInt())).thenReturn(-(long) Linux.ECONNRESET);
         when(k.strerror(Linux.ECONNRESET)).thenReturn("Connection reset by peer");
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         IOException e = assertThrows(IOException.class, () -> socket.send(c, Chain.of(header(10)), 0));
         assertEquals("writev() failed: Connection reset by peer", e.getMessage());
     }
@@ -239,7 +240,7 @@ class LinuxCallSequenceTest {
         assertSame(in, socket.send(c, in, 0));
         assertScratchHoldsNoBuf();
 
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         when(k.sendfile(anyInt(), anyInt(), anyLong(), anyLong())).thenReturn(0L);
         assertThrows(IOException.class, () -> socket.send(c, Chain.of(Buf.ofFile(file, 500, 900)), 0));
         assertScratchHoldsNoBuf();
@@ -264,7 +265,7 @@ class LinuxCallSequenceTest {
             iov[0] = inv.getArgument(1);
             return iov[0].get(ValueLayout.JAVA_LONG, 8);
         });
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         assertNull(socket.send(c, in, 0));
         assertEquals(a.segment().address() + 60, iov[0].get(ValueLayout.JAVA_LONG, 0));
         assertEquals(40, iov[0].get(ValueLayout.JAVA_LONG, 8));
@@ -353,7 +354,7 @@ class LinuxCallSequenceTest {
         LinuxStreamSocket s = moreSocket();
         s.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 1 << 20), Buf.lastBufMarker()), 0); // corked
         verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 0);
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         s.send(c, Chain.of(header(100), Buf.ofFile(file, 0, 4096), Buf.lastBufMarker()), 0);
         // without TCP_NODELAY, Nagle could hold the file's last small segment for an ACK
         InOrder order = inOrder(k);
@@ -378,14 +379,14 @@ class LinuxCallSequenceTest {
 
         when(k.send(anyInt(), anyLong(), anyLong(), anyInt())).thenReturn(-(long) Linux.EAGAIN);
         Chain in = Chain.of(header(100), Buf.ofFile(file, 0, 5000), Buf.lastBufMarker());
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         assertSame(in, s.send(c, in, 0));
         assertFalse(c.write().ready());
         assertEquals(100, in.buf().size());
 
         when(k.send(anyInt(), anyLong(), anyLong(), anyInt())).thenReturn(-(long) Linux.EPIPE);
         when(k.strerror(Linux.EPIPE)).thenReturn("Broken pipe");
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         IOException e = assertThrows(IOException.class, () -> s.send(c, in, 0));
         assertEquals("send() failed: Broken pipe", e.getMessage());
         assertTrue(c.write().error());
