@@ -1,7 +1,7 @@
 package io.sendchain.loop;
 
-import io.sendchain.event.Event;
 import io.sendchain.event.Connection;
+import io.sendchain.event.Event;
 import io.sendchain.internal.EventAccess;
 import java.util.Arrays;
 

@@ -1,6 +1,5 @@
 package io.sendchain.loop;
 
-import io.sendchain.spi.DriverEvents;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -11,12 +10,13 @@ import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 
 import io.sendchain.event.Connection;
-import io.sendchain.event.Event;
-import io.sendchain.internal.EventAccess;
 import io.sendchain.event.Errno;
 import io.sendchain.event.ErrnoException;
+import io.sendchain.event.Event;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.internal.EventAccess;
+import io.sendchain.spi.DriverEvents;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;

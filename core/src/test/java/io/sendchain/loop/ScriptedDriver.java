@@ -1,8 +1,8 @@
 package io.sendchain.loop;
 
-import io.sendchain.spi.DriverEvents;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.IoDriver;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,6 +1,5 @@
 package io.sendchain.output;
 
-import io.sendchain.spi.DriverEvents;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -19,8 +18,9 @@ import io.sendchain.buf.Chain;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
-import io.sendchain.spi.EventPoster;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.event.SendChain;
+import io.sendchain.spi.EventPoster;
 import io.sendchain.testkit.MemorySink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,5 @@
 package io.sendchain.output;
 
-import io.sendchain.spi.DriverEvents;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sendchain.buf.Buf;
@@ -8,6 +7,7 @@ import io.sendchain.buf.Chain;
 import io.sendchain.buf.FileRef;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.testkit.MemorySink;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;

@@ -1,6 +1,5 @@
 package io.sendchain.pipe;
 
-import io.sendchain.spi.DriverEvents;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,6 +11,7 @@ import io.sendchain.buf.FileRef;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.output.ChainWriter;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.testkit.MemorySink;
 import io.sendchain.testkit.Seeds;
 import io.sendchain.testkit.TestFiles;

@@ -1,7 +1,7 @@
 package io.sendchain.pipe;
 
-import io.sendchain.event.Event;
 import io.sendchain.event.Connection;
+import io.sendchain.event.Event;
 import io.sendchain.internal.EventAccess;
 import io.sendchain.loop.Timers;
 import java.util.ArrayList;

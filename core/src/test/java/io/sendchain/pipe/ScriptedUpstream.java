@@ -1,10 +1,10 @@
 package io.sendchain.pipe;
 
-import io.sendchain.spi.DriverEvents;
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.event.Connection;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

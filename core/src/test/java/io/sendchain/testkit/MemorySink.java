@@ -1,11 +1,11 @@
 package io.sendchain.testkit;
 
-import io.sendchain.spi.DriverEvents;
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.Chains;
 import io.sendchain.event.Connection;
 import io.sendchain.event.SendChain;
+import io.sendchain.spi.DriverEvents;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

@@ -1,18 +1,18 @@
 package io.sendchain.examples.bench;
 
-import io.sendchain.spi.DriverEvents;
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
-import io.sendchain.spi.IoDriver;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.loop.EventLoop;
 import io.sendchain.output.ChainWriter;
 import io.sendchain.pipe.ChunkedInputFilter;
-import io.sendchain.loop.EventLoop;
 import io.sendchain.pipe.EventPipe;
 import io.sendchain.pipe.PipeSettings;
+import io.sendchain.spi.DriverEvents;
+import io.sendchain.spi.IoDriver;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

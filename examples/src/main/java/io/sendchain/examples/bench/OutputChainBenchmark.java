@@ -1,6 +1,5 @@
 package io.sendchain.examples.bench;
 
-import io.sendchain.spi.DriverEvents;
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.FileRef;
@@ -9,6 +8,7 @@ import io.sendchain.event.Connection;
 import io.sendchain.output.ChainWriter;
 import io.sendchain.output.OutputChainContext;
 import io.sendchain.output.Status;
+import io.sendchain.spi.DriverEvents;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

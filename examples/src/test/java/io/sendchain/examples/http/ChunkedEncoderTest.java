@@ -1,6 +1,5 @@
 package io.sendchain.examples.http;
 
-import io.sendchain.spi.DriverEvents;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sendchain.buf.Buf;
@@ -9,6 +8,7 @@ import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.output.ChainWriter;
 import io.sendchain.output.Status;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.testkit.MemorySink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,9 @@
 package io.sendchain.platform.generic;
 
-import io.sendchain.spi.DriverEvents;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.NetSocket;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.IoDriver;
 import java.io.IOException;
 import java.nio.channels.SelectionKey;

@@ -1,11 +1,11 @@
 package io.sendchain.platform.generic;
 
-import io.sendchain.spi.DriverEvents;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Errno;
 import io.sendchain.event.ErrnoException;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;

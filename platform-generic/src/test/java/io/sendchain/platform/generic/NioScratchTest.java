@@ -1,6 +1,5 @@
 package io.sendchain.platform.generic;
 
-import io.sendchain.spi.DriverEvents;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,6 +10,7 @@ import io.sendchain.buf.FileRef;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.testkit.TestFiles;
 import java.io.IOException;
 import java.net.InetAddress;

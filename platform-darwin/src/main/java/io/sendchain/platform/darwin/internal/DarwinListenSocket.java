@@ -1,10 +1,10 @@
 package io.sendchain.platform.darwin.internal;
 
-import io.sendchain.spi.DriverEvents;
 import io.sendchain.event.Connection;
 import io.sendchain.event.ErrnoException;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,6 +1,5 @@
 package io.sendchain.platform.darwin.internal;
 
-import io.sendchain.spi.DriverEvents;
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.Chains;
@@ -9,6 +8,7 @@ import io.sendchain.buf.IoVec;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,6 +1,5 @@
 package io.sendchain.platform.freebsd.internal;
 
-import io.sendchain.spi.DriverEvents;
 import static io.sendchain.platform.freebsd.internal.FreeBsdLayouts.KEV_DATA;
 import static io.sendchain.platform.freebsd.internal.FreeBsdLayouts.KEV_FFLAGS;
 import static io.sendchain.platform.freebsd.internal.FreeBsdLayouts.KEV_FILTER;
@@ -12,6 +11,7 @@ import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.NetSocket;
 import io.sendchain.spi.ConnectionTable;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.IoDriver;
 import java.io.IOException;
 import java.lang.foreign.Arena;

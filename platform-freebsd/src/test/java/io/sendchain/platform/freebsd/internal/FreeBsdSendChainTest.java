@@ -1,6 +1,5 @@
 package io.sendchain.platform.freebsd.internal;
 
-import io.sendchain.spi.DriverEvents;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,10 +17,11 @@ import io.sendchain.buf.FileRef;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
-import io.sendchain.spi.EventPoster;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.platform.freebsd.FreeBsdPlatformProvider;
+import io.sendchain.spi.EventPoster;
 import io.sendchain.spi.IoDriver;
 import io.sendchain.spi.PlatformConfig;
 import io.sendchain.testkit.BsdEmulation;

@@ -1,10 +1,10 @@
 package io.sendchain.platform.linux.internal;
 
-import io.sendchain.spi.DriverEvents;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.NetSocket;
 import io.sendchain.spi.ConnectionTable;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.IoDriver;
 import java.io.IOException;
 import java.lang.foreign.Arena;

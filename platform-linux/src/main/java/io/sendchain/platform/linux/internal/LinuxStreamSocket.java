@@ -1,6 +1,5 @@
 package io.sendchain.platform.linux.internal;
 
-import io.sendchain.spi.DriverEvents;
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.Chains;
@@ -10,6 +9,7 @@ import io.sendchain.buf.IoVec;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

@@ -1,7 +1,7 @@
 package io.sendchain.platform.linux.internal;
 
-import io.sendchain.spi.DriverEvents;
 import io.sendchain.event.Connection;
+import io.sendchain.spi.DriverEvents;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;

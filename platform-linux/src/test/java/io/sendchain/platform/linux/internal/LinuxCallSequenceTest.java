@@ -1,6 +1,5 @@
 package io.sendchain.platform.linux.internal;
 
-import io.sendchain.spi.DriverEvents;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -23,6 +22,7 @@ import io.sendchain.buf.Chain;
 import io.sendchain.buf.FileRef;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.PlatformConfig;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

@@ -1,6 +1,5 @@
 package io.sendchain.platform.linux.internal;
 
-import io.sendchain.spi.DriverEvents;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,6 +15,7 @@ import io.sendchain.event.Event;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.NetSocket;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.IoDriver;
 import io.sendchain.spi.PlatformConfig;
 import io.sendchain.spi.StandardPlatformOptions;
