@@ -4,6 +4,7 @@ import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import java.io.IOException;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * A connection: nginx's {@code ngx_connection_t} reduced to what the pipeline uses. It owns a platform socket
@@ -11,32 +12,49 @@ import java.util.Objects;
  * {@link Event}s, the bytes sent, and what its owner wants of the send chain ({@link #nopush(boolean)},
  * {@link #sendfile(boolean)}, {@link #closeAfterOutput(boolean)}); the TCP option states themselves are the
  * platform socket's own bookkeeping. Owned by one event loop thread; not thread-safe.
+ *
+ * <p>Sockets come from a platform ({@code io.sendchain.spi.Platform#listen}, {@code connect}, {@code adopt}); a
+ * user hands them to a connection and calls them through it: {@link #recv}, {@link #recvChain} and {@link #send}
+ * return {@link #AGAIN} when the socket would block, {@link #sendChain} returns what it could not send, and either
+ * way the event's {@link Event#ready()} is then clear until the loop reports the socket ready again.
  */
 public final class Connection {
+
+    /**
+     * What {@link #recv}, {@link #recvChain} and {@link #send} return when the socket would block (nginx's
+     * {@code NGX_AGAIN}): nothing was transferred and the event's {@link Event#ready()} is now clear. The one
+     * would-block value of every socket call that counts bytes.
+     */
+    public static final long AGAIN = -2;
 
     private final Event read = new Event(this, false);
     private final Event write = new Event(this, true);
     private final String name;
-    private int driverSlot = -1;
-    private final NetSocket socket;
-    private SendChain sendChain;
+    /** Where the loop's I/O driver filed this connection ({@code -1}: nowhere); see {@code DriverEvents}. */
+    int driverSlot = -1;
+    /** The platform socket, or {@code null}; drivers get it through {@code DriverEvents.socket}. */
+    final NetSocket socket;
+    private final SendChain sendChain;
     private long sent;
     private int buffered;
     private boolean nopush = true;
     private boolean sendfile = true;
     private boolean closeAfterOutput;
     private boolean closed;
-    private java.util.function.Consumer<Connection> onClose;
+    /** Run once after the loop closed the connection; taken (and cleared) by the loop. */
+    Consumer<Connection> onClose;
     /**
-     * The hash code, drawn once: identity is equality for connections, but the JVM's identity hash is installed
-     * in the object header on first use, which showed as a tenth of a short connection's time in the loop's set.
+     * The hash code, drawn once: identity is equality for connections ({@link Object#equals}), but the JVM's
+     * identity hash is installed in the object header on first use, which showed as a tenth of a short
+     * connection's time in the loop's set.
      */
     private final int hash = java.util.concurrent.ThreadLocalRandom.current().nextInt();
 
     /**
      * A connection without a socket whose output goes to {@code sendChain} (an in-memory sink, a test double).
      *
-     * @param name how the connection appears in messages
+     * @param name      how the connection appears in messages
+     * @param sendChain where {@link #sendChain} puts the data
      */
     public Connection(String name, SendChain sendChain) {
         this.name = Objects.requireNonNull(name, "name");
@@ -65,11 +83,6 @@ public final class Connection {
         };
     }
 
-    /** The platform socket, or {@code null} for a socket-less connection. */
-    public NetSocket socket() {
-        return socket;
-    }
-
     /** The connected socket; fails for listening and socket-less connections. */
     public StreamSocket stream() {
         if (socket instanceof StreamSocket s) {
@@ -86,29 +99,45 @@ public final class Connection {
         throw new IllegalStateException("not a listening socket: " + name);
     }
 
-    /** {@link StreamSocket#recv} on this connection's socket. */
+    /**
+     * Reads into {@code b}'s free space {@code [last, end)}, advancing {@code last} ({@link StreamSocket#recv}).
+     *
+     * @return bytes read ({@code > 0}), {@code 0} at end of stream, or {@link #AGAIN}
+     */
     public long recv(Buf b) throws IOException {
         return stream().recv(this, b);
     }
 
-    /** {@link StreamSocket#recvChain} on this connection's socket. */
+    /**
+     * Scatters a read over the free space of {@code in}'s bufs, at most {@code limit} bytes ({@code 0}: no limit)
+     * ({@link StreamSocket#recvChain}).
+     *
+     * @return bytes read ({@code > 0}), {@code 0} at end of stream, or {@link #AGAIN}
+     */
     public long recvChain(Chain in, long limit) throws IOException {
         return stream().recvChain(this, in, limit);
     }
 
-    /** {@link StreamSocket#send} on this connection's socket. */
+    /**
+     * Writes {@code b}'s data {@code [pos, last)}, advancing {@code pos} ({@link StreamSocket#send}).
+     *
+     * @return bytes written, or {@link #AGAIN}
+     */
     public long send(Buf b) throws IOException {
         return stream().send(this, b);
     }
 
+    /** The read event. */
     public Event read() {
         return read;
     }
 
+    /** The write event. */
     public Event write() {
         return write;
     }
 
+    /** How the connection appears in messages. */
     public String name() {
         return name;
     }
@@ -118,12 +147,12 @@ public final class Connection {
         return sendChain.send(this, in, limit);
     }
 
-    public SendChain sendChainFunction() {
-        return sendChain;
-    }
-
-    public void sendChainFunction(SendChain sendChain) {
-        this.sendChain = Objects.requireNonNull(sendChain, "sendChain");
+    /**
+     * Lets out what the send chain held back for a response's end (a cork); see {@link SendChain#push}. The write
+     * filter calls it once the last buf is out.
+     */
+    public void push() throws IOException {
+        sendChain.push(this);
     }
 
     /** Bytes the send chain has put on the socket so far. */
@@ -198,15 +227,7 @@ public final class Connection {
         this.closeAfterOutput = v;
     }
 
-    /** Where the loop's I/O driver filed this connection ({@code -1}: nowhere); for drivers only. */
-    public int driverSlot() {
-        return driverSlot;
-    }
-
-    public void driverSlot(int slot) {
-        this.driverSlot = slot;
-    }
-
+    /** The connection was closed. */
     public boolean closed() {
         return closed;
     }
@@ -216,14 +237,9 @@ public final class Connection {
      * asked for the close (its owner, a handler that threw, the loop stopping): the place to give back what the
      * connection's session holds (nginx destroys {@code c->pool} in {@code ngx_close_connection}).
      */
-    public Connection onClose(java.util.function.Consumer<Connection> action) {
+    public Connection onClose(Consumer<Connection> action) {
         this.onClose = action;
         return this;
-    }
-
-    /** The action set by {@link #onClose(java.util.function.Consumer)}, or {@code null}. */
-    public java.util.function.Consumer<Connection> onClose() {
-        return onClose;
     }
 
     /**
@@ -240,17 +256,13 @@ public final class Connection {
         }
     }
 
-    /** Identity, as {@link Object#equals}; see {@link #hash}. */
-    @Override
-    public boolean equals(Object o) {
-        return this == o;
-    }
-
+    /** The hash drawn when the connection was made. */
     @Override
     public int hashCode() {
         return hash;
     }
 
+    /** The connection's name. */
     @Override
     public String toString() {
         return name;

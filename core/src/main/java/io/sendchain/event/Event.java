@@ -1,17 +1,31 @@
 package io.sendchain.event;
 
+import io.sendchain.internal.EventAccess;
+import java.util.function.Consumer;
+
 /**
  * A read or write readiness event of a {@link Connection}: nginx's {@code ngx_event_t}, with the flags the
- * output pipeline reads and sets. Owned by one event loop thread; not thread-safe.
+ * output pipeline reads. Owned by one event loop thread; not thread-safe.
+ *
+ * <p>Who writes what: the handler and {@code delayed} belong to the connection's owner; {@code ready}, {@code eof},
+ * {@code error} and the driver's flags are set by the platform's sockets and readiness driver (through
+ * {@code io.sendchain.spi.DriverEvents}); {@code timedOut}, {@code timerSet} and {@code posted} are the event loop's
+ * own. The loop sets {@code timedOut} before it runs the handler of an event whose timer fired and clears it when the
+ * handler returns, so a handler never clears it itself.
  */
 public final class Event {
+
+    static {
+        EventAccess.install(new Access());
+    }
 
     private final Connection connection;
     private final boolean write;
     private EventHandler handler;
-    private EventPoster poster;
+    /** The loop this event is posted to; {@code null} until the connection joins a loop. */
+    private EventAccess.Poster<Event> poster;
 
-    /** The socket can be read/written without blocking (edge-triggered: until a call returns EAGAIN). */
+    /** The socket can be read/written without blocking (edge-triggered: until a call would block). */
     private boolean ready;
     /** The event is registered with the kernel's readiness mechanism. */
     private boolean active;
@@ -19,7 +33,7 @@ public final class Event {
     private boolean error;
     /** The peer closed its side (read) or the connection is finished (write). */
     private boolean eof;
-    /** kqueue said the peer is gone (EV_EOF) before we tried; {@link #kqErrno()} tells why. */
+    /** kqueue (EV_EOF) or epoll (EPOLLRDHUP) said the peer is gone before we tried; {@link #kqErrno} tells why. */
     private boolean pendingEof;
     /** errno kqueue reported with EV_EOF. */
     private int kqErrno;
@@ -27,7 +41,7 @@ public final class Event {
     private boolean delayed;
     /** An asynchronous operation (thread-pool sendfile, file read) finished and its result awaits collection. */
     private boolean complete;
-    /** The event's timer fired. */
+    /** The event's timer fired; set by the loop for the run of the handler only. */
     private boolean timedOut;
     /** A timer is armed for this event. */
     private boolean timerSet;
@@ -45,6 +59,7 @@ public final class Event {
         this.write = write;
     }
 
+    /** The connection this event belongs to. */
     public Connection connection() {
         return connection;
     }
@@ -54,22 +69,14 @@ public final class Event {
         return write;
     }
 
+    /** What runs when the event fires, or {@code null}. */
     public EventHandler handler() {
         return handler;
     }
 
+    /** Sets what runs when the event fires (nginx's {@code ev->handler}); returns this event. */
     public Event handler(EventHandler handler) {
         this.handler = handler;
-        return this;
-    }
-
-    /** The loop this event is posted to; {@code null} until the connection joins a loop. */
-    public EventPoster poster() {
-        return poster;
-    }
-
-    public Event poster(EventPoster poster) {
-        this.poster = poster;
         return this;
     }
 
@@ -91,131 +98,54 @@ public final class Event {
         }
     }
 
+    /**
+     * The socket can be read/written without blocking. Edge-triggered: a call that would block clears it and only
+     * the driver's next report sets it again.
+     */
     public boolean ready() {
         return ready;
     }
 
-    public Event ready(boolean v) {
+    /** Sets {@code ready}: for {@link Connection}'s constructor. */
+    void ready(boolean v) {
         this.ready = v;
-        return this;
     }
 
-    public boolean active() {
-        return active;
-    }
-
-    public Event active(boolean v) {
-        this.active = v;
-        return this;
-    }
-
+    /** A fatal error happened on this direction (a socket call failed). */
     public boolean error() {
         return error;
     }
 
-    public Event error(boolean v) {
-        this.error = v;
-        return this;
-    }
-
+    /** The peer closed its side (read), or the connection is finished (write). */
     public boolean eof() {
         return eof;
     }
 
-    public Event eof(boolean v) {
-        this.eof = v;
-        return this;
-    }
-
-    public boolean pendingEof() {
-        return pendingEof;
-    }
-
-    public Event pendingEof(boolean v) {
-        this.pendingEof = v;
-        return this;
-    }
-
-    public int kqErrno() {
-        return kqErrno;
-    }
-
-    public Event kqErrno(int errno) {
-        this.kqErrno = errno;
-        return this;
-    }
-
+    /** Output is held back by a rate limit until the event's timer fires. */
     public boolean delayed() {
         return delayed;
     }
 
+    /**
+     * Marks output as held back by a rate limit (nginx's {@code ev->delayed}); whoever sets it arms the event's
+     * timer to release it. Returns this event.
+     */
     public Event delayed(boolean v) {
         this.delayed = v;
         return this;
     }
 
-    public boolean complete() {
-        return complete;
-    }
-
-    public Event complete(boolean v) {
-        this.complete = v;
-        return this;
-    }
-
+    /**
+     * The event's timer fired: {@code true} only while the loop runs the handler for that timer (the loop clears it
+     * when the handler returns).
+     */
     public boolean timedOut() {
         return timedOut;
     }
 
-    public Event timedOut(boolean v) {
-        this.timedOut = v;
-        return this;
-    }
-
+    /** A timer is armed for this event. */
     public boolean timerSet() {
         return timerSet;
-    }
-
-    public Event timerSet(boolean v) {
-        this.timerSet = v;
-        return this;
-    }
-
-    public boolean posted() {
-        return posted;
-    }
-
-    public Event posted(boolean v) {
-        this.posted = v;
-        return this;
-    }
-
-    public long timerDeadline() {
-        return timerDeadline;
-    }
-
-    public Event timerDeadline(long deadline) {
-        this.timerDeadline = deadline;
-        return this;
-    }
-
-    public long timerSeq() {
-        return timerSeq;
-    }
-
-    public Event timerSeq(long seq) {
-        this.timerSeq = seq;
-        return this;
-    }
-
-    /** Position in the event loop's timer heap ({@code -1}: none); maintained by the loop only. */
-    public int timerIndex() {
-        return timerIndex;
-    }
-
-    public Event timerIndex(int index) {
-        this.timerIndex = index;
-        return this;
     }
 
     @Override
@@ -224,5 +154,146 @@ public final class Event {
                 + (ready ? " ready" : "") + (active ? " active" : "") + (error ? " error" : "")
                 + (eof ? " eof" : "") + (pendingEof ? " pending-eof" : "") + (delayed ? " delayed" : "")
                 + (complete ? " complete" : "") + (timedOut ? " timedout" : "");
+    }
+
+    /** The package-private state, for the loop and {@code DriverEvents}. */
+    private static final class Access extends EventAccess<Event, Connection> {
+
+        @Override
+        public void ready(Event ev, boolean v) {
+            ev.ready = v;
+        }
+
+        @Override
+        public boolean active(Event ev) {
+            return ev.active;
+        }
+
+        @Override
+        public void active(Event ev, boolean v) {
+            ev.active = v;
+        }
+
+        @Override
+        public void error(Event ev, boolean v) {
+            ev.error = v;
+        }
+
+        @Override
+        public void eof(Event ev, boolean v) {
+            ev.eof = v;
+        }
+
+        @Override
+        public boolean pendingEof(Event ev) {
+            return ev.pendingEof;
+        }
+
+        @Override
+        public void pendingEof(Event ev, boolean v) {
+            ev.pendingEof = v;
+        }
+
+        @Override
+        public int kqErrno(Event ev) {
+            return ev.kqErrno;
+        }
+
+        @Override
+        public void kqErrno(Event ev, int errno) {
+            ev.kqErrno = errno;
+        }
+
+        @Override
+        public boolean complete(Event ev) {
+            return ev.complete;
+        }
+
+        @Override
+        public void complete(Event ev, boolean v) {
+            ev.complete = v;
+        }
+
+        @Override
+        public void timedOut(Event ev, boolean v) {
+            ev.timedOut = v;
+        }
+
+        @Override
+        public void timerSet(Event ev, boolean v) {
+            ev.timerSet = v;
+        }
+
+        @Override
+        public boolean posted(Event ev) {
+            return ev.posted;
+        }
+
+        @Override
+        public void posted(Event ev, boolean v) {
+            ev.posted = v;
+        }
+
+        @Override
+        public long timerDeadline(Event ev) {
+            return ev.timerDeadline;
+        }
+
+        @Override
+        public void timerDeadline(Event ev, long deadline) {
+            ev.timerDeadline = deadline;
+        }
+
+        @Override
+        public long timerSeq(Event ev) {
+            return ev.timerSeq;
+        }
+
+        @Override
+        public void timerSeq(Event ev, long seq) {
+            ev.timerSeq = seq;
+        }
+
+        @Override
+        public int timerIndex(Event ev) {
+            return ev.timerIndex;
+        }
+
+        @Override
+        public void timerIndex(Event ev, int index) {
+            ev.timerIndex = index;
+        }
+
+        @Override
+        public Poster<Event> poster(Event ev) {
+            return ev.poster;
+        }
+
+        @Override
+        public void poster(Event ev, Poster<Event> poster) {
+            ev.poster = poster;
+        }
+
+        @Override
+        public Object socket(Connection c) {
+            return c.socket;
+        }
+
+        @Override
+        public int driverSlot(Connection c) {
+            return c.driverSlot;
+        }
+
+        @Override
+        public void driverSlot(Connection c, int slot) {
+            c.driverSlot = slot;
+        }
+
+        @Override
+        public Consumer<Connection> takeOnClose(Connection c) {
+            Consumer<Connection> action = c.onClose;
+            c.onClose = null;
+            return action;
+        }
     }
 }

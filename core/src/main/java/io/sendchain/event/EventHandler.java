@@ -4,5 +4,6 @@ package io.sendchain.event;
 @FunctionalInterface
 public interface EventHandler {
 
+    /** Handles {@code ev}, on its loop's thread. */
     void handle(Event ev);
 }

@@ -24,6 +24,7 @@ import java.io.IOException;
 @FunctionalInterface
 public interface SendChain {
 
+    /** Sends from {@code in} on {@code c}; returns the first link not fully sent, or {@code null}. */
     Chain send(Connection c, Chain in, long limit) throws IOException;
 
     /**

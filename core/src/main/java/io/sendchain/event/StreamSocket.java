@@ -23,7 +23,8 @@ public interface StreamSocket extends NetSocket, SendChain {
     /**
      * Reads into {@code b}'s free space {@code [last, end)} and advances {@code last}: nginx's {@code c->recv}.
      *
-     * @return bytes read ({@code > 0}), {@code 0} at end of stream, or {@link #AGAIN}
+     * @return bytes read ({@code > 0}), {@code 0} at end of stream, or {@link Connection#AGAIN} (would block:
+     *         {@code ready} cleared)
      */
     long recv(Connection c, Buf b) throws IOException;
 
@@ -31,14 +32,15 @@ public interface StreamSocket extends NetSocket, SendChain {
      * Scatters a read over the free space {@code [last, end)} of the bufs of {@code in}, at most {@code limit}
      * bytes ({@code 0}: no limit), advancing each filled buf's {@code last}: nginx's {@code c->recv_chain}.
      *
-     * @return bytes read ({@code > 0}), {@code 0} at end of stream, or {@link #AGAIN}
+     * @return bytes read ({@code > 0}), {@code 0} at end of stream, or {@link Connection#AGAIN} (would block:
+     *         {@code ready} cleared)
      */
     long recvChain(Connection c, Chain in, long limit) throws IOException;
 
     /**
      * Writes {@code b}'s data {@code [pos, last)} and advances {@code pos}: nginx's {@code c->send}.
      *
-     * @return bytes written, or {@link #AGAIN}
+     * @return bytes written, or {@link Connection#AGAIN} (would block: {@code ready} cleared)
      */
     long send(Connection c, Buf b) throws IOException;
 
@@ -56,6 +58,7 @@ public interface StreamSocket extends NetSocket, SendChain {
     /** Half-closes: no more writes ({@code shutdown(SHUT_WR)}). */
     void shutdownOutput() throws IOException;
 
+    /** The peer's address. */
     InetSocketAddress remoteAddress() throws IOException;
 
     /** Sets a socket option ({@code SO_SNDBUF}, {@code TCP_NODELAY}, ...). */

@@ -6,6 +6,7 @@ import io.sendchain.event.ErrnoException;
 import io.sendchain.event.Event;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -69,20 +70,24 @@ public final class Acceptor {
     }
 
     /**
-     * Timings of the policy.
-     *
-     * @param pauseMillis       how long accepting stops after EMFILE or ENFILE (nginx's {@code accept_mutex_delay})
-     * @param retryMillis       when to accept again after ENOBUFS, ENOMEM or another error, if no readiness report
-     *                          comes first
-     * @param logIntervalMillis least time between two log lines about the same class of error ({@code 0}: log
-     *                          every failure)
+     * Timings of the policy: how long accepting stops after EMFILE or ENFILE ({@code pauseMillis}, nginx's
+     * {@code accept_mutex_delay}), when to accept again after ENOBUFS, ENOMEM or another error if no readiness report
+     * comes first ({@code retryMillis}), and the least time between two log lines about the same class of error
+     * ({@code logIntervalMillis}, {@code 0}: log every failure).
      */
-    public record Settings(long pauseMillis, long retryMillis, long logIntervalMillis) {
+    public static final class Settings {
 
         /** nginx's {@code accept_mutex_delay 500ms}; a 100 ms retry; one log line per second and class. */
         public static final Settings DEFAULTS = new Settings(500, 100, 1000);
 
-        public Settings {
+        private final long pauseMillis;
+        private final long retryMillis;
+        private final long logIntervalMillis;
+
+        /**
+         * @throws IllegalArgumentException if a delay is below 1 ms or the log interval is negative
+         */
+        public Settings(long pauseMillis, long retryMillis, long logIntervalMillis) {
             if (pauseMillis < 1) {
                 throw new IllegalArgumentException("pause < 1 ms: " + pauseMillis);
             }
@@ -92,6 +97,21 @@ public final class Acceptor {
             if (logIntervalMillis < 0) {
                 throw new IllegalArgumentException("log interval < 0: " + logIntervalMillis);
             }
+            this.pauseMillis = pauseMillis;
+            this.retryMillis = retryMillis;
+            this.logIntervalMillis = logIntervalMillis;
+        }
+
+        long pauseMillis() {
+            return pauseMillis;
+        }
+
+        long retryMillis() {
+            return retryMillis;
+        }
+
+        long logIntervalMillis() {
+            return logIntervalMillis;
         }
     }
 
@@ -123,7 +143,7 @@ public final class Acceptor {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.handler = Objects.requireNonNull(handler, "handler");
         this.settings = Objects.requireNonNull(settings, "settings");
-        if (!(listener.socket() instanceof ListenSocket)) {
+        if (!(DriverEvents.socket(listener) instanceof ListenSocket)) {
             throw new IllegalArgumentException("not a listening connection: " + listener);
         }
         limiters = new LogLimiter[Errno.values().length + 1];
@@ -143,12 +163,9 @@ public final class Acceptor {
         loop.close(listener);
     }
 
+    /** The listening connection. */
     public Connection listener() {
         return listener;
-    }
-
-    public Settings settings() {
-        return settings;
     }
 
     /** Connections accepted and handed to the handler. */
@@ -172,7 +189,7 @@ public final class Acceptor {
     }
 
     /** Accepted sockets closed because the handler threw. */
-    public long handlerFailures() {
+    long handlerFailures() {
         return handlerFailures;
     }
 
@@ -191,7 +208,6 @@ public final class Acceptor {
     private void handle(Event ev) {
         if (ev.timedOut()) {
             // the pause or the retry delay is over: accept now, since no report may come for what is pending
-            ev.timedOut(false);
             paused = false;
         } else if (paused) {
             return; // the timer accepts; edge-triggered, nothing pending is forgotten meanwhile

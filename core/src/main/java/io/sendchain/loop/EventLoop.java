@@ -4,7 +4,7 @@ import io.sendchain.buf.SlabAllocator;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.EventHandler;
-import io.sendchain.event.EventPoster;
+import io.sendchain.internal.EventAccess;
 import io.sendchain.spi.IoDriver;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *   tasks from other threads ─┐
  *   posted-next → posted      │   (events posted "for the next cycle" become due)
  *   poll(driver, timeout) ────┤   handlers of ready events run at once (edge-triggered)
- *   expired timers ───────────┤   handler runs with timedOut set
+ *   expired timers ───────────┤   handler runs with timedOut set; the loop clears it after
  *   posted events ────────────┘   until the queue is empty (events posted meanwhile included)
  * </pre>
  * The poll does not wait when anything is posted or queued; otherwise it waits until the nearest timer.
@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  * (or before the loop starts). A handler that throws an unchecked exception gets its connection closed; the loop
  * goes on. {@link #stop} makes the loop close every connection it owns and its driver, then return.
  */
-public final class EventLoop implements EventPoster, Executor, Timers {
+public final class EventLoop implements Executor, Timers {
 
     private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
+    private static final EventAccess<Event, Connection> A = EventAccess.get(Event.class);
 
     private final String name;
     private final IoDriver driver;
@@ -53,6 +54,8 @@ public final class EventLoop implements EventPoster, Executor, Timers {
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Set<Connection> connections = new HashSet<>();
     private final Consumer<Event> dispatch = this::dispatch;
+    /** What the events of this loop's connections post to ({@link Event#post()}). */
+    private final EventAccess.Poster<Event> poster = new Poster();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile boolean stopRequested;
     private volatile Thread thread;
@@ -74,12 +77,9 @@ public final class EventLoop implements EventPoster, Executor, Timers {
         this.now = clock();
     }
 
+    /** The loop's name, also its thread's. */
     public String name() {
         return name;
-    }
-
-    public IoDriver driver() {
-        return driver;
     }
 
     /**
@@ -121,7 +121,7 @@ public final class EventLoop implements EventPoster, Executor, Timers {
         if (!postedNext.isEmpty()) {
             while (!postedNext.isEmpty()) {
                 Event ev = postedNext.poll();
-                if (ev.posted()) {
+                if (A.posted(ev)) {
                     posted.add(ev);
                 }
             }
@@ -132,7 +132,7 @@ public final class EventLoop implements EventPoster, Executor, Timers {
         } else if (timers.isEmpty()) {
             timeout = -1;
         } else {
-            timeout = Math.max(0, timers.min().timerDeadline() - clock());
+            timeout = Math.max(0, A.timerDeadline(timers.min()) - clock());
         }
         driver.poll(timeout, dispatch);
         now = clock();
@@ -157,7 +157,7 @@ public final class EventLoop implements EventPoster, Executor, Timers {
     }
 
     /** The calling thread is this loop's thread. */
-    public boolean inLoop() {
+    private boolean inLoop() {
         return Thread.currentThread() == thread;
     }
 
@@ -175,8 +175,8 @@ public final class EventLoop implements EventPoster, Executor, Timers {
 
     /** Adopts {@code c}: its events post to this loop and its socket is watched. */
     public void add(Connection c) throws IOException {
-        c.read().poster(this);
-        c.write().poster(this);
+        A.poster(c.read(), poster);
+        A.poster(c.write(), poster);
         driver.register(c);
         connections.add(c);
     }
@@ -203,9 +203,8 @@ public final class EventLoop implements EventPoster, Executor, Timers {
         } catch (IOException | RuntimeException e) {
             log.warn("close() of {} failed: {}", c, e.toString());
         }
-        Consumer<Connection> action = c.onClose();
+        Consumer<Connection> action = A.takeOnClose(c);
         if (action != null) {
-            c.onClose(null);
             try {
                 action.accept(c);
             } catch (RuntimeException e) {
@@ -219,7 +218,7 @@ public final class EventLoop implements EventPoster, Executor, Timers {
             deleteTimer(ev);
         }
         // a posted event is dropped lazily: the queues skip events whose flag is clear
-        ev.posted(false);
+        A.posted(ev, false);
     }
 
     /** Connections this loop owns. */
@@ -238,7 +237,9 @@ public final class EventLoop implements EventPoster, Executor, Timers {
         if (ev.timerSet()) {
             timers.remove(ev);
         }
-        ev.timerDeadline(clock() + delayMillis).timerSeq(timerSeq++).timerSet(true);
+        A.timerDeadline(ev, clock() + delayMillis);
+        A.timerSeq(ev, timerSeq++);
+        A.timerSet(ev, true);
         timers.add(ev);
     }
 
@@ -247,53 +248,74 @@ public final class EventLoop implements EventPoster, Executor, Timers {
     public void deleteTimer(Event ev) {
         if (ev.timerSet()) {
             timers.remove(ev);
-            ev.timerSet(false);
+            A.timerSet(ev, false);
         }
     }
 
     /** Armed timers. */
-    public int timerCount() {
+    int timerCount() {
         return timers.size();
     }
 
     private void expireTimers() {
         while (!timers.isEmpty()) {
             Event ev = timers.min();
-            if (ev.timerDeadline() > now) {
+            if (A.timerDeadline(ev) > now) {
                 return;
             }
             timers.remove(ev);
-            ev.timerSet(false);
-            ev.timedOut(true);
+            A.timerSet(ev, false);
+            A.timedOut(ev, true);
             handle(ev);
+            // nginx's handlers clear ev->timedout themselves; here the loop does, so no handler can forget it
+            A.timedOut(ev, false);
         }
     }
 
     // ---------------------------------------------------------------- posted events
 
-    @Override
-    public void post(Event ev) {
-        if (!ev.posted()) {
-            ev.posted(true);
+    /** {@link Event#post()} of this loop's events; also for tests in this package, whatever the event's loop. */
+    void post(Event ev) {
+        if (!A.posted(ev)) {
+            A.posted(ev, true);
             posted.add(ev);
         }
     }
 
-    @Override
-    public void postNext(Event ev) {
-        if (!ev.posted()) {
-            ev.posted(true);
+    /** {@link Event#postNextCycle()} of this loop's events. */
+    void postNext(Event ev) {
+        if (!A.posted(ev)) {
+            A.posted(ev, true);
             postedNext.add(ev);
+        }
+    }
+
+    /** The loop's side of {@link Event#post()}, kept off the loop's public face. */
+    private final class Poster implements EventAccess.Poster<Event> {
+
+        @Override
+        public void post(Event ev) {
+            EventLoop.this.post(ev);
+        }
+
+        @Override
+        public void postNext(Event ev) {
+            EventLoop.this.postNext(ev);
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            EventLoop.this.execute(task);
         }
     }
 
     private void runPosted() {
         Event ev;
         while ((ev = posted.poll()) != null) {
-            if (!ev.posted()) {
+            if (!A.posted(ev)) {
                 continue; // deleted after it was posted
             }
-            ev.posted(false);
+            A.posted(ev, false);
             handle(ev);
         }
     }

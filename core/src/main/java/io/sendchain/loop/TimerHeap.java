@@ -1,6 +1,8 @@
 package io.sendchain.loop;
 
+import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
+import io.sendchain.internal.EventAccess;
 import java.util.Arrays;
 
 /**
@@ -9,6 +11,8 @@ import java.util.Arrays;
  * array has grown to the loop's largest number of armed timers.
  */
 final class TimerHeap {
+
+    private static final EventAccess<Event, Connection> A = EventAccess.get(Event.class);
 
     private Event[] heap = new Event[64];
     private int size;
@@ -26,38 +30,38 @@ final class TimerHeap {
     }
 
     void add(Event ev) {
-        if (ev.timerIndex() >= 0) {
+        if (A.timerIndex(ev) >= 0) {
             throw new IllegalStateException("timer already armed: " + ev);
         }
         if (size == heap.length) {
             heap = Arrays.copyOf(heap, size * 2);
         }
         heap[size] = ev;
-        ev.timerIndex(size);
+        A.timerIndex(ev, size);
         size++;
         siftUp(size - 1);
     }
 
     void remove(Event ev) {
-        int i = ev.timerIndex();
+        int i = A.timerIndex(ev);
         if (i < 0 || i >= size || heap[i] != ev) {
             throw new IllegalStateException("timer not armed: " + ev);
         }
         size--;
         Event last = heap[size];
         heap[size] = null;
-        ev.timerIndex(-1);
+        A.timerIndex(ev, -1);
         if (i != size) {
             heap[i] = last;
-            last.timerIndex(i);
+            A.timerIndex(last, i);
             siftDown(i);
-            siftUp(last.timerIndex());
+            siftUp(A.timerIndex(last));
         }
     }
 
     private static boolean less(Event a, Event b) {
-        return a.timerDeadline() < b.timerDeadline()
-                || (a.timerDeadline() == b.timerDeadline() && a.timerSeq() < b.timerSeq());
+        return A.timerDeadline(a) < A.timerDeadline(b)
+                || (A.timerDeadline(a) == A.timerDeadline(b) && A.timerSeq(a) < A.timerSeq(b));
     }
 
     private void siftUp(int i) {
@@ -69,11 +73,11 @@ final class TimerHeap {
                 break;
             }
             heap[i] = p;
-            p.timerIndex(i);
+            A.timerIndex(p, i);
             i = parent;
         }
         heap[i] = ev;
-        ev.timerIndex(i);
+        A.timerIndex(ev, i);
     }
 
     private void siftDown(int i) {
@@ -89,10 +93,10 @@ final class TimerHeap {
                 break;
             }
             heap[i] = heap[child];
-            heap[i].timerIndex(i);
+            A.timerIndex(heap[i], i);
             i = child;
         }
         heap[i] = ev;
-        ev.timerIndex(i);
+        A.timerIndex(ev, i);
     }
 }

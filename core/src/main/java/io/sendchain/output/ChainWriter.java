@@ -208,7 +208,7 @@ public final class ChainWriter implements OutputFilter {
      */
     private static void push(Connection c) throws IOException {
         if (!c.closeAfterOutput()) {
-            c.sendChainFunction().push(c);
+            c.push();
         }
     }
 

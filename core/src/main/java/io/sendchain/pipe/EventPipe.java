@@ -5,7 +5,6 @@ import io.sendchain.buf.Chain;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
-import io.sendchain.event.NetSocket;
 import io.sendchain.loop.Timers;
 import io.sendchain.output.OutputFilter;
 import java.io.IOException;
@@ -188,7 +187,7 @@ public final class EventPipe extends PipeState {
                     upstreamError = true;
                     break;
                 }
-                if (n == NetSocket.AGAIN) {
+                if (n == Connection.AGAIN) {
                     if (s.singleBuf()) {
                         FreeRawBufs.removeShadowLinks(chain.buf());
                     }

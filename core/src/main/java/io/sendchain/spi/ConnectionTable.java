@@ -10,7 +10,7 @@ import java.util.Arrays;
  * report's word back into the connection with two array reads and no allocation, and returns {@code null} for a
  * report about an earlier occupant of the slot (a connection removed, perhaps while the kernel still held a
  * report for it, whose slot now serves another). Freed slots are reused; the table grows by doubling. The
- * connection remembers its slot ({@link Connection#driverSlot()}), so removing is constant time too.
+ * connection remembers its slot ({@link DriverEvents#driverSlot(Connection)}), so removing is constant time too.
  *
  * <p>One table per driver, used from the driver's loop thread only.
  */
@@ -36,7 +36,7 @@ public final class ConnectionTable {
             slot = used++;
         }
         slots[slot] = c;
-        c.driverSlot(slot);
+        DriverEvents.driverSlot(c, slot);
         return (long) generation[slot] << 32 | slot;
     }
 
@@ -54,12 +54,12 @@ public final class ConnectionTable {
      * from now on.
      */
     public void remove(Connection c) {
-        int slot = c.driverSlot();
+        int slot = DriverEvents.driverSlot(c);
         if (slot >= 0 && slot < used && slots[slot] == c) {
             slots[slot] = null;
             generation[slot] = (generation[slot] + 1) & Integer.MAX_VALUE;
             free[freeCount++] = slot;
         }
-        c.driverSlot(-1);
+        DriverEvents.driverSlot(c, -1);
     }
 }

@@ -14,7 +14,10 @@ import java.util.function.Consumer;
  */
 public interface IoDriver extends AutoCloseable {
 
-    /** Starts watching both directions of {@code c}'s socket, which must come from this driver's platform. */
+    /**
+     * Starts watching both directions of {@code c}'s socket ({@link DriverEvents#socket}), which must come from this
+     * driver's platform, and marks its events {@linkplain DriverEvents#active(Event, boolean) active}.
+     */
     void register(Connection c) throws IOException;
 
     /** Stops watching {@code c}, whose socket stays open. */
@@ -32,7 +35,7 @@ public interface IoDriver extends AutoCloseable {
     /**
      * Waits up to {@code timeoutMillis} ({@code 0}: do not wait, {@code -1}: until an event or a wake-up) and
      * hands each event that became ready to {@code sink}, after setting its flags ({@code ready}, {@code eof},
-     * {@code error}, {@code pendingEof}/{@code kqErrno}).
+     * {@code error}, {@code pendingEof}/{@code kqErrno}) through {@link DriverEvents}.
      */
     void poll(long timeoutMillis, Consumer<Event> sink) throws IOException;
 

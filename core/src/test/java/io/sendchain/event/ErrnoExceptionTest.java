@@ -3,6 +3,7 @@ package io.sendchain.event;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.sendchain.event.Errno;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
 

@@ -143,6 +143,29 @@ class EventLoopTest {
     }
 
     @Test
+    void aHandlerRunForATimeoutSeesTimedOutAndTheLoopClearsItWhenTheHandlerReturns() throws Exception {
+        start();
+        Connection c = conn("c");
+        List<Boolean> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch timedOut = new CountDownLatch(1);
+        CountDownLatch posted = new CountDownLatch(2);
+        c.read().handler(ev -> {
+            seen.add(ev.timedOut()); // the handler does not clear it
+            timedOut.countDown();
+            posted.countDown();
+        });
+        onLoop(() -> loop.addTimer(c.read(), 1));
+        assertTrue(timedOut.await(10, TimeUnit.SECONDS));
+        onLoop(() -> {
+            assertFalse(c.read().timedOut(), "cleared once the handler returned");
+            assertFalse(c.read().timerSet());
+            loop.post(c.read());
+        });
+        assertTrue(posted.await(10, TimeUnit.SECONDS));
+        assertEquals(List.of(true, false), seen, "timedOut for the timer's run only, not for a later posted run");
+    }
+
+    @Test
     void aHandlerRunsWhenTheDriverReportsItsEventReady() throws Exception {
         start();
         Connection c = conn("c");

@@ -2,6 +2,7 @@ package io.sendchain.loop;
 
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.IoDriver;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,7 +49,7 @@ final class ScriptedDriver implements IoDriver {
         }
         for (Object o = first; o != null; o = queue.poll()) {
             if (o instanceof Event ev) {
-                ev.ready(true);
+                DriverEvents.ready(ev, true);
                 sink.accept(ev);
             }
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
+import io.sendchain.internal.EventAccess;
 import io.sendchain.testkit.Seeds;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,8 @@ import org.junit.jupiter.api.RepeatedTest;
 
 /** TimerHeap against a sorted list, under random adds and removes. */
 class TimerHeapTest {
+
+    private static final EventAccess<Event, Connection> A = EventAccess.get(Event.class);
 
     @RepeatedTest(10)
     void randomAddsAndRemovesAlwaysYieldTheEarliestDeadlineFirst() {
@@ -25,17 +28,18 @@ class TimerHeapTest {
             int op = rnd.nextInt(3);
             if (op < 2 || armed.isEmpty()) {
                 Event ev = new Connection("c" + step, (c, in, l) -> in).read();
-                ev.timerDeadline(rnd.nextInt(500)).timerSeq(seq++);
+                A.timerDeadline(ev, rnd.nextInt(500));
+                A.timerSeq(ev, seq++);
                 heap.add(ev);
                 armed.add(ev);
             } else {
                 Event ev = armed.remove(rnd.nextInt(armed.size()));
                 heap.remove(ev);
-                assertEquals(-1, ev.timerIndex());
+                assertEquals(-1, A.timerIndex(ev));
             }
-            Event min = armed.stream().min((a, b) -> a.timerDeadline() != b.timerDeadline()
-                    ? Long.compare(a.timerDeadline(), b.timerDeadline())
-                    : Long.compare(a.timerSeq(), b.timerSeq())).orElse(null);
+            Event min = armed.stream().min((a, b) -> A.timerDeadline(a) != A.timerDeadline(b)
+                    ? Long.compare(A.timerDeadline(a), A.timerDeadline(b))
+                    : Long.compare(A.timerSeq(a), A.timerSeq(b))).orElse(null);
             assertTrue(heap.min() == min, "seed " + seed + " step " + step);
             assertEquals(armed.size(), heap.size());
         }

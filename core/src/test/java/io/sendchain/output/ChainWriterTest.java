@@ -18,8 +18,9 @@ import io.sendchain.buf.Chain;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
-import io.sendchain.event.EventPoster;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.event.SendChain;
+import io.sendchain.spi.EventPoster;
 import io.sendchain.testkit.MemorySink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +46,7 @@ class ChainWriterTest {
 
     @Test
     void everythingSentIsOkAndTheQueueIsEmpty() throws IOException {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         assertEquals(Status.OK, writer.filter(Chain.of(mem("hello "), mem("world"))));
         assertEquals("hello world", sink.receivedText());
         assertNull(writer.queued());
@@ -54,12 +55,12 @@ class ChainWriterTest {
 
     @Test
     void whatTheSocketDidNotTakeStaysQueuedAndIsSentFirstNextTime() throws IOException {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         sink.capacity(4);
         assertEquals(Status.AGAIN, writer.filter(Chain.of(mem("abcdef"))));
         assertFalse(c.write().ready());
         assertEquals("abcd", sink.receivedText());
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         sink.capacity(Long.MAX_VALUE);
         assertEquals(Status.OK, writer.filter(Chain.of(mem("gh"))));
         assertEquals("abcdefgh", sink.receivedText());
@@ -68,11 +69,11 @@ class ChainWriterTest {
     @Test
     void theWriterUsesItsOwnLinksSoTheCallerCanReuseItsChainAtOnce() throws IOException {
         sink.capacity(2);
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         Chain in = Chain.of(mem("abcd"));
         writer.filter(in);
         in.buf(mem("zz")); // the caller reuses its link for something else
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         sink.capacity(Long.MAX_VALUE);
         writer.filter(null);
         assertEquals("abcd", sink.receivedText());
@@ -91,7 +92,8 @@ class ChainWriterTest {
     @Test
     void stoppedByTheLimitWhileWritableTheWriteEventIsPostedToTheNextCycle() throws IOException {
         EventPoster poster = mock(EventPoster.class);
-        c.write().ready(true).poster(poster);
+        DriverEvents.ready(c.write(), true);
+        DriverEvents.poster(c.write(), poster);
         writer.limit(3);
         assertEquals(Status.AGAIN, writer.filter(Chain.of(mem("abcdef"))));
         assertTrue(c.write().ready(), "the socket still takes data; only the limit stopped us");
@@ -102,7 +104,8 @@ class ChainWriterTest {
     @Test
     void stoppedByTheSocketTheWriteEventIsNotPosted() throws IOException {
         EventPoster poster = mock(EventPoster.class);
-        c.write().ready(true).poster(poster);
+        DriverEvents.ready(c.write(), true);
+        DriverEvents.poster(c.write(), poster);
         sink.capacity(3);
         writer.filter(Chain.of(mem("abcdef")));
         verify(poster, never()).postNext(any(Event.class));
@@ -110,7 +113,7 @@ class ChainWriterTest {
 
     @Test
     void nothingToSendAndNothingBufferedIsOkWithoutCallingTheSendChain() throws IOException {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         assertEquals(Status.OK, writer.filter(Chain.of(Buf.flushBuf())));
         assertEquals(0, sink.calls());
         assertNull(writer.queued(), "queued signals are satisfied and their links returned");
@@ -118,7 +121,7 @@ class ChainWriterTest {
 
     @Test
     void anEmptyQueueWithDataBufferedUpstreamIsAgain() throws IOException {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         c.buffered(1);
         assertEquals(Status.AGAIN, writer.filter(Chain.of(mem("x"))));
         assertEquals("x", sink.receivedText());
@@ -126,7 +129,7 @@ class ChainWriterTest {
 
     @Test
     void aZeroSizeBufIsSkipped() throws IOException {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         Buf empty = mem("x");
         empty.pos(1);
         assertEquals(Status.OK, writer.filter(Chain.of(empty, mem("y"))));
@@ -152,7 +155,7 @@ class ChainWriterTest {
 
     @Test
     void sentLinksGoBackToThePoolSoASteadyWriterCreatesNoLinks() throws IOException {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         Buf b = mem("abc");
         for (int i = 0; i < 10; i++) {
             b.pos(0);
@@ -168,7 +171,7 @@ class ChainWriterTest {
 
     @Test
     void theReturnedChainIsWhereTheQueueResumes() throws IOException {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         sink.capacity(5);
         Buf a = mem("abc");
         Buf b = mem("defg");

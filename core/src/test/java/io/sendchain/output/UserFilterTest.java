@@ -7,6 +7,7 @@ import io.sendchain.buf.Chain;
 import io.sendchain.buf.FileRef;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.testkit.MemorySink;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
@@ -59,10 +60,10 @@ class UserFilterTest {
                     .sendfile(true).needInTemp(true).needInMemory(true).bufs(2, 64);
             Buf original = Buf.copyOf(pool, "read-only header; ".getBytes(StandardCharsets.ISO_8859_1));
 
-            c.write().ready(true);
+            DriverEvents.ready(c.write(), true);
             Status rc = ctx.output(Chain.of(original, Buf.ofFile(file, 0, file.size()).lastBuf(true)));
             while (rc == Status.AGAIN) {
-                c.write().ready(true); // the socket drained
+                DriverEvents.ready(c.write(), true); // the socket drained
                 rc = ctx.output(null);
             }
 

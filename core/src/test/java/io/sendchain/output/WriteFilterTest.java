@@ -11,7 +11,9 @@ import io.sendchain.buf.FileRef;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
+import io.sendchain.internal.EventAccess;
 import io.sendchain.loop.Timers;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.testkit.MemorySink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** WriteFilter: nginx's ngx_http_write_filter (rate limit, postpone, per-call limit, delayed timer, push). */
 class WriteFilterTest {
+
+    private static final EventAccess<Event, Connection> A = EventAccess.get(Event.class);
 
     /** A clock and timers the test moves; a fired timer sets timedOut, as the loop does. */
     private static final class FakeTimers implements Timers {
@@ -39,13 +43,13 @@ class WriteFilterTest {
         public void addTimer(Event ev, long delayMillis) {
             armed = ev;
             deadline = now + delayMillis;
-            ev.timerSet(true);
+            A.timerSet(ev, true);
         }
 
         @Override
         public void deleteTimer(Event ev) {
             armed = null;
-            ev.timerSet(false);
+            A.timerSet(ev, false);
         }
 
         /** Moves the clock to the armed timer's deadline and fires it. */
@@ -54,7 +58,8 @@ class WriteFilterTest {
             now = deadline;
             Event ev = armed;
             armed = null;
-            ev.timerSet(false).timedOut(true);
+            A.timerSet(ev, false);
+            A.timedOut(ev, true);
             return waited;
         }
     }
@@ -82,15 +87,15 @@ class WriteFilterTest {
     private Status resume() throws IOException {
         Event wev = c.write();
         if (wev.timedOut() && wev.delayed()) {
-            wev.timedOut(false);
             wev.delayed(false);
         }
+        A.timedOut(wev, false); // as the loop does once the handler returns
         return filter.filter(null);
     }
 
     @Test
     void theRateLimitDelaysTheWriteEventAndItsTimerResumesIt() throws IOException {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         filter.limitRate(1000, 0);
         filter.start();
         Buf body = mem(3000);
@@ -114,7 +119,7 @@ class WriteFilterTest {
 
     @Test
     void bytesBeforeLimitRateAfterGoAtFullSpeed() throws IOException {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         filter.limitRate(1000, 5000);
         filter.start();
         Buf body = mem(5500);
@@ -126,7 +131,7 @@ class WriteFilterTest {
 
     @Test
     void whenTheRateAllowsNothingYetTheTimerWaitsForIt() throws IOException {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         filter.limitRate(1000, 0);
         filter.start();
         c.addSent(2500); // already more than the first second allows
@@ -138,7 +143,7 @@ class WriteFilterTest {
 
     @Test
     void smallOutputIsPostponedUntilTheThresholdAFlushOrTheLastBuf() throws IOException {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         filter.postpone(1460);
         assertEquals(Status.OK, filter.filter(Chain.of(mem(100))));
         assertEquals(0, c.sent(), "held");
@@ -158,7 +163,7 @@ class WriteFilterTest {
 
     @Test
     void theWritersLimitCapsEachCall() throws IOException {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         writer.limit(1000);
         assertEquals(Status.AGAIN, filter.filter(Chain.of(mem(2500))));
         assertEquals(1000, c.sent());
@@ -167,7 +172,7 @@ class WriteFilterTest {
 
     @Test
     void theRateLimitIsCappedByThePerCallLimit() throws IOException {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         writer.limit(300);
         filter.limitRate(1000, 0);
         filter.start();
@@ -177,7 +182,7 @@ class WriteFilterTest {
 
     @Test
     void thePushComesOnceAfterTheLastBufAndNeverOnAConnectionClosedAfterItsOutput() throws IOException {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         assertEquals(Status.OK, filter.filter(Chain.of(mem(10))));
         assertEquals(0, sink.pushes(), "no last buf yet");
         Buf last = mem(10);
@@ -193,7 +198,7 @@ class WriteFilterTest {
         assertEquals(Status.AGAIN, filter.filter(Chain.of(partial)));
         assertEquals(1, sink.pushes(), "not while the last buf is unsent");
         sink.capacity(Long.MAX_VALUE);
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         assertEquals(Status.OK, filter.filter(null));
         assertEquals(2, sink.pushes());
 
@@ -206,7 +211,7 @@ class WriteFilterTest {
 
     @Test
     void aLastBufAloneAfterTheDataStillPushes() throws IOException {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         assertEquals(Status.OK, filter.filter(Chain.of(mem(10))));
         assertEquals(Status.OK, filter.filter(Chain.of(Buf.lastBufMarker())));
         assertEquals(1, sink.pushes());
@@ -214,7 +219,7 @@ class WriteFilterTest {
 
     @Test
     void withSendfileOffAFileBufIsRefusedAndMemoryStillGoes() throws IOException {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         c.sendfile(false);
         Path f = Files.write(dir.resolve("f"), "file bytes".getBytes(StandardCharsets.US_ASCII));
         try (FileRef ref = FileRef.open(f)) {

@@ -11,6 +11,7 @@ import io.sendchain.buf.FileRef;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.output.ChainWriter;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.testkit.MemorySink;
 import io.sendchain.testkit.Seeds;
 import io.sendchain.testkit.TestFiles;
@@ -74,8 +75,8 @@ class EventPipeTest {
     /** {@link #pump()} for a pipe between other connections. */
     private void pump(Connection from, Connection into) throws IOException {
         for (int i = 0; i < 100_000 && !pipe.downstreamDone() && !pipe.downstreamError(); i++) {
-            from.read().ready(true);
-            into.write().ready(true);
+            DriverEvents.ready(from.read(), true);
+            DriverEvents.ready(into.write(), true);
             pipe.run(true);
         }
         drainWriter(into);
@@ -84,7 +85,7 @@ class EventPipeTest {
     /** Sends what the writer still holds, the way the owner finishes a response. */
     private void drainWriter(Connection into) throws IOException {
         for (int i = 0; i < 100_000 && writer != null && writer.queued() != null; i++) {
-            into.write().ready(true);
+            DriverEvents.ready(into.write(), true);
             writer.filter(null);
         }
     }
@@ -94,8 +95,8 @@ class EventPipeTest {
         byte[] body = TestFiles.pattern(3000);
         up.feed(body).eof();
         pipe(settings().bufs(4, 4096));
-        upstream.read().ready(true);
-        downstream.write().ready(true);
+        DriverEvents.ready(upstream.read(), true);
+        DriverEvents.ready(downstream.write(), true);
         pipe.run(true);
         assertTrue(pipe.downstreamDone());
         assertArrayEquals(body, sink.received());
@@ -174,14 +175,14 @@ class EventPipeTest {
             }
             pipe.length(body.length);
             // a stalled downstream first: the pipe spills; then it drains
-            into.write().ready(false);
+            DriverEvents.ready(into.write(), false);
             for (int i = 0; i < 100 && !pipe.upstreamDone(); i++) {
-                from.read().ready(true);
+                DriverEvents.ready(from.read(), true);
                 pipe.run(false);
             }
             assertTrue(pipe.spilled(), "round " + round + " spilled");
             for (int i = 0; i < 100_000 && !pipe.downstreamDone(); i++) {
-                into.write().ready(true);
+                DriverEvents.ready(into.write(), true);
                 pipe.run(true);
             }
             drainWriter(into);
@@ -249,8 +250,8 @@ class EventPipeTest {
         up.feed(body).eof();
         pipe(settings().bufs(2, 4096).busySize(4096).maxTempFileSize(1 << 20).tempFileWriteSize(8192))
                 .tempFiles(TempFiles.inDirectory(tmp, FileRef::open));
-        downstream.write().ready(false); // the client reads nothing for now
-        upstream.read().ready(true);
+        DriverEvents.ready(downstream.write(), false); // the client reads nothing for now
+        DriverEvents.ready(upstream.read(), true);
         pipe.run(false);
         assertTrue(pipe.spilled(), "the upstream was read into the temp file");
         assertTrue(pipe.tempFileOffset() > 0);
@@ -266,8 +267,8 @@ class EventPipeTest {
     void aMaxTempFileSizeOfZeroNeverSpills() throws IOException {
         up.feed(TestFiles.pattern(50_000)).eof();
         pipe(settings().bufs(2, 4096).maxTempFileSize(0)).tempFiles(TempFiles.inDirectory(tmp, FileRef::open));
-        downstream.write().ready(false);
-        upstream.read().ready(true);
+        DriverEvents.ready(downstream.write(), false);
+        DriverEvents.ready(upstream.read(), true);
         pipe.run(false);
         assertFalse(pipe.spilled());
         assertEquals(2 * 4096, pipe.readLength(), "reading stops when both raw bufs are full");
@@ -278,8 +279,8 @@ class EventPipeTest {
         up.feed(TestFiles.pattern(300_000)).eof();
         pipe(settings().bufs(2, 4096).maxTempFileSize(20_000).tempFileWriteSize(4096))
                 .tempFiles(TempFiles.inDirectory(tmp, FileRef::open));
-        downstream.write().ready(false);
-        upstream.read().ready(true);
+        DriverEvents.ready(downstream.write(), false);
+        DriverEvents.ready(upstream.read(), true);
         pipe.run(false);
         assertTrue(pipe.tempFileOffset() <= 20_000, "offset " + pipe.tempFileOffset());
         pump();
@@ -308,8 +309,8 @@ class EventPipeTest {
     void theRateLimitStopsReadingAndMarksTheReadEventDelayed() throws IOException {
         up.feed(TestFiles.pattern(50_000)).eof();
         pipe(settings().bufs(8, 4096).limitRate(3000));
-        upstream.read().ready(true);
-        downstream.write().ready(true);
+        DriverEvents.ready(upstream.read(), true);
+        DriverEvents.ready(downstream.write(), true);
         pipe.run(true);
         assertTrue(pipe.readLength() <= 3000 + 4096, "read " + pipe.readLength());
         assertTrue(upstream.read().delayed());
@@ -324,13 +325,12 @@ class EventPipeTest {
             if (!ev.timedOut()) {
                 return;
             }
-            ev.timedOut(false);
             if (!ev.delayed()) {
                 readTimedOut[0] = true;
                 return;
             }
             ev.delayed(false);
-            ev.ready(true);
+            DriverEvents.ready(ev, true);
             try {
                 pipe.run(false);
             } catch (IOException e) {
@@ -346,8 +346,8 @@ class EventPipeTest {
         pipe(settings().bufs(8, 4096).limitRate(3000));
         boolean[] readTimedOut = {false};
         readHandler(readTimedOut);
-        upstream.read().ready(true);
-        downstream.write().ready(true);
+        DriverEvents.ready(upstream.read(), true);
+        DriverEvents.ready(downstream.write(), true);
         pipe.run(true);
         assertEquals(3000, pipe.readLength(), "the first second's allowance");
         assertTrue(upstream.read().delayed());
@@ -381,8 +381,8 @@ class EventPipeTest {
         pipe(settings().bufs(8, 4096).limitRate(10_000));
         boolean[] readTimedOut = {false};
         readHandler(readTimedOut);
-        upstream.read().ready(true);
-        downstream.write().ready(true);
+        DriverEvents.ready(upstream.read(), true);
+        DriverEvents.ready(downstream.write(), true);
         pipe.run(true);
         assertEquals(10_000, pipe.readLength());
         assertTrue(upstream.read().delayed());
@@ -404,14 +404,14 @@ class EventPipeTest {
         boolean[] readTimedOut = {false};
         readHandler(readTimedOut);
         up.feed(TestFiles.pattern(1000));
-        upstream.read().ready(true);
-        downstream.write().ready(true);
+        DriverEvents.ready(upstream.read(), true);
+        DriverEvents.ready(downstream.write(), true);
         pipe.run(true);
         assertEquals(5000, timers.remaining(upstream.read()), "waiting for the upstream");
         assertFalse(downstream.write().timerSet(), "the client is not waited for");
         timers.advance(4000);
         up.feed(TestFiles.pattern(1000));
-        upstream.read().ready(true);
+        DriverEvents.ready(upstream.read(), true);
         pipe.run(false);
         assertEquals(5000, timers.remaining(upstream.read()), "a run that read restarts the timeout");
         timers.advance(4999);
@@ -420,11 +420,11 @@ class EventPipeTest {
         assertTrue(readTimedOut[0], "5 s without a byte");
 
         up.feed(TestFiles.pattern(10));
-        upstream.read().ready(true);
+        DriverEvents.ready(upstream.read(), true);
         pipe.run(true);
         assertEquals(5000, timers.remaining(upstream.read()));
         up.eof();
-        upstream.read().ready(true);
+        DriverEvents.ready(upstream.read(), true);
         pipe.run(true);
         assertTrue(pipe.upstreamEof());
         assertFalse(upstream.read().timerSet(), "the upstream is done: no read timeout");
@@ -438,10 +438,9 @@ class EventPipeTest {
         boolean[] sendTimedOut = {false};
         downstream.write().handler(ev -> {
             sendTimedOut[0] = ev.timedOut();
-            ev.timedOut(false);
         });
-        upstream.read().ready(true);
-        downstream.write().ready(true);
+        DriverEvents.ready(upstream.read(), true);
+        DriverEvents.ready(downstream.write(), true);
         pipe.run(true);
         assertFalse(downstream.write().ready(), "the client took 1000 bytes and would block");
         assertEquals(7000, timers.remaining(downstream.write()));
@@ -450,12 +449,12 @@ class EventPipeTest {
         timers.advance(1);
         assertTrue(sendTimedOut[0], "7 s without the client taking a byte");
 
-        downstream.write().ready(true);
+        DriverEvents.ready(downstream.write(), true);
         pipe.run(true);
         assertFalse(downstream.write().ready(), "1000 bytes more, then it would block again");
         assertEquals(7000, timers.remaining(downstream.write()));
         sink.capacity(Long.MAX_VALUE);
-        downstream.write().ready(true);
+        DriverEvents.ready(downstream.write(), true);
         pipe.run(true);
         assertTrue(pipe.downstreamDone());
         assertTrue(downstream.write().ready());
@@ -467,8 +466,9 @@ class EventPipeTest {
     void aDelayedWriteKeepsTheTimerThatEndsItsDelay() throws IOException {
         up.feed(TestFiles.pattern(1000));
         pipe(settings().bufs(4, 4096).timeouts(5000, 7000));
-        upstream.read().ready(true);
-        downstream.write().ready(true).delayed(true);
+        DriverEvents.ready(upstream.read(), true);
+        DriverEvents.ready(downstream.write(), true);
+        downstream.write().delayed(true);
         timers.addTimer(downstream.write(), 300); // a write filter's limit rate
         pipe.run(true);
         assertEquals(300, timers.remaining(downstream.write()), "neither the send timeout nor deleted");
@@ -479,11 +479,11 @@ class EventPipeTest {
         Connection broken = new Connection("broken", (c, in, limit) -> {
             throw new IOException("writev() failed: Broken pipe");
         });
-        broken.write().ready(true);
+        DriverEvents.ready(broken.write(), true);
         up.feed(TestFiles.pattern(10_000)).eof();
         pipe = new EventPipe(pool, upstream, broken, timers, new ChainWriter(broken, pool),
                 settings().bufs(2, 4096).build());
-        upstream.read().ready(true);
+        DriverEvents.ready(upstream.read(), true);
         pipe.run(true);
         assertTrue(pipe.downstreamError());
     }
@@ -493,8 +493,8 @@ class EventPipeTest {
         up.feed(TestFiles.pattern(50_000)).eof();
         Path missing = tmp.resolve("no-such-dir");
         pipe(settings().bufs(2, 4096)).tempFiles(TempFiles.inDirectory(missing, FileRef::open));
-        downstream.write().ready(false);
-        upstream.read().ready(true);
+        DriverEvents.ready(downstream.write(), false);
+        DriverEvents.ready(upstream.read(), true);
         IOException e = assertThrows(IOException.class, () -> pipe.run(false));
         assertTrue(e.getMessage().contains("cannot create a temp file in " + missing), e.getMessage());
         assertFalse(Files.exists(missing));
@@ -635,10 +635,10 @@ class EventPipeTest {
                     if (at == wire.length) {
                         source.eof();
                     }
-                    from.read().ready(true);
+                    DriverEvents.ready(from.read(), true);
                 }
                 boolean writable = rnd.nextInt(4) != 0;
-                into.write().ready(writable);
+                DriverEvents.ready(into.write(), writable);
                 pipe.run(writable);
             }
             drainWriter(into);

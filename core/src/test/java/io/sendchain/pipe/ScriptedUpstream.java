@@ -4,6 +4,7 @@ import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.event.Connection;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -53,7 +54,7 @@ final class ScriptedUpstream implements StreamSocket {
     @Override
     public long recvChain(Connection c, Chain in, long limit) throws IOException {
         if (failAfter >= 0 && delivered >= failAfter) {
-            c.read().error(true);
+            DriverEvents.error(c.read(), true);
             throw new IOException("readv() failed: Connection reset by peer");
         }
         long total = 0;
@@ -78,12 +79,12 @@ final class ScriptedUpstream implements StreamSocket {
             return total;
         }
         if (eof) {
-            c.read().eof(true);
-            c.read().ready(false);
+            DriverEvents.eof(c.read(), true);
+            DriverEvents.ready(c.read(), false);
             return 0;
         }
-        c.read().ready(false);
-        return AGAIN;
+        DriverEvents.ready(c.read(), false);
+        return Connection.AGAIN;
     }
 
     @Override

@@ -30,7 +30,7 @@ class ConnectionTableTest {
         assertSame(b, table.get(wb));
         table.remove(a);
         assertNull(table.get(wa));
-        assertEquals(-1, a.driverSlot());
+        assertEquals(-1, DriverEvents.driverSlot(a));
         assertSame(b, table.get(wb));
     }
 

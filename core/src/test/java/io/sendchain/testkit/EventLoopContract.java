@@ -131,7 +131,7 @@ public abstract class EventLoopContract {
             try {
                 while (!responding) {
                     long n = c.recv(request);
-                    if (n == NetSocket.AGAIN) {
+                    if (n == Connection.AGAIN) {
                         return;
                     }
                     if (n == 0) {

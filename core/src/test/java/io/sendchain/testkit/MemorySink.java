@@ -5,6 +5,7 @@ import io.sendchain.buf.Chain;
 import io.sendchain.buf.Chains;
 import io.sendchain.event.Connection;
 import io.sendchain.event.SendChain;
+import io.sendchain.spi.DriverEvents;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -97,7 +98,7 @@ public final class MemorySink implements SendChain {
         Chain rest = Chains.updateSent(in, taken);
         boolean wantedMore = taken < budget && rest != null && Chain.size(rest) > 0;
         if (wantedMore && taken == room) {
-            c.write().ready(false);
+            DriverEvents.ready(c.write(), false);
         }
         return rest;
     }

@@ -15,6 +15,7 @@ import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.IoDriver;
 import io.sendchain.spi.Platform;
 import io.sendchain.testkit.FaultPlan.Fault;
@@ -272,7 +273,7 @@ public abstract class SendChainContract {
         long startReceived = p.received.size();
         int idle = 0;
         int calls = 0;
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         while (true) {
             long before = c.sent();
             int injectedEagains = p.faults.injected(Kind.EAGAIN);
@@ -293,7 +294,7 @@ public abstract class SendChainContract {
             chain = rest;
             if (done == expected.length) {
                 if (hasLast) {
-                    c.sendChainFunction().push(c); // as the write filter does once the last buf is out
+                    c.push(); // as the write filter does once the last buf is out
                 }
                 break;
             }
@@ -303,7 +304,7 @@ public abstract class SendChainContract {
                     // could wait on bytes a cork holds back, so just retry.
                     p.readSome(1 + rnd.nextInt(48 * 1024));
                 }
-                c.write().ready(true); // the writable event the loop would deliver
+                DriverEvents.ready(c.write(), true); // the writable event the loop would deliver
                 idle = 0;
             } else if (took == 0) {
                 if (++idle > MAX_IDLE_CALLS) {
@@ -374,7 +375,7 @@ public abstract class SendChainContract {
         Pair p = open(FaultPlan.script(Fault.EAGAIN));
         Buf b = Buf.wrap(arena.allocate(1000));
         Chain in = Chain.of(b);
-        p.conn.write().ready(true);
+        DriverEvents.ready(p.conn.write(), true);
         Chain rest = p.conn.sendChain(in, 0);
         assertSame(in, rest);
         assertFalse(p.conn.write().ready());
@@ -387,7 +388,7 @@ public abstract class SendChainContract {
         FaultPlan plan = FaultPlan.none();
         Pair p = open(plan);
         Chain in = Chain.of(Buf.wrap(arena.allocate(10)));
-        p.conn.write().ready(false);
+        DriverEvents.ready(p.conn.write(), false);
         assertSame(in, p.conn.sendChain(in, 0));
         assertEquals(0, plan.calls());
     }
@@ -399,7 +400,7 @@ public abstract class SendChainContract {
         FileRef f = patternFile("eintr", 5000);
         Built built = new Built(Chain.of(Buf.copyOf(pool, new byte[] {1, 2, 3}),
                 Buf.ofFile(f, 0, 5000)), concat(new byte[] {1, 2, 3}, TestFiles.pattern(5000)));
-        p.conn.write().ready(true);
+        DriverEvents.ready(p.conn.write(), true);
         Chain rest = p.conn.sendChain(built.chain(), 0);
         assertEquals(null, rest, "everything fits in the socket buffer; interruptions are retried");
         assertTrue(p.conn.write().ready());
@@ -424,7 +425,7 @@ public abstract class SendChainContract {
         Pair p = open(FaultPlan.none());
         FileRef f = openFile(path);
         Chain chain = Chain.of(Buf.ofFile(f, 0, 1 << 20));
-        p.conn.write().ready(true);
+        DriverEvents.ready(p.conn.write(), true);
         chain = p.conn.sendChain(chain, 0);
         assertNotNull(chain, "1 MiB does not fit in the socket buffers at once");
         try (FileChannel w = FileChannel.open(path, StandardOpenOption.WRITE)) {
@@ -433,7 +434,7 @@ public abstract class SendChainContract {
         IOException error = null;
         for (int calls = 0; calls < 1000 && error == null; calls++) {
             p.readSome(Long.MAX_VALUE);
-            p.conn.write().ready(true);
+            DriverEvents.ready(p.conn.write(), true);
             try {
                 chain = p.conn.sendChain(chain, 0);
             } catch (IOException e) {
@@ -454,7 +455,7 @@ public abstract class SendChainContract {
         MemorySegment seg = arena.allocate(64 * 1024);
         IOException error = null;
         for (int calls = 0; calls < 50 && error == null; calls++) {
-            p.conn.write().ready(true);
+            DriverEvents.ready(p.conn.write(), true);
             try {
                 p.conn.sendChain(Chain.of(Buf.wrap(seg)), 0);
             } catch (IOException e) {
@@ -469,7 +470,7 @@ public abstract class SendChainContract {
     @Test
     void anInjectedResetIsAnErrorNamingTheCall() throws IOException {
         Pair p = open(FaultPlan.script(Fault.RESET));
-        p.conn.write().ready(true);
+        DriverEvents.ready(p.conn.write(), true);
         IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
                 () -> p.conn.sendChain(Chain.of(Buf.wrap(arena.allocate(100))), 0));
         assertTrue(Pattern.compile("^\\w+\\(\\) failed: .*reset", Pattern.CASE_INSENSITIVE)
@@ -534,7 +535,7 @@ public abstract class SendChainContract {
         Random rnd = new Random(5);
         // a cut at 1000 inside the file is rounded up to the page boundary at 4096
         Chain chain = Chain.of(Buf.ofFile(f, 0, 1 << 20));
-        p.conn.write().ready(true);
+        DriverEvents.ready(p.conn.write(), true);
         long before = p.conn.sent();
         p.conn.sendChain(chain, 1000);
         long took = p.conn.sent() - before;
@@ -542,7 +543,7 @@ public abstract class SendChainContract {
         p.drain();
         byte[] mem = TestFiles.random(rnd, 50_000);
         Built built = new Built(Chain.of(Buf.copyOf(pool, mem)), mem);
-        p.conn.write().ready(true);
+        DriverEvents.ready(p.conn.write(), true);
         before = p.conn.sent();
         p.conn.sendChain(built.chain(), 1000);
         assertTrue(p.conn.sent() - before <= 1000, "memory is never sent past the limit");

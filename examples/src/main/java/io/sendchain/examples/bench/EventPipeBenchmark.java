@@ -6,11 +6,13 @@ import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.loop.EventLoop;
 import io.sendchain.output.ChainWriter;
-import io.sendchain.loop.Timers;
 import io.sendchain.pipe.EventPipe;
 import io.sendchain.pipe.InputFilter;
 import io.sendchain.pipe.PipeSettings;
+import io.sendchain.spi.DriverEvents;
+import io.sendchain.spi.IoDriver;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,6 +22,7 @@ import java.net.SocketOption;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -66,6 +69,8 @@ public class EventPipeBenchmark {
     private EventPipe.BufSupply supply;
     /** One pipe, reset per response, as the proxy keeps one per client connection. */
     private EventPipe pipe;
+    /** Only the timers of this loop are used; it never runs. */
+    private final EventLoop timers = new EventLoop("bench-timers", new NoDriver());
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -113,7 +118,7 @@ public class EventPipeBenchmark {
     @Benchmark
     public long response() throws IOException {
         source.rewind();
-        EventPipe p = pipe == null ? pipe = new EventPipe(pool, upstream, downstream, new StillTimers(), writer,
+        EventPipe p = pipe == null ? pipe = new EventPipe(pool, upstream, downstream, timers, writer,
                 PipeSettings.builder().bufs(8, 4096).build()).bufSupply(supply) : pipe.reset(upstream, downstream);
         if (framing.equals("chunked")) {
             p.input(chunked, 3);
@@ -124,8 +129,8 @@ public class EventPipeBenchmark {
             if (i > 10_000) {
                 throw new IllegalStateException("the pipe stalled");
             }
-            upstream.read().ready(true);
-            downstream.write().ready(true);
+            DriverEvents.ready(upstream.read(), true);
+            DriverEvents.ready(downstream.write(), true);
             p.run(true);
         }
         long n = p.readLength();
@@ -134,23 +139,28 @@ public class EventPipeBenchmark {
     }
 
     /**
-     * The loop's clock and timers, standing still: no timer fires in this benchmark (no rate limit, both sides
-     * always ready), so the pipe only arms and disarms them as on a loop.
+     * A readiness driver that reports nothing: the benchmark's loop is never run, only its timers are used (no timer
+     * fires here: no rate limit, both sides always ready), so the pipe arms and disarms them as on a loop.
      */
-    static final class StillTimers implements Timers {
+    static final class NoDriver implements IoDriver {
         @Override
-        public long now() {
-            return 0;
+        public void register(Connection c) {
         }
 
         @Override
-        public void addTimer(Event ev, long delayMillis) {
-            ev.timerSet(true);
+        public void deregister(Connection c) {
         }
 
         @Override
-        public void deleteTimer(Event ev) {
-            ev.timerSet(false);
+        public void poll(long timeoutMillis, Consumer<Event> sink) {
+        }
+
+        @Override
+        public void wakeup() {
+        }
+
+        @Override
+        public void close() {
         }
     }
 
@@ -171,7 +181,8 @@ public class EventPipeBenchmark {
         public long recvChain(Connection c, Chain in, long limit) {
             long left = data.byteSize() - at;
             if (left == 0) {
-                c.read().eof(true).ready(false);
+                DriverEvents.eof(c.read(), true);
+                DriverEvents.ready(c.read(), false);
                 return 0;
             }
             long total = 0;

@@ -8,6 +8,7 @@ import io.sendchain.event.Connection;
 import io.sendchain.output.ChainWriter;
 import io.sendchain.output.OutputChainContext;
 import io.sendchain.output.Status;
+import io.sendchain.spi.DriverEvents;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -67,7 +68,7 @@ public class OutputChainBenchmark {
         arena = Arena.ofShared();
         pool = new Pool();
         Connection c = new Connection("sink", new SegmentSink(arena, 1 << 20));
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         ChainWriter writer = new ChainWriter(c, pool);
         ctx = new OutputChainContext(pool, this, writer).bufs(2, 32 * 1024);
 

@@ -201,7 +201,7 @@ public final class SocketBench {
                 }
                 out.write('r');
                 request.pos(0).last(0);
-                while (c.recv(request) == NetSocket.AGAIN) {
+                while (c.recv(request) == Connection.AGAIN) {
                     p.driver().poll(-1, ev -> { });
                 }
                 header.pos(0);

@@ -96,7 +96,6 @@ abstract class AbstractHttpServer implements AutoCloseable {
         private void idleRead(Event ev) {
             Connection c = ev.connection();
             if (ev.timedOut()) {
-                ev.timedOut(false);
                 loop.close(c); // keep-alive or header timeout with nothing received
                 return;
             }

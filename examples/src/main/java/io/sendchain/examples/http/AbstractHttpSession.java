@@ -233,7 +233,6 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
         }
         if (lingering) {
             if (ev.timedOut()) {
-                ev.timedOut(false);
                 close(); // the client went quiet (lingering_timeout) or lingering_time is over
             } else {
                 drain();
@@ -245,7 +244,6 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
             return;
         }
         if (ev.timedOut()) {
-            ev.timedOut(false);
             if (discarding()) {
                 // nginx's lingering_timeout or lingering_time: the answer went out, nothing more to say
                 log.info("client timed out while its request body was being discarded; closing");
@@ -308,7 +306,7 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
                 close();
                 return;
             }
-            if (n == NetSocket.AGAIN) {
+            if (n == Connection.AGAIN) {
                 if (discarding()) {
                     // the session stays bound with its buffer until the body is gone; the timer is re-armed after
                     // every read (lingering_timeout) within the discard's overall time (lingering_time)
@@ -503,7 +501,7 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
                 log.debug("{}", e.getMessage());
                 return -1;
             }
-            if (n == NetSocket.AGAIN) {
+            if (n == Connection.AGAIN) {
                 return 0;
             }
             if (n == 0) {
@@ -676,7 +674,7 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
             // pipelined requests, or data that arrived meanwhile: go on in a posted event, not by recursion; the
             // response's memory goes back now, the header buffer with the next heads stays
             pool.releaseExcept(pipelined ? in : null);
-            loop.post(c.read());
+            c.read().post();
         } else {
             loop.addTimer(c.read(), limits.keepaliveTimeoutMillis());
             idle();
@@ -723,7 +721,7 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
                 close(); // the client has read the answer and closed: the close is clean
                 return;
             }
-            if (n == NetSocket.AGAIN) {
+            if (n == Connection.AGAIN) {
                 long left = lingerDeadline - loop.now();
                 if (left <= 0) {
                     close();

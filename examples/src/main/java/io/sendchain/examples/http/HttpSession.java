@@ -87,7 +87,6 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
 
     @Override
     void readWhileResponding(Event ev) {
-        ev.timedOut(false);
         // the rest of a discarded body is read and dropped now; pipelined requests wait in the socket until the
         // response is sent
         discardWhileResponding();
@@ -265,7 +264,6 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
             return;
         }
         if (ev.timedOut()) {
-            ev.timedOut(false);
             if (ev.delayed()) {
                 ev.delayed(false); // the rate limit's pause is over
             } else {

@@ -269,7 +269,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         }
         if (state == State.CONNECTING) {
             if (ev.timedOut()) {
-                ev.timedOut(false);
                 log.error("upstream timed out (connect) while connecting to upstream {}", hostHeader);
                 fail(504);
                 return;
@@ -288,7 +287,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             sendRequest();
         } else if (state == State.SENDING) {
             if (ev.timedOut()) {
-                ev.timedOut(false);
                 log.error("upstream timed out while sending request to upstream {}", hostHeader);
                 fail(504);
                 return;
@@ -310,7 +308,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                     fail(502);
                     return;
                 }
-                if (n == NetSocket.AGAIN) {
+                if (n == Connection.AGAIN) {
                     loop.addTimer(u.write(), config.sendTimeoutMillis());
                     return;
                 }
@@ -345,7 +343,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 close();
                 return;
             }
-            if (n == NetSocket.AGAIN) {
+            if (n == Connection.AGAIN) {
                 if (!c.read().timerSet()) {
                     loop.addTimer(c.read(), config.clientBodyTimeoutMillis());
                 }
@@ -414,7 +412,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     void readWhileResponding(Event ev) {
         if (state == State.SENDING) {
             if (ev.timedOut()) {
-                ev.timedOut(false);
                 log.info("client timed out while reading client request body");
                 fail(408);
                 return;
@@ -422,7 +419,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             sendRequest();
             return;
         }
-        ev.timedOut(false);
         checkBrokenConnection();
     }
 
@@ -462,7 +458,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         switch (state) {
             case READING_HEAD -> {
                 if (ev.timedOut()) {
-                    ev.timedOut(false);
                     log.error("upstream timed out while reading response header from upstream {}", hostHeader);
                     fail(504);
                     return;
@@ -471,7 +466,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             }
             case PIPE -> {
                 if (ev.timedOut()) {
-                    ev.timedOut(false);
                     if (!ev.delayed()) {
                         log.error("upstream timed out while reading upstream {}", hostHeader);
                         fail(504);
@@ -485,7 +479,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             }
             case RELAY -> {
                 if (ev.timedOut()) {
-                    ev.timedOut(false);
                     log.error("upstream timed out while reading upstream {}", hostHeader);
                     fail(504);
                     return;
@@ -544,7 +537,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 fail(502);
                 return;
             }
-            if (n == NetSocket.AGAIN) {
+            if (n == Connection.AGAIN) {
                 if (!u.read().timerSet()) {
                     loop.addTimer(u.read(), config.readTimeoutMillis());
                 }
@@ -677,7 +670,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             return;
         }
         if (ev.timedOut()) {
-            ev.timedOut(false);
             if (ev.delayed()) {
                 ev.delayed(false);
             } else {
@@ -779,7 +771,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 fail(502);
                 return;
             }
-            if (n == NetSocket.AGAIN) {
+            if (n == Connection.AGAIN) {
                 loop.addTimer(u.read(), config.readTimeoutMillis());
                 return;
             }

@@ -8,6 +8,7 @@ import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.output.ChainWriter;
 import io.sendchain.output.Status;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.testkit.MemorySink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,7 @@ class ChunkedEncoderTest {
 
     @org.junit.jupiter.api.BeforeEach
     void writable() {
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
     }
 
     private Buf data(String s) {
@@ -68,7 +69,7 @@ class ChunkedEncoderTest {
             expected.append(Integer.toHexString(text.length())).append("\r\n").append(text).append("\r\n");
             Status rc = encoder.filter(new Chain().buf(b).next(null));
             for (int i = 0; rc != Status.OK && i < 1000; i++) {
-                c.write().ready(true); // the "socket" drained
+                DriverEvents.ready(c.write(), true); // the "socket" drained
                 rc = encoder.filter(null);
             }
             assertEquals(Status.OK, rc);

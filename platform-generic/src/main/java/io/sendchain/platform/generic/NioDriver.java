@@ -3,6 +3,7 @@ package io.sendchain.platform.generic;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.NetSocket;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.IoDriver;
 import java.io.IOException;
 import java.nio.channels.SelectionKey;
@@ -27,7 +28,7 @@ final class NioDriver implements IoDriver {
 
     @Override
     public void register(Connection c) throws IOException {
-        NetSocket s = c.socket();
+        NetSocket s = DriverEvents.socket(c);
         if (s instanceof NioStreamSocket ns) {
             int ops = 0;
             if (!c.read().ready()) {
@@ -43,19 +44,19 @@ final class NioDriver implements IoDriver {
         } else {
             throw new IllegalArgumentException("not a socket of the generic platform: " + c + " (" + s + ")");
         }
-        c.read().active(true);
-        c.write().active(true);
+        DriverEvents.active(c.read(), true);
+        DriverEvents.active(c.write(), true);
     }
 
     @Override
     public void deregister(Connection c) {
-        NetSocket s = c.socket();
+        NetSocket s = DriverEvents.socket(c);
         SelectionKey k = s instanceof NioStreamSocket ns ? ns.key() : s instanceof NioListenSocket ls ? ls.key() : null;
         if (k != null) {
             k.cancel();
         }
-        c.read().active(false);
-        c.write().active(false);
+        DriverEvents.active(c.read(), false);
+        DriverEvents.active(c.write(), false);
     }
 
     @Override
@@ -82,10 +83,10 @@ final class NioDriver implements IoDriver {
         boolean read = (ready & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT)) != 0;
         boolean write = (ready & (SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT)) != 0;
         if (read) {
-            c.read().ready(true);
+            DriverEvents.ready(c.read(), true);
         }
         if (write) {
-            c.write().ready(true);
+            DriverEvents.ready(c.write(), true);
         }
         if (read) {
             sink.accept(c.read());

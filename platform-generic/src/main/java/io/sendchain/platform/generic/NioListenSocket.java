@@ -5,6 +5,7 @@ import io.sendchain.event.Errno;
 import io.sendchain.event.ErrnoException;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
@@ -47,7 +48,7 @@ final class NioListenSocket implements ListenSocket {
             throw new ErrnoException("accept", 0, errno(e.getMessage()), reason, e);
         }
         if (s == null) {
-            c.read().ready(false);
+            DriverEvents.ready(c.read(), false);
             SelectionKey k = key;
             if (k != null && k.isValid()) {
                 k.interestOps(k.interestOps() | SelectionKey.OP_ACCEPT);

@@ -8,6 +8,7 @@ import io.sendchain.buf.IoVec;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
@@ -127,7 +128,7 @@ final class NioStreamSocket implements StreamSocket {
             in = Chains.updateSent(in, sent);
             if (send - prevSend != sent) {
                 // the socket took less than offered: its buffer is full
-                wev.ready(false);
+                DriverEvents.ready(wev, false);
                 armWrite();
                 return in;
             }
@@ -160,7 +161,7 @@ final class NioStreamSocket implements StreamSocket {
                 try {
                     w = platform.kernel().write(ch, views, 0, n);
                 } catch (IOException e) {
-                    c.write().error(true);
+                    DriverEvents.error(c.write(), true);
                     throw new IOException("writev() failed: " + e.getMessage(), e);
                 }
                 if (w != NioKernel.INTERRUPTED) {
@@ -182,7 +183,7 @@ final class NioStreamSocket implements StreamSocket {
             try {
                 n = platform.kernel().transferTo(fc, pos, size, ch);
             } catch (IOException e) {
-                c.write().error(true);
+                DriverEvents.error(c.write(), true);
                 throw new IOException("transferTo() of " + file.file().name() + " failed: "
                         + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
             }
@@ -191,7 +192,7 @@ final class NioStreamSocket implements StreamSocket {
             }
             if (n == 0 && size > 0 && fc.size() <= pos) {
                 // nothing sent because the file ends before the buf does: someone truncated it
-                c.write().error(true);
+                DriverEvents.error(c.write(), true);
                 throw new IOException("transferTo() reported that \"" + file.file().name()
                         + "\" was truncated at " + pos);
             }
@@ -215,7 +216,7 @@ final class NioStreamSocket implements StreamSocket {
         try {
             n = ch.read(v);
         } catch (IOException e) {
-            rev.error(true);
+            DriverEvents.error(rev, true);
             throw new IOException("recv() failed: " + e.getMessage(), e);
         }
         return afterRead(rev, n, room, b, v.position());
@@ -262,7 +263,7 @@ final class NioStreamSocket implements StreamSocket {
                 readBufs[i].last(views[i].position());
             }
         } catch (IOException e) {
-            rev.error(true);
+            DriverEvents.error(rev, true);
             throw new IOException("readv() failed: " + e.getMessage(), e);
         } finally {
             for (int i = 0; i < count; i++) {
@@ -280,18 +281,18 @@ final class NioStreamSocket implements StreamSocket {
             }
             if (n < asked) {
                 // drained the socket: nothing more until the selector says so
-                rev.ready(false);
+                DriverEvents.ready(rev, false);
                 armRead();
             }
             return n;
         }
         if (n == 0) {
-            rev.ready(false);
+            DriverEvents.ready(rev, false);
             armRead();
-            return AGAIN;
+            return Connection.AGAIN;
         }
-        rev.eof(true);
-        rev.ready(false);
+        DriverEvents.eof(rev, true);
+        DriverEvents.ready(rev, false);
         return 0;
     }
 
@@ -309,7 +310,7 @@ final class NioStreamSocket implements StreamSocket {
         try {
             n = ch.write(v);
         } catch (IOException e) {
-            wev.error(true);
+            DriverEvents.error(wev, true);
             throw new IOException("send() failed: " + e.getMessage(), e);
         }
         if (n > 0) {
@@ -317,10 +318,10 @@ final class NioStreamSocket implements StreamSocket {
             c.addSent(n);
         }
         if (n < size) {
-            wev.ready(false);
+            DriverEvents.ready(wev, false);
             armWrite();
         }
-        return n == 0 ? AGAIN : n;
+        return n == 0 ? Connection.AGAIN : n;
     }
 
     // ---------------------------------------------------------------- connection management
@@ -339,18 +340,18 @@ final class NioStreamSocket implements StreamSocket {
         try {
             done = ch.finishConnect();
         } catch (IOException e) {
-            c.write().error(true);
+            DriverEvents.error(c.write(), true);
             throw new IOException("connect() failed: " + e.getMessage(), e);
         }
         if (done) {
             connectPending = false;
-            c.write().ready(true);
+            DriverEvents.ready(c.write(), true);
             SelectionKey k = key;
             if (k != null && k.isValid()) {
                 k.interestOps(k.interestOps() & ~SelectionKey.OP_CONNECT);
             }
         } else {
-            c.write().ready(false);
+            DriverEvents.ready(c.write(), false);
             armWrite();
         }
         return done;

@@ -10,6 +10,7 @@ import io.sendchain.buf.FileRef;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.testkit.TestFiles;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -88,7 +89,7 @@ class NioScratchTest {
         Buf b = pool.createTempBuf(100);
         long n = 0;
         for (int i = 0; i < 1000 && n < 10; i++) {
-            c.read().ready(true);
+            DriverEvents.ready(c.read(), true);
             long r = c.stream().recvChain(c, Chain.of(a, b), 0);
             n += Math.max(r, 0);
         }

@@ -4,6 +4,7 @@ import io.sendchain.event.Connection;
 import io.sendchain.event.ErrnoException;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -41,7 +42,7 @@ final class DarwinListenSocket implements ListenSocket {
                 return new DarwinStreamSocket(platform, rc, false);
             }
             if (rc == -Darwin.EAGAIN) {
-                c.read().ready(false);
+                DriverEvents.ready(c.read(), false);
                 return null;
             }
             if (rc != -Darwin.EINTR) {

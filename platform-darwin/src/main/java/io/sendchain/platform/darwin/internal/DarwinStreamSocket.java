@@ -8,6 +8,7 @@ import io.sendchain.buf.IoVec;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -53,7 +54,7 @@ final class DarwinStreamSocket implements StreamSocket {
     }
 
     private IOException error(Event ev, String call, long rc) {
-        ev.error(true);
+        DriverEvents.error(ev, true);
         return new IOException(call + "() failed: " + k.strerror((int) -rc));
     }
 
@@ -75,9 +76,10 @@ final class DarwinStreamSocket implements StreamSocket {
         IoVec header = s.header;
         IoVec trailer = s.trailer;
         FileRun run = s.run;
-        if (wev.pendingEof()) {
-            wev.error(true);
-            throw new IOException("kevent() reported about a closed connection: " + k.strerror(wev.kqErrno()));
+        if (DriverEvents.pendingEof(wev)) {
+            DriverEvents.error(wev, true);
+            throw new IOException(
+                    "kevent() reported about a closed connection: " + k.strerror(DriverEvents.kqErrno(wev)));
         }
         long max = Long.MAX_VALUE - platform.pageSize();
         if (limit <= 0 || limit > max) {
@@ -123,7 +125,7 @@ final class DarwinStreamSocket implements StreamSocket {
                     }
                 }
                 if (rc == 0 && sent == 0) {
-                    wev.error(true);
+                    DriverEvents.error(wev, true);
                     throw new IOException("sendfile() reported that \"" + file.file().name() + "\" was truncated at "
                             + file.filePos());
                 }
@@ -140,7 +142,7 @@ final class DarwinStreamSocket implements StreamSocket {
                 continue;
             }
             if (send - prevSend != sent) {
-                wev.ready(false);
+                DriverEvents.ready(wev, false);
                 return in;
             }
             if (send >= limit || in == null || send == prevSend) {
@@ -176,13 +178,13 @@ final class DarwinStreamSocket implements StreamSocket {
      */
     private long notRead(Event rev, String call, long rc) throws IOException {
         if (rc == 0) {
-            rev.eof(true);
-            rev.ready(false);
+            DriverEvents.eof(rev, true);
+            DriverEvents.ready(rev, false);
             return 0;
         }
         if (rc == -Darwin.EAGAIN) {
-            rev.ready(false);
-            return AGAIN;
+            DriverEvents.ready(rev, false);
+            return Connection.AGAIN;
         }
         if (rc == -Darwin.EINTR) {
             return RETRY;
@@ -266,13 +268,13 @@ final class DarwinStreamSocket implements StreamSocket {
                 b.pos(b.pos() + rc);
                 c.addSent(rc);
                 if (rc < size) {
-                    wev.ready(false);
+                    DriverEvents.ready(wev, false);
                 }
                 return rc;
             }
             if (rc == 0 || rc == -Darwin.EAGAIN) {
-                wev.ready(false);
-                return AGAIN;
+                DriverEvents.ready(wev, false);
+                return Connection.AGAIN;
             }
             if (rc != -Darwin.EINTR) {
                 throw error(wev, "send", rc);
@@ -295,7 +297,7 @@ final class DarwinStreamSocket implements StreamSocket {
             throw error(c.write(), "getsockopt(SO_ERROR)", err);
         }
         if (err == Darwin.EINPROGRESS) {
-            c.write().ready(false);
+            DriverEvents.ready(c.write(), false);
             return false;
         }
         if (err != 0) {

@@ -16,6 +16,7 @@ import io.sendchain.event.Event;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.platform.darwin.DarwinPlatformProvider;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.IoDriver;
 import io.sendchain.spi.PlatformConfig;
 import io.sendchain.testkit.BsdEmulation;
@@ -141,7 +142,8 @@ class DarwinSendChainTest {
 
     @Test
     void aPendingEofFailsTheCallBeforeAnySystemCall() {
-        c.write().pendingEof(true).kqErrno(BsdEmulation.EPIPE);
+        DriverEvents.pendingEof(c.write(), true);
+        DriverEvents.kqErrno(c.write(), BsdEmulation.EPIPE);
         int before = kernel.syscalls.get();
         IOException e = assertThrows(IOException.class, () -> c.sendChain(Chain.of(mem("x")), 0));
         assertEquals("kevent() reported about a closed connection: Broken pipe", e.getMessage());
@@ -156,8 +158,8 @@ class DarwinSendChainTest {
             kernel.os.injectPendingEof(((DarwinStreamSocket) c.stream()).fd(), BsdEmulation.EPIPE);
             List<Event> seen = new ArrayList<>();
             d.poll(10_000, seen::add);
-            assertTrue(c.write().pendingEof());
-            assertEquals(BsdEmulation.EPIPE, c.write().kqErrno());
+            assertTrue(DriverEvents.pendingEof(c.write()));
+            assertEquals(BsdEmulation.EPIPE, DriverEvents.kqErrno(c.write()));
             d.deregister(c);
         }
     }

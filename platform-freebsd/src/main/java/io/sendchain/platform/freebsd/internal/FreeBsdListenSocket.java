@@ -4,6 +4,7 @@ import io.sendchain.event.Connection;
 import io.sendchain.event.ErrnoException;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -35,7 +36,7 @@ final class FreeBsdListenSocket implements ListenSocket {
                 return new FreeBsdStreamSocket(platform, rc, false);
             }
             if (rc == -FreeBsd.EAGAIN) {
-                c.read().ready(false);
+                DriverEvents.ready(c.read(), false);
                 return null;
             }
             if (rc != -FreeBsd.EINTR) {

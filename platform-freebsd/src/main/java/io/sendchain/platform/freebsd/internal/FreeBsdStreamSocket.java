@@ -8,6 +8,7 @@ import io.sendchain.buf.IoVec;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -69,7 +70,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
     }
 
     private IOException error(Event ev, String call, long rc) {
-        ev.error(true);
+        DriverEvents.error(ev, true);
         return new IOException(call + "() failed: " + k.strerror((int) -rc));
     }
 
@@ -91,9 +92,10 @@ final class FreeBsdStreamSocket implements StreamSocket {
         IoVec header = s.header;
         IoVec trailer = s.trailer;
         FileRun run = s.run;
-        if (wev.pendingEof()) {
-            wev.error(true);
-            throw new IOException("kevent() reported about a closed connection: " + k.strerror(wev.kqErrno()));
+        if (DriverEvents.pendingEof(wev)) {
+            DriverEvents.error(wev, true);
+            throw new IOException(
+                    "kevent() reported about a closed connection: " + k.strerror(DriverEvents.kqErrno(wev)));
         }
         long max = Long.MAX_VALUE - platform.pageSize();
         if (limit <= 0 || limit > max) {
@@ -154,7 +156,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
                     }
                 } else if (sent == 0) {
                     // success with nothing sent: the offset is beyond the end, someone truncated the file
-                    wev.error(true);
+                    DriverEvents.error(wev, true);
                     throw new IOException("sendfile() reported that \"" + file.file().name() + "\" was truncated at "
                             + file.filePos());
                 }
@@ -180,7 +182,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
 
             if (eagain) {
                 // EAGAIN even after sending a whole part means the next call would send nothing: a hint
-                wev.ready(false);
+                DriverEvents.ready(wev, false);
                 return in;
             }
             if (eintr) {
@@ -188,7 +190,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
                 continue;
             }
             if (send - prevSend != sent) {
-                wev.ready(false);
+                DriverEvents.ready(wev, false);
                 return in;
             }
             if (send >= limit || in == null || send == prevSend) {
@@ -245,13 +247,13 @@ final class FreeBsdStreamSocket implements StreamSocket {
      */
     private long notRead(Event rev, String call, long rc) throws IOException {
         if (rc == 0) {
-            rev.eof(true);
-            rev.ready(false);
+            DriverEvents.eof(rev, true);
+            DriverEvents.ready(rev, false);
             return 0;
         }
         if (rc == -FreeBsd.EAGAIN) {
-            rev.ready(false);
-            return AGAIN;
+            DriverEvents.ready(rev, false);
+            return Connection.AGAIN;
         }
         if (rc == -FreeBsd.EINTR) {
             return RETRY;
@@ -335,13 +337,13 @@ final class FreeBsdStreamSocket implements StreamSocket {
                 b.pos(b.pos() + rc);
                 c.addSent(rc);
                 if (rc < size) {
-                    wev.ready(false);
+                    DriverEvents.ready(wev, false);
                 }
                 return rc;
             }
             if (rc == 0 || rc == -FreeBsd.EAGAIN) {
-                wev.ready(false);
-                return AGAIN;
+                DriverEvents.ready(wev, false);
+                return Connection.AGAIN;
             }
             if (rc != -FreeBsd.EINTR) {
                 throw error(wev, "send", rc);
@@ -364,7 +366,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
             throw error(c.write(), "getsockopt(SO_ERROR)", err);
         }
         if (err == FreeBsd.EINPROGRESS) {
-            c.write().ready(false);
+            DriverEvents.ready(c.write(), false);
             return false;
         }
         if (err != 0) {

@@ -11,6 +11,7 @@ import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.NetSocket;
 import io.sendchain.spi.ConnectionTable;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.IoDriver;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -73,7 +74,7 @@ final class KqueueDriver implements IoDriver {
     }
 
     private static int fdOf(Connection c) {
-        NetSocket s = c.socket();
+        NetSocket s = DriverEvents.socket(c);
         if (s instanceof FreeBsdStreamSocket fs) {
             return fs.fd();
         }
@@ -90,7 +91,7 @@ final class KqueueDriver implements IoDriver {
         short add = (short) (FreeBsd.EV_ADD | FreeBsd.EV_CLEAR);
         kev(changes, 0, fd, FreeBsd.EVFILT_READ, add, 0, word);
         int n = 1;
-        if (c.socket() instanceof FreeBsdStreamSocket) {
+        if (DriverEvents.socket(c) instanceof FreeBsdStreamSocket) {
             kev(changes, KEV, fd, FreeBsd.EVFILT_WRITE, add, 0, word);
             n = 2;
         }
@@ -100,19 +101,19 @@ final class KqueueDriver implements IoDriver {
             table.remove(c);
             throw e;
         }
-        c.read().active(true);
-        c.write().active(true);
+        DriverEvents.active(c.read(), true);
+        DriverEvents.active(c.write(), true);
     }
 
     @Override
     public void deregister(Connection c) {
         int fd = fdOf(c);
         table.remove(c); // reports for it still in this poll's batch are dropped
-        c.read().active(false);
-        c.write().active(false);
+        DriverEvents.active(c.read(), false);
+        DriverEvents.active(c.write(), false);
         kev(changes, 0, fd, FreeBsd.EVFILT_READ, FreeBsd.EV_DELETE, 0, 0);
         int n = 1;
-        if (c.socket() instanceof FreeBsdStreamSocket) {
+        if (DriverEvents.socket(c) instanceof FreeBsdStreamSocket) {
             kev(changes, KEV, fd, FreeBsd.EVFILT_WRITE, FreeBsd.EV_DELETE, 0, 0);
             n = 2;
         }
@@ -147,14 +148,14 @@ final class KqueueDriver implements IoDriver {
                 continue;
             }
             Event ev = filter == FreeBsd.EVFILT_READ ? c.read() : filter == FreeBsd.EVFILT_WRITE ? c.write() : null;
-            if (ev == null || !ev.active()) {
+            if (ev == null || !DriverEvents.active(ev)) {
                 continue;
             }
             if ((flags & FreeBsd.EV_EOF) != 0) {
-                ev.pendingEof(true);
-                ev.kqErrno(events.get(ValueLayout.JAVA_INT, at + KEV_FFLAGS));
+                DriverEvents.pendingEof(ev, true);
+                DriverEvents.kqErrno(ev, events.get(ValueLayout.JAVA_INT, at + KEV_FFLAGS));
             }
-            ev.ready(true);
+            DriverEvents.ready(ev, true);
             sink.accept(ev);
         }
     }

@@ -17,10 +17,11 @@ import io.sendchain.buf.FileRef;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
-import io.sendchain.event.EventPoster;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.platform.freebsd.FreeBsdPlatformProvider;
+import io.sendchain.spi.EventPoster;
 import io.sendchain.spi.IoDriver;
 import io.sendchain.spi.PlatformConfig;
 import io.sendchain.testkit.BsdEmulation;
@@ -116,7 +117,7 @@ class FreeBsdSendChainTest {
         assertNull(c.sendChain(Chain.of(mem("HEAD"), Buf.ofFile(f, 0, 3000), mem("TAIL"), Buf.lastBufMarker()), 0));
         assertScratchHoldsNoBuf();
         // a call that returns early (EBUSY: the pages are not in memory yet) clears it as well
-        c.write().poster(mock(EventPoster.class));
+        DriverEvents.poster(c.write(), mock(EventPoster.class));
         kernel.script.add(EmulatedFreeBsdKernel.Outcome.EBUSY_AFTER_HEADERS);
         assertTrue(c.sendChain(Chain.of(mem("HEAD"), Buf.ofFile(f, 0, 3000), mem("TAIL")), 0).buf().inFile());
         assertScratchHoldsNoBuf();
@@ -165,7 +166,7 @@ class FreeBsdSendChainTest {
         open(false);
         FileRef f = file("f", 3000);
         EventPoster poster = mock(EventPoster.class);
-        c.write().poster(poster);
+        DriverEvents.poster(c.write(), poster);
         FreeBsdStreamSocket socket = (FreeBsdStreamSocket) c.stream();
         for (int i = 1; i <= 3; i++) {
             kernel.script.add(EmulatedFreeBsdKernel.Outcome.EBUSY_NOTHING_SENT);
@@ -210,7 +211,8 @@ class FreeBsdSendChainTest {
     @Test
     void aPendingEofFailsTheCallBeforeAnySystemCall() throws IOException {
         open(false);
-        c.write().pendingEof(true).kqErrno(BsdEmulation.ECONNRESET);
+        DriverEvents.pendingEof(c.write(), true);
+        DriverEvents.kqErrno(c.write(), BsdEmulation.ECONNRESET);
         int before = kernel.syscalls.get();
         IOException e = assertThrows(IOException.class, () -> c.sendChain(Chain.of(mem("x")), 0));
         assertEquals("kevent() reported about a closed connection: Connection reset by peer", e.getMessage());
@@ -229,8 +231,8 @@ class FreeBsdSendChainTest {
             seen.clear();
             d.poll(10_000, seen::add);
             assertTrue(seen.contains(c.write()));
-            assertTrue(c.write().pendingEof());
-            assertEquals(BsdEmulation.ECONNRESET, c.write().kqErrno());
+            assertTrue(DriverEvents.pendingEof(c.write()));
+            assertEquals(BsdEmulation.ECONNRESET, DriverEvents.kqErrno(c.write()));
             d.deregister(c);
         }
     }

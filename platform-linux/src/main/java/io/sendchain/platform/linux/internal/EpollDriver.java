@@ -4,6 +4,7 @@ import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.NetSocket;
 import io.sendchain.spi.ConnectionTable;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.IoDriver;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -73,7 +74,7 @@ final class EpollDriver implements IoDriver {
     }
 
     private static int fdOf(Connection c) {
-        NetSocket s = c.socket();
+        NetSocket s = DriverEvents.socket(c);
         if (s instanceof LinuxStreamSocket ls) {
             return ls.fd();
         }
@@ -86,7 +87,7 @@ final class EpollDriver implements IoDriver {
     @Override
     public void register(Connection c) throws IOException {
         int fd = fdOf(c);
-        int mask = c.socket() instanceof LinuxListenSocket ? Linux.EPOLLIN | Linux.EPOLLET
+        int mask = DriverEvents.socket(c) instanceof LinuxListenSocket ? Linux.EPOLLIN | Linux.EPOLLET
                 : Linux.EPOLLIN | Linux.EPOLLOUT | Linux.EPOLLRDHUP | Linux.EPOLLET;
         try {
             add(fd, mask, table.add(c));
@@ -94,8 +95,8 @@ final class EpollDriver implements IoDriver {
             table.remove(c);
             throw e;
         }
-        c.read().active(true);
-        c.write().active(true);
+        DriverEvents.active(c.read(), true);
+        DriverEvents.active(c.write(), true);
     }
 
     @Override
@@ -116,8 +117,8 @@ final class EpollDriver implements IoDriver {
 
     private void release(Connection c) {
         table.remove(c); // late reports for it are dropped
-        c.read().active(false);
-        c.write().active(false);
+        DriverEvents.active(c.read(), false);
+        DriverEvents.active(c.write(), false);
     }
 
     @Override
@@ -148,17 +149,17 @@ final class EpollDriver implements IoDriver {
                 revents |= Linux.EPOLLIN | Linux.EPOLLOUT;
             }
             Event rev = c.read();
-            if ((revents & Linux.EPOLLIN) != 0 && rev.active()) {
+            if ((revents & Linux.EPOLLIN) != 0 && DriverEvents.active(rev)) {
                 if ((revents & Linux.EPOLLRDHUP) != 0) {
-                    rev.pendingEof(true);
+                    DriverEvents.pendingEof(rev, true);
                 }
-                rev.ready(true);
+                DriverEvents.ready(rev, true);
                 sink.accept(rev);
             }
             Event wev = c.write();
-            if ((revents & Linux.EPOLLOUT) != 0 && wev.active() && !c.closed()) {
-                wev.ready(true);
-                wev.complete(true);
+            if ((revents & Linux.EPOLLOUT) != 0 && DriverEvents.active(wev) && !c.closed()) {
+                DriverEvents.ready(wev, true);
+                DriverEvents.complete(wev, true);
                 sink.accept(wev);
             }
         }

@@ -8,8 +8,8 @@ import io.sendchain.buf.FileRun;
 import io.sendchain.buf.IoVec;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
-import io.sendchain.event.EventPoster;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.DriverEvents;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -96,7 +96,7 @@ final class LinuxStreamSocket implements StreamSocket {
     }
 
     private IOException error(Event ev, String call, long rc) {
-        ev.error(true);
+        DriverEvents.error(ev, true);
         return new IOException(call + "() failed: " + k.strerror((int) -rc));
     }
 
@@ -171,7 +171,7 @@ final class LinuxStreamSocket implements StreamSocket {
             in = Chains.updateSent(in, sent);
 
             if (n == AGAIN_RC) {
-                wev.ready(false);
+                DriverEvents.ready(wev, false);
                 return in;
             }
             long offered = send - prevSend;
@@ -299,13 +299,13 @@ final class LinuxStreamSocket implements StreamSocket {
      */
     private long notRead(Event rev, String call, long rc) throws IOException {
         if (rc == 0) {
-            rev.eof(true);
-            rev.ready(false);
+            DriverEvents.eof(rev, true);
+            DriverEvents.ready(rev, false);
             return 0;
         }
         if (rc == -Linux.EAGAIN) {
-            rev.ready(false);
-            return AGAIN;
+            DriverEvents.ready(rev, false);
+            return Connection.AGAIN;
         }
         if (rc == -Linux.EINTR) {
             return RETRY;
@@ -340,7 +340,7 @@ final class LinuxStreamSocket implements StreamSocket {
             }
             if (rc == 0) {
                 // the offset is at or beyond the end of the file: someone truncated it
-                c.write().error(true);
+                DriverEvents.error(c.write(), true);
                 throw new IOException("sendfile() reported that \"" + file.file().name() + "\" was truncated at "
                         + file.filePos());
             }
@@ -362,7 +362,7 @@ final class LinuxStreamSocket implements StreamSocket {
         bb.clear().limit(want);
         int got = file.file().channel().read(bb, file.filePos());
         if (got <= 0) {
-            c.write().error(true);
+            DriverEvents.error(c.write(), true);
             throw new IOException("read() reported that \"" + file.file().name() + "\" was truncated at "
                     + file.filePos());
         }
@@ -391,27 +391,27 @@ final class LinuxStreamSocket implements StreamSocket {
             task = t;
         }
         if (t.running()) {
-            wev.ready(false); // hold the writer until the task completes; see the class comment
+            DriverEvents.ready(wev, false); // hold the writer until the task completes; see the class comment
             return DONE_RC;
         }
         if (t.complete()) {
             t.collected();
             if (t.err == Linux.EAGAIN) {
                 // a write event that came while the task ran means the socket has room again: retry
-                return wev.complete() ? 0 : AGAIN_RC;
+                return DriverEvents.complete(wev) ? 0 : AGAIN_RC;
             }
             if (t.err != 0) {
                 throw error(wev, "sendfile", -t.err);
             }
             if (t.sent == 0) {
-                wev.error(true);
+                DriverEvents.error(wev, true);
                 throw new IOException("sendfile() reported that \"" + file.file().name() + "\" was truncated");
             }
             return t.sent;
         }
-        EventPoster poster = wev.poster();
+        Executor poster = DriverEvents.executor(wev);
         Executor pool = platform.sendfilePool();
-        wev.complete(false);
+        DriverEvents.complete(wev, false);
         t.start(c, poster, lf, file.filePos(), size);
         try {
             pool.execute(t);
@@ -419,7 +419,7 @@ final class LinuxStreamSocket implements StreamSocket {
             t.abandon();
             throw new IOException("sendfile thread pool rejected the task: " + e.getMessage(), e);
         }
-        wev.ready(false);
+        DriverEvents.ready(wev, false);
         return DONE_RC;
     }
 
@@ -452,11 +452,11 @@ final class LinuxStreamSocket implements StreamSocket {
             long rc = k.read(fd, b.segment().address() + b.last(), room);
             if (rc > 0) {
                 b.last(b.last() + rc);
-                if (rc < room && !rev.pendingEof()) {
+                if (rc < room && !DriverEvents.pendingEof(rev)) {
                     // the socket is drained; with edge-triggered epoll the next arrival is a new edge, so there
                     // is no need to spend a read on EAGAIN. Not so when the peer's FIN came with the data
                     // (EPOLLRDHUP): no edge will announce it, so the next read must find it (as nginx does).
-                    rev.ready(false);
+                    DriverEvents.ready(rev, false);
                 }
                 return rc;
             }
@@ -522,13 +522,13 @@ final class LinuxStreamSocket implements StreamSocket {
                 b.pos(b.pos() + rc);
                 c.addSent(rc);
                 if (rc < size) {
-                    wev.ready(false);
+                    DriverEvents.ready(wev, false);
                 }
                 return rc;
             }
             if (rc == 0 || rc == -Linux.EAGAIN) {
-                wev.ready(false);
-                return AGAIN;
+                DriverEvents.ready(wev, false);
+                return Connection.AGAIN;
             }
             if (rc != -Linux.EINTR) {
                 throw error(wev, "send", rc);
@@ -553,7 +553,7 @@ final class LinuxStreamSocket implements StreamSocket {
             throw error(c.write(), "getsockopt(SO_ERROR)", err);
         }
         if (err == Linux.EINPROGRESS) {
-            c.write().ready(false);
+            DriverEvents.ready(c.write(), false);
             return false;
         }
         if (err != 0) {

@@ -1,7 +1,8 @@
 package io.sendchain.platform.linux.internal;
 
 import io.sendchain.event.Connection;
-import io.sendchain.event.EventPoster;
+import io.sendchain.spi.DriverEvents;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -21,7 +22,7 @@ final class SendfileTask implements Runnable {
     private final LinuxKernel k;
     private final AtomicInteger inRun = new AtomicInteger();
     private Connection connection;
-    private EventPoster poster;
+    private Executor poster;
     private LinuxFile in;
     private long offset;
     private long size;
@@ -50,7 +51,7 @@ final class SendfileTask implements Runnable {
         complete = false;
     }
 
-    void start(Connection c, EventPoster poster, LinuxFile in, long offset, long size) {
+    void start(Connection c, Executor poster, LinuxFile in, long offset, long size) {
         this.connection = c;
         this.poster = poster;
         this.in = in;
@@ -96,12 +97,12 @@ final class SendfileTask implements Runnable {
             return; // the socket was closed meanwhile: the result is dropped
         }
         Connection c = connection;
-        EventPoster p = poster;
+        Executor p = poster;
         try {
             p.execute(() -> {
                 if (!c.closed()) {
-                    c.write().ready(true);
-                    p.post(c.write());
+                    DriverEvents.ready(c.write(), true);
+                    c.write().post();
                 }
             });
         } catch (RejectedExecutionException e) {

@@ -22,6 +22,7 @@ import io.sendchain.buf.Chain;
 import io.sendchain.buf.FileRef;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
+import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.PlatformConfig;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -213,7 +214,7 @@ class LinuxCallSequenceTest {
         verify(k, times(2)).writev(anyInt(), any(), anyInt());
         when(k.writev(anyInt(), any(), anyInt())).thenReturn(-(long) Linux.ECONNRESET);
         when(k.strerror(Linux.ECONNRESET)).thenReturn("Connection reset by peer");
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         IOException e = assertThrows(IOException.class, () -> write(socket, Chain.of(header(10))));
         assertEquals("writev() failed: Connection reset by peer", e.getMessage());
     }
@@ -255,7 +256,7 @@ class LinuxCallSequenceTest {
         assertSame(in, write(socket, in));
         assertScratchHoldsNoBuf();
 
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         when(k.sendfile(anyInt(), anyInt(), anyLong(), anyLong())).thenReturn(0L);
         assertThrows(IOException.class, () -> write(socket, Chain.of(Buf.ofFile(file, 500, 900))));
         assertScratchHoldsNoBuf();
@@ -280,7 +281,7 @@ class LinuxCallSequenceTest {
             iov[0] = inv.getArgument(1);
             return iov[0].get(ValueLayout.JAVA_LONG, 8);
         });
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         assertNull(write(socket, in));
         assertEquals(a.segment().address() + 60, iov[0].get(ValueLayout.JAVA_LONG, 0));
         assertEquals(40, iov[0].get(ValueLayout.JAVA_LONG, 8));
@@ -369,7 +370,7 @@ class LinuxCallSequenceTest {
         LinuxStreamSocket s = moreSocket();
         write(s, Chain.of(header(100), Buf.ofFile(file, 0, 1 << 20), Buf.lastBufMarker())); // corked
         verify(k).setsockopt(SOCK, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 0);
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         write(s, Chain.of(header(100), Buf.ofFile(file, 0, 4096), Buf.lastBufMarker()));
         // without TCP_NODELAY, Nagle could hold the file's last small segment for an ACK
         InOrder order = inOrder(k);
@@ -394,14 +395,14 @@ class LinuxCallSequenceTest {
 
         when(k.send(anyInt(), anyLong(), anyLong(), anyInt())).thenReturn(-(long) Linux.EAGAIN);
         Chain in = Chain.of(header(100), Buf.ofFile(file, 0, 5000), Buf.lastBufMarker());
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         assertSame(in, write(s, in));
         assertFalse(c.write().ready());
         assertEquals(100, in.buf().size());
 
         when(k.send(anyInt(), anyLong(), anyLong(), anyInt())).thenReturn(-(long) Linux.EPIPE);
         when(k.strerror(Linux.EPIPE)).thenReturn("Broken pipe");
-        c.write().ready(true);
+        DriverEvents.ready(c.write(), true);
         IOException e = assertThrows(IOException.class, () -> write(s, in));
         assertEquals("send() failed: Broken pipe", e.getMessage());
         assertTrue(c.write().error());
