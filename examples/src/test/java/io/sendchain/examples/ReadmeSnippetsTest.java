@@ -48,6 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       module path, with core and a stand-in for the provider class it names.</li>
  *   <li>A block of type declarations (it starts with {@code package}, {@code import} or a declaration) is compiled as
  *       a compilation unit; without a {@code package} line it gets the {@linkplain #IMPORTS common imports}.</li>
+ *   <li>A block that starts with a method declaration is class members: they become the body of a class with the
+ *       common imports.</li>
  *   <li>Any other block is statements: they become the body of a method with the common imports. The names the
  *       statements take from around them (a loop, a path) are the method's parameters, given in an HTML comment on
  *       the line before the block, invisible on the rendered page: {@code <!-- snippet: EventLoop loop, Path path
@@ -63,10 +65,14 @@ class ReadmeSnippetsTest {
     /** What a snippet may name without importing it: the exported API, the test kit, the JDK parts it uses. */
     static final List<String> IMPORTS = List.of("io.sendchain.buf.*", "io.sendchain.output.*", "io.sendchain.event.*",
             "io.sendchain.loop.*", "io.sendchain.pipe.*", "io.sendchain.spi.*", "io.sendchain.testkit.*",
-            "com.acme.sendchain.transport.*", "java.io.*", "java.net.*", "java.nio.file.*");
+            "com.acme.sendchain.transport.*", "java.io.*", "java.net.*", "java.nio.file.*", "java.util.function.*");
 
     private static final String ACME = "com.acme.sendchain.transport";
     private static final Pattern FENCE = Pattern.compile("^```(\\S*)\\s*$");
+    /** A method declaration's first line: a return type, a name, parameters, a body opening. */
+    private static final Pattern METHOD = Pattern.compile(
+            "^(?!(new|return|if|for|while|switch|else|try|catch|synchronized)\\b)[\\w<>\\[\\],.? ]+\\s\\w+\\s*\\(.*\\)"
+                    + "\\s*(throws\\s+[\\w.,\\s]+)?\\{$");
     private static final Pattern DIRECTIVE = Pattern.compile("^<!--\\s*snippet:(.*?)-->\\s*$");
     private static final Pattern MODULE = Pattern.compile("(?m)^\\s*(open\\s+)?module\\s+[\\w.]+\\s*\\{");
     private static final Pattern UNIT = Pattern.compile(
@@ -161,6 +167,9 @@ class ReadmeSnippetsTest {
             } else if (UNIT.matcher(first).find()) {
                 sources.add(new Source(unitName(code, name), imports + code));
                 offset = s.line() - 1;
+            } else if (METHOD.matcher(first).find()) {
+                sources.add(new Source(name, imports + "class " + name + " {\n" + code + "}\n"));
+                offset = s.line() - 2;
             } else {
                 sources.add(new Source(name, imports + "class " + name + " {\n    void run(" + s.params()
                         + ") throws Exception {\n" + code + "    }\n}\n"));
