@@ -2,7 +2,7 @@ package io.sendchain.testkit;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
-import io.sendchain.buf.Chains;
+import io.sendchain.spi.Chains;
 import io.sendchain.event.Connection;
 import io.sendchain.event.SendChain;
 import java.io.ByteArrayOutputStream;

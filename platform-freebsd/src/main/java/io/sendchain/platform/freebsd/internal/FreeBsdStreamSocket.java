@@ -2,9 +2,9 @@ package io.sendchain.platform.freebsd.internal;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
-import io.sendchain.buf.Chains;
-import io.sendchain.buf.FileRun;
-import io.sendchain.buf.IoVec;
+import io.sendchain.spi.Chains;
+import io.sendchain.spi.FileRun;
+import io.sendchain.spi.IoVec;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;

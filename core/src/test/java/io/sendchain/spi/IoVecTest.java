@@ -1,4 +1,6 @@
-package io.sendchain.buf;
+package io.sendchain.spi;
+
+import io.sendchain.buf.*;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,7 @@
-package io.sendchain.buf;
+package io.sendchain.spi;
+
+import io.sendchain.buf.Buf;
+import io.sendchain.buf.Chain;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
