@@ -1,5 +1,6 @@
 package io.sendchain.buf;
 
+import io.sendchain.internal.BufAccess;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
@@ -39,6 +40,28 @@ import java.nio.ByteBuffer;
  */
 public final class Buf {
 
+    static {
+        BufAccess.install(new BufAccessImpl());
+    }
+
+    /**
+     * An owner's mark on the bufs it may reuse (nginx's {@code ngx_buf_tag_t}), compared by identity. Each
+     * {@link FreeBusy} makes its own, so two owners never share one.
+     */
+    public static final class Tag {
+        private final String owner;
+
+        Tag(String owner) {
+            this.owner = owner;
+        }
+
+        /** The owner's description, for logs. */
+        @Override
+        public String toString() {
+            return "tag " + owner;
+        }
+    }
+
     /** Native memory this buf points into, or {@code null}. */
     private MemorySegment segment;
     /** Cached {@link ByteBuffer} view of the whole {@link #segment}, made on first use. */
@@ -66,7 +89,7 @@ public final class Buf {
     private long fileLast;
 
     /** Owner of the buf (nginx's module tag): who may reuse it once it is sent. */
-    private Object tag;
+    private Tag tag;
     /** The buf whose bytes this one shares (event pipe), or {@code null}. */
     private Buf shadow;
     /** Sequence number, for the event pipe's debug log and temp-file bookkeeping. */
@@ -184,7 +207,7 @@ public final class Buf {
     }
 
     /** In memory and not also in a file: nginx's {@code ngx_buf_in_memory_only}. */
-    public boolean inMemoryOnly() {
+    boolean inMemoryOnly() {
         return inMemory() && !inFile;
     }
 
@@ -194,7 +217,7 @@ public final class Buf {
     }
 
     /** Only the sync flag, no data: nginx's {@code ngx_buf_sync_only}. */
-    public boolean syncOnly() {
+    boolean syncOnly() {
         return sync && !inMemory() && !inFile && !flush && !lastBuf;
     }
 
@@ -215,7 +238,7 @@ public final class Buf {
      *
      * @throws IllegalArgumentException if {@code segment} is on the heap
      */
-    public Buf segment(MemorySegment segment) {
+    Buf segment(MemorySegment segment) {
         if (segment != null && !segment.isNative()) {
             throw new IllegalArgumentException(
                     "segment must be native (off-heap) so it can be passed to the kernel: " + segment);
@@ -260,7 +283,7 @@ public final class Buf {
     }
 
     /** The buf owns memory taken from a {@link Pool} backed by a {@link SlabAllocator}, not yet given back. */
-    public boolean ownsPoolMemory() {
+    boolean ownsPoolMemory() {
         return chunk != null && chunk.generation == chunkGeneration && chunk.inUse;
     }
 
@@ -270,7 +293,7 @@ public final class Buf {
      *
      * @throws IllegalArgumentException if {@code buffer} is not direct
      */
-    public Buf buffer(ByteBuffer buffer) {
+    Buf buffer(ByteBuffer buffer) {
         if (!buffer.isDirect()) {
             throw new IllegalArgumentException(
                     "buffer must be direct (off-heap) so it can be passed to the kernel: " + buffer);
@@ -302,7 +325,7 @@ public final class Buf {
         return start;
     }
 
-    public Buf start(long start) {
+    Buf start(long start) {
         this.start = checkOffset("start", start);
         return this;
     }
@@ -329,13 +352,13 @@ public final class Buf {
         return end;
     }
 
-    public Buf end(long end) {
+    Buf end(long end) {
         this.end = checkOffset("end", end);
         return this;
     }
 
     /** Sets the whole memory window in one call. */
-    public Buf window(long start, long pos, long last, long end) {
+    Buf window(long start, long pos, long last, long end) {
         checkOffset("start", start);
         checkOffset("pos", pos);
         checkOffset("last", last);
@@ -362,7 +385,7 @@ public final class Buf {
         return file;
     }
 
-    public Buf file(FileRef file) {
+    Buf file(FileRef file) {
         this.file = file;
         return this;
     }
@@ -393,29 +416,35 @@ public final class Buf {
 
     // ---------------------------------------------------------------- ownership
 
-    public Object tag() {
+    /** The owner's tag, or {@code null}: who may reuse this buf once it is sent. */
+    public Tag tag() {
         return tag;
     }
 
-    public Buf tag(Object tag) {
+    /**
+     * Marks this buf as owned by {@code tag}'s owner (nginx's {@code b->tag}); {@link FreeBusy#update} gives an
+     * owner back only the bufs with its own tag. Tags come from their owner ({@link FreeBusy#tag()}), never from a
+     * value two owners could share.
+     */
+    public Buf tag(Tag tag) {
         this.tag = tag;
         return this;
     }
 
-    public Buf shadow() {
+    Buf shadow() {
         return shadow;
     }
 
-    public Buf shadow(Buf shadow) {
+    Buf shadow(Buf shadow) {
         this.shadow = shadow;
         return this;
     }
 
-    public int num() {
+    int num() {
         return num;
     }
 
-    public Buf num(int num) {
+    Buf num(int num) {
         this.num = num;
         return this;
     }
@@ -440,20 +469,20 @@ public final class Buf {
         return this;
     }
 
-    public boolean mmap() {
+    boolean mmap() {
         return mmap;
     }
 
-    public Buf mmap(boolean v) {
+    Buf mmap(boolean v) {
         this.mmap = v;
         return this;
     }
 
-    public boolean recycled() {
+    boolean recycled() {
         return recycled;
     }
 
-    public Buf recycled(boolean v) {
+    Buf recycled(boolean v) {
         this.recycled = v;
         return this;
     }
@@ -462,7 +491,7 @@ public final class Buf {
         return inFile;
     }
 
-    public Buf inFile(boolean v) {
+    Buf inFile(boolean v) {
         this.inFile = v;
         return this;
     }
@@ -471,16 +500,16 @@ public final class Buf {
         return flush;
     }
 
-    public Buf flush(boolean v) {
+    Buf flush(boolean v) {
         this.flush = v;
         return this;
     }
 
-    public boolean sync() {
+    boolean sync() {
         return sync;
     }
 
-    public Buf sync(boolean v) {
+    Buf sync(boolean v) {
         this.sync = v;
         return this;
     }
@@ -503,20 +532,20 @@ public final class Buf {
         return this;
     }
 
-    public boolean lastShadow() {
+    boolean lastShadow() {
         return lastShadow;
     }
 
-    public Buf lastShadow(boolean v) {
+    Buf lastShadow(boolean v) {
         this.lastShadow = v;
         return this;
     }
 
-    public boolean tempFile() {
+    boolean tempFile() {
         return tempFile;
     }
 
-    public Buf tempFile(boolean v) {
+    Buf tempFile(boolean v) {
         this.tempFile = v;
         return this;
     }

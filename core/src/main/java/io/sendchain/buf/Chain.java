@@ -59,7 +59,7 @@ public final class Chain {
     }
 
     /** Number of links in the chain starting at {@code cl}. */
-    public static int length(Chain cl) {
+    static int length(Chain cl) {
         int n = 0;
         for (; cl != null; cl = cl.next) {
             n++;

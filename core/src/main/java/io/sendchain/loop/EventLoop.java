@@ -5,6 +5,7 @@ import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.EventHandler;
 import io.sendchain.event.EventPoster;
+import io.sendchain.internal.BufAccess;
 import io.sendchain.spi.IoDriver;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -103,7 +104,7 @@ public final class EventLoop implements EventPoster, Executor, Timers {
             throw new IllegalStateException("event loop " + name + " is already running on " + thread.getName());
         }
         thread = Thread.currentThread();
-        memory.bind(thread);
+        BufAccess.bind(memory, thread);
         try {
             while (!stopRequested) {
                 runOnce();

@@ -2,6 +2,7 @@ package io.sendchain.output;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.FileRef;
+import io.sendchain.internal.BufAccess;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.util.Objects;
@@ -10,7 +11,7 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A {@link FileReadHook} that reads on an {@link Executor}: nginx's {@code aio threads} for the copy filter
- * ({@code ngx_thread_read}). Each file gets one task object, kept in {@link FileRef#readTask()} and reused
+ * ({@code ngx_thread_read}). Each file gets one task object, kept in the file ref's read-task slot and reused
  * for all its reads; at most one read per file is in flight.
  */
 public final class ThreadPoolFileReader implements FileReadHook {
@@ -23,10 +24,10 @@ public final class ThreadPoolFileReader implements FileReadHook {
 
     @Override
     public long read(FileRef file, FileChannel channel, Buf dst, long position, long size, Runnable done) throws IOException {
-        Task task = file.readTask() instanceof Task t ? t : null;
+        Task task = BufAccess.readTask(file) instanceof Task t ? t : null;
         if (task == null) {
             task = new Task(file);
-            file.readTask(task);
+            BufAccess.readTask(file, task);
         }
         if (task.complete) {
             // collect the finished read; the output chain repeats the call that started it

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 /** FreeBusy.update: nginx's ngx_chain_update_chains. */
 class FreeBusyTest {
 
-    private static final Object TAG = "mine";
     private final Pool pool = new Pool();
     private final FreeBusy lists = new FreeBusy();
 
@@ -20,13 +19,13 @@ class FreeBusyTest {
     }
 
     private Buf own(int size, int sent) {
-        return pool.createTempBuf(size).last(size).pos(sent).tag(TAG);
+        return pool.createTempBuf(size).last(size).pos(sent).tag(lists.tag());
     }
 
     @Test
     void sentOwnBufsMoveToFreeAndAreReset() {
         Buf b = own(10, 10);
-        lists.update(pool, Chain.of(b), TAG);
+        lists.update(pool, Chain.of(b));
         assertNull(lists.busy());
         assertSame(b, lists.free().buf());
         assertEquals(0, b.pos());
@@ -38,7 +37,7 @@ class FreeBusyTest {
         Buf sent = own(10, 10);
         Buf unsent = own(10, 3);
         Buf sentLater = own(10, 10);
-        lists.update(pool, Chain.of(sent, unsent, sentLater), TAG);
+        lists.update(pool, Chain.of(sent, unsent, sentLater));
         assertSame(sent, lists.free().buf());
         assertSame(unsent, lists.busy().buf());
         assertSame(sentLater, lists.busy().next().buf(), "busy keeps order: nothing behind an unsent buf is freed");
@@ -46,10 +45,10 @@ class FreeBusyTest {
 
     @Test
     void aForeignBufLeavesBusyEvenWhenNotFullySentBecauseTheTagIsCheckedFirst() {
-        Buf foreign = pool.createTempBuf(10).last(10).tag("someone else");
+        Buf foreign = pool.createTempBuf(10).last(10).tag(new FreeBusy().tag());
         Buf mine = own(5, 5);
         int idleBefore = pool.idleLinks();
-        lists.update(pool, Chain.of(foreign, mine), TAG);
+        lists.update(pool, Chain.of(foreign, mine));
         assertNull(lists.busy());
         assertSame(mine, lists.free().buf());
         assertNull(lists.free().next());
@@ -60,14 +59,14 @@ class FreeBusyTest {
     @Test
     void newOutputIsAppendedBehindWhatIsAlreadyBusy() {
         Buf first = own(10, 0);
-        lists.update(pool, Chain.of(first), TAG);
+        lists.update(pool, Chain.of(first));
         Buf second = own(10, 10);
-        lists.update(pool, Chain.of(second), TAG);
+        lists.update(pool, Chain.of(second));
         assertSame(first, lists.busy().buf());
         assertSame(second, lists.busy().next().buf());
         assertNull(lists.free());
         first.pos(first.last());
-        lists.update(pool, null, TAG);
+        lists.update(pool, null);
         assertNull(lists.busy());
         assertSame(second, lists.free().buf(), "free is a stack: the last one moved is on top");
         assertSame(first, lists.free().next().buf());
@@ -75,7 +74,7 @@ class FreeBusyTest {
 
     @Test
     void takeFreePopsTheTopLink() {
-        lists.update(pool, Chain.of(own(1, 1)), TAG);
+        lists.update(pool, Chain.of(own(1, 1)));
         Chain cl = lists.takeFree();
         assertNull(cl.next());
         assertNull(lists.free());

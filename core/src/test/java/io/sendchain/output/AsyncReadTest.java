@@ -29,7 +29,7 @@ class AsyncReadTest {
 
     private final Pool pool = new Pool();
     private final RecordingFilter next = new RecordingFilter();
-    private final OutputChainContext ctx = new OutputChainContext(pool, "copy", next).bufs(2, 4096);
+    private final OutputChainContext ctx = new OutputChainContext(pool, next).bufs(2, 4096);
 
     @TempDir
     Path dir;

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sendchain.buf.FileRef;
+import io.sendchain.internal.BufAccess;
 import io.sendchain.testkit.TestFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -94,7 +96,7 @@ class IoVecTest {
     void aMemoryBufThatIsAlsoInAFileStopsTheScanLikeAFileBuf() throws IOException {
         MemorySegment seg = arena.allocate(100);
         try (FileRef f = TestFiles.patternRef(dir, "f", 100)) {
-            Buf both = mem(seg, 10, 20).inFile(true).file(f).fileLast(10);
+            Buf both = inFileToo(mem(seg, 10, 20), f).fileLast(10);
             Chain stop = Chain.of(both);
             IoVec vec = new IoVec();
             assertSame(stop, vec.fill(new Chain(mem(seg, 0, 10), stop), Long.MAX_VALUE));
@@ -146,7 +148,8 @@ class IoVecTest {
 
     @Test
     void aBufNeitherInMemoryNorInAFileIsAnErrorNamingIt() {
-        Buf bad = new Buf().recycled(true);
+        Buf bad = new Buf();
+        BufAccess.recycled(bad, true);
         bad.fileLast(5);
         IOException e = assertThrows(IOException.class, () -> new IoVec().fill(Chain.of(bad), 100));
         assertTrue(e.getMessage().startsWith("bad buf in output chain buf t:0 r:1 f:0"), e.getMessage());
@@ -160,5 +163,12 @@ class IoVecTest {
         vec.fill(Chain.of(mem(seg, 50, 60)), 100);
         assertEquals(1, vec.count());
         assertThrows(IndexOutOfBoundsException.class, () -> vec.buf(1));
+    }
+
+    /** Makes {@code b} also describe its bytes as a window of {@code file} (in memory and in a file). */
+    private static Buf inFileToo(Buf b, FileRef file) {
+        BufAccess.inFile(b, true);
+        BufAccess.file(b, file);
+        return b;
     }
 }

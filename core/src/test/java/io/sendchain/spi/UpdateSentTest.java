@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sendchain.buf.FileRef;
+import io.sendchain.internal.BufAccess;
 import io.sendchain.testkit.Seeds;
 import io.sendchain.testkit.TestFiles;
 import java.io.ByteArrayOutputStream;
@@ -83,7 +85,7 @@ class UpdateSentTest {
     @Test
     void aBufInMemoryAndInAFileAdvancesBothWindows() throws IOException {
         try (FileRef f = TestFiles.patternRef(dir, "f", 100)) {
-            Buf both = mem(20).inFile(true).file(f).fileLast(60).filePos(40);
+            Buf both = inFileToo(mem(20), f).fileLast(60).filePos(40);
             Chains.updateSent(Chain.of(both), 8);
             assertEquals(8, both.pos());
             assertEquals(48, both.filePos());
@@ -180,5 +182,12 @@ class UpdateSentTest {
             n -= len;
         }
         return out.toByteArray();
+    }
+
+    /** Makes {@code b} also describe its bytes as a window of {@code file} (in memory and in a file). */
+    private static Buf inFileToo(Buf b, FileRef file) {
+        BufAccess.inFile(b, true);
+        BufAccess.file(b, file);
+        return b;
     }
 }

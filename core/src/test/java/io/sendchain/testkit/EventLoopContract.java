@@ -124,7 +124,7 @@ public abstract class EventLoopContract {
             this.c = c;
             this.request = pool.createTempBuf(256);
             ChainWriter writer = new ChainWriter(c, pool).limit(256 * 1024);
-            this.out = new OutputChainContext(pool, this, writer).sendfile(true);
+            this.out = new OutputChainContext(pool, writer).sendfile(true);
         }
 
         void onRead(Event ev) {

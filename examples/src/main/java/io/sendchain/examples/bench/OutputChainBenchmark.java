@@ -69,7 +69,7 @@ public class OutputChainBenchmark {
         Connection c = new Connection("sink", new SegmentSink(arena, 1 << 20));
         c.write().ready(true);
         ChainWriter writer = new ChainWriter(c, pool);
-        ctx = new OutputChainContext(pool, this, writer).bufs(2, 32 * 1024);
+        ctx = new OutputChainContext(pool, writer).bufs(2, 32 * 1024);
 
         byte[] head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 65536\r\n\r\n"
                 .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);

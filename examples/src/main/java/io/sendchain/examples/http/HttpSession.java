@@ -46,7 +46,7 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
         super(server, worker);
         this.config = server.config();
         writer.limit(config.sendfileMaxChunk());
-        this.out = new OutputChainContext(pool, this, writer)
+        this.out = new OutputChainContext(pool, writer)
                 .sendfile(config.sendfile())
                 .bufs(config.outputBuffersNum(), config.outputBuffersSize())
                 .alignment(DIRECTIO_ALIGNMENT);

@@ -8,6 +8,7 @@ import io.sendchain.spi.IoVec;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.NativeFile;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -102,7 +103,7 @@ final class DarwinStreamSocket implements StreamSocket {
                 }
                 // sendfile() returns EINVAL if a count is 0 but its pointer is not NULL
                 s.hdtr(SendScratch.fill(s.headers, header), SendScratch.fill(s.trailers, trailer));
-                if (!(file.file().nativeHandle() instanceof DarwinFile df)) {
+                if (!(NativeFile.of(file.file()) instanceof DarwinFile df)) {
                     throw new IOException("file \"" + file.file().name() + "\" was not opened by the darwin "
                             + "platform (Platform.openFile): it has no descriptor for sendfile()");
                 }

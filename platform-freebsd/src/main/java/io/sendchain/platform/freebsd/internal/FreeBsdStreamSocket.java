@@ -8,6 +8,7 @@ import io.sendchain.spi.IoVec;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.NativeFile;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -134,7 +135,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
                 // the "nbytes bug" of the old sendfile(): nbytes had to count the headers too
                 long nbytes = fileSize + (platform.nbytesBug() ? header.size() : 0);
                 int flags = platform.nodiskio() && busyCount <= 2 ? FreeBsd.SF_NODISKIO : 0;
-                if (!(file.file().nativeHandle() instanceof FreeBsdFile ff)) {
+                if (!(NativeFile.of(file.file()) instanceof FreeBsdFile ff)) {
                     throw new IOException("file \"" + file.file().name() + "\" was not opened by the freebsd "
                             + "platform (Platform.openFile): it has no descriptor for sendfile()");
                 }

@@ -3,13 +3,13 @@ package io.sendchain.platform.linux.internal;
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.spi.Chains;
-import io.sendchain.buf.FileRef;
 import io.sendchain.spi.FileRun;
 import io.sendchain.spi.IoVec;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.EventPoster;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.NativeFile;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -329,7 +329,7 @@ final class LinuxStreamSocket implements StreamSocket {
 
     /** nginx's ngx_linux_sendfile: one sendfile of {@code size} bytes from the run's first buf. */
     private long sendfile(Connection c, IoScratch s, Buf file, long size) throws IOException {
-        if (!(file.file().nativeHandle() instanceof LinuxFile lf)) {
+        if (!(NativeFile.of(file.file()) instanceof LinuxFile lf)) {
             return copySend(c, s, file, size);
         }
         for (;;) {
@@ -380,7 +380,7 @@ final class LinuxStreamSocket implements StreamSocket {
 
     /** nginx's ngx_linux_sendfile_thread: collect a finished task, or post a new one. */
     private long sendfileThreaded(Connection c, IoScratch s, Buf file, long size) throws IOException {
-        if (!(file.file().nativeHandle() instanceof LinuxFile lf)) {
+        if (!(NativeFile.of(file.file()) instanceof LinuxFile lf)) {
             return copySend(c, s, file, size);
         }
         Event wev = c.write();
