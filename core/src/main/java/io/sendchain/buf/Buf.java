@@ -228,6 +228,7 @@ public final class Buf {
 
     // ---------------------------------------------------------------- memory window
 
+    /** The native memory this buf points into, or {@code null} (a file-only or special buf). */
     public MemorySegment segment() {
         return segment;
     }
@@ -321,6 +322,7 @@ public final class Buf {
         return v;
     }
 
+    /** First byte of the memory this buf owns (an offset into {@link #segment()}). */
     public long start() {
         return start;
     }
@@ -330,24 +332,37 @@ public final class Buf {
         return this;
     }
 
+    /** First byte of the memory window not yet consumed. */
     public long pos() {
         return pos;
     }
 
+    /**
+     * Sets the first unconsumed byte.
+     *
+     * @throws IndexOutOfBoundsException if {@code pos} is outside the segment
+     */
     public Buf pos(long pos) {
         this.pos = checkOffset("pos", pos);
         return this;
     }
 
+    /** One past the last byte of data in memory. */
     public long last() {
         return last;
     }
 
+    /**
+     * Sets one past the last byte of data.
+     *
+     * @throws IndexOutOfBoundsException if {@code last} is outside the segment
+     */
     public Buf last(long last) {
         this.last = checkOffset("last", last);
         return this;
     }
 
+    /** One past the last byte of the memory this buf owns: {@code end - start} is its capacity. */
     public long end() {
         return end;
     }
@@ -381,6 +396,7 @@ public final class Buf {
 
     // ---------------------------------------------------------------- file window
 
+    /** The file this buf points into, or {@code null}. */
     public FileRef file() {
         return file;
     }
@@ -390,10 +406,16 @@ public final class Buf {
         return this;
     }
 
+    /** First byte of the file window not yet consumed. */
     public long filePos() {
         return filePos;
     }
 
+    /**
+     * Sets the first unconsumed byte of the file window.
+     *
+     * @throws IllegalArgumentException if {@code filePos < 0}
+     */
     public Buf filePos(long filePos) {
         if (filePos < 0) {
             throw new IllegalArgumentException("filePos < 0: " + filePos);
@@ -402,10 +424,16 @@ public final class Buf {
         return this;
     }
 
+    /** One past the last byte of the file window. */
     public long fileLast() {
         return fileLast;
     }
 
+    /**
+     * Sets one past the last byte of the file window.
+     *
+     * @throws IllegalArgumentException if {@code fileLast < 0}
+     */
     public Buf fileLast(long fileLast) {
         if (fileLast < 0) {
             throw new IllegalArgumentException("fileLast < 0: " + fileLast);
@@ -417,7 +445,7 @@ public final class Buf {
     // ---------------------------------------------------------------- ownership
 
     /** The owner's tag, or {@code null}: who may reuse this buf once it is sent. */
-    public Tag tag() {
+    Tag tag() {
         return tag;
     }
 
@@ -451,20 +479,21 @@ public final class Buf {
 
     // ---------------------------------------------------------------- flags
 
+    /** The memory is writable scratch memory its owner may change (a filter may write into it). */
     public boolean temporary() {
         return temporary;
     }
 
-    public Buf temporary(boolean v) {
+    Buf temporary(boolean v) {
         this.temporary = v;
         return this;
     }
 
-    public boolean memory() {
+    boolean memory() {
         return memory;
     }
 
-    public Buf memory(boolean v) {
+    Buf memory(boolean v) {
         this.memory = v;
         return this;
     }
@@ -487,6 +516,7 @@ public final class Buf {
         return this;
     }
 
+    /** The file window holds data. */
     public boolean inFile() {
         return inFile;
     }
@@ -496,6 +526,7 @@ public final class Buf {
         return this;
     }
 
+    /** Everything queued up to and including this buf should go out now. */
     public boolean flush() {
         return flush;
     }
@@ -514,19 +545,23 @@ public final class Buf {
         return this;
     }
 
+    /** This is the last buf of the whole response. */
     public boolean lastBuf() {
         return lastBuf;
     }
 
+    /** Marks (or unmarks) this buf as the last of the whole response. */
     public Buf lastBuf(boolean v) {
         this.lastBuf = v;
         return this;
     }
 
+    /** This is the last buf of its chain (a part of the response that ends here). */
     public boolean lastInChain() {
         return lastInChain;
     }
 
+    /** Marks (or unmarks) this buf as the last of its chain. */
     public Buf lastInChain(boolean v) {
         this.lastInChain = v;
         return this;

@@ -64,6 +64,26 @@ final class BufAccessImpl extends BufAccess {
     }
 
     @Override
+    protected Buf.Tag getTag(Buf b) {
+        return b.tag();
+    }
+
+    @Override
+    protected void setTemporary(Buf b, boolean v) {
+        b.temporary(v);
+    }
+
+    @Override
+    protected boolean getMemory(Buf b) {
+        return b.memory();
+    }
+
+    @Override
+    protected void setMemory(Buf b, boolean v) {
+        b.memory(v);
+    }
+
+    @Override
     protected void setInFile(Buf b, boolean v) {
         b.inFile(v);
     }

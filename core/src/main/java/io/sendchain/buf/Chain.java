@@ -11,10 +11,11 @@ public final class Chain {
     /** The following link, or {@code null} at the end of the chain. */
     private Chain next;
 
+    /** An empty link: no buf, no next. */
     public Chain() {
     }
 
-    public Chain(Buf buf, Chain next) {
+    Chain(Buf buf, Chain next) {
         this.buf = buf;
         this.next = next;
     }
@@ -31,19 +32,23 @@ public final class Chain {
         return head;
     }
 
+    /** The buf of this link. */
     public Buf buf() {
         return buf;
     }
 
+    /** Sets the buf of this link. */
     public Chain buf(Buf buf) {
         this.buf = buf;
         return this;
     }
 
+    /** The next link, or {@code null} at the end of the chain. */
     public Chain next() {
         return next;
     }
 
+    /** Sets the next link. */
     public Chain next(Chain next) {
         this.next = next;
         return this;
@@ -78,6 +83,7 @@ public final class Chain {
         return cl;
     }
 
+    /** The bufs of the chain from this link on, for logs and error messages. */
     @Override
     public String toString() {
         return "Chain[" + buf + (next == null ? "]" : "] -> ...");

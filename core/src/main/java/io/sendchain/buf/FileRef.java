@@ -102,7 +102,7 @@ public final class FileRef implements Closeable {
     }
 
     /** Wraps a channel the caller keeps owning; {@link #close()} will not close it. */
-    public static FileRef of(FileChannel channel, String name) {
+    static FileRef of(FileChannel channel, String name) {
         return new FileRef(channel, channel, name, false, false);
     }
 
@@ -163,7 +163,7 @@ public final class FileRef implements Closeable {
     }
 
     /** The ref is not closed and its channel, if opened, is open. */
-    public boolean isOpen() {
+    boolean isOpen() {
         return !closed && (channel == null || channel.isOpen());
     }
 
@@ -192,6 +192,7 @@ public final class FileRef implements Closeable {
         }
     }
 
+    /** The file's name. */
     @Override
     public String toString() {
         return name;

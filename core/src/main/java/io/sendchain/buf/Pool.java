@@ -55,7 +55,7 @@ public final class Pool implements AutoCloseable {
     }
 
     /** A pool that takes memory from {@code allocator}; the caller owns the memory's lifetime. */
-    public Pool(SegmentAllocator allocator) {
+    Pool(SegmentAllocator allocator) {
         this.memory = null;
         this.ownsMemory = false;
         this.allocator = Objects.requireNonNull(allocator, "allocator");

@@ -134,7 +134,7 @@ public final class SlabAllocator implements AutoCloseable {
      * @param limit the most bytes the allocator reserves; {@code 0} for no bound
      * @throws IllegalArgumentException if {@code limit < 0}
      */
-    public SlabAllocator(long limit) {
+    SlabAllocator(long limit) {
         this(limit, false);
     }
 
@@ -510,6 +510,7 @@ public final class SlabAllocator implements AutoCloseable {
         sparePages.clear();
     }
 
+    /** The allocator's bound and counters, for logs. */
     @Override
     public String toString() {
         return "SlabAllocator[reserved=" + reserved + " inUse=" + inUse + " limit="

@@ -107,6 +107,26 @@ public abstract class BufAccess {
         access().setMmap(b, v);
     }
 
+    /** The owner's tag on {@code b}, or {@code null}. */
+    public static Buf.Tag tag(Buf b) {
+        return access().getTag(b);
+    }
+
+    /** Sets {@code b}'s temporary flag (writable scratch memory). */
+    public static void temporary(Buf b, boolean v) {
+        access().setTemporary(b, v);
+    }
+
+    /** {@code b}'s memory is read-only. */
+    public static boolean memory(Buf b) {
+        return access().getMemory(b);
+    }
+
+    /** Sets {@code b}'s read-only memory flag. */
+    public static void memory(Buf b, boolean v) {
+        access().setMemory(b, v);
+    }
+
     /** Sets whether {@code b}'s file window holds data. */
     public static void inFile(Buf b, boolean v) {
         access().setInFile(b, v);
@@ -229,6 +249,14 @@ public abstract class BufAccess {
     protected abstract boolean getMmap(Buf b);
 
     protected abstract void setMmap(Buf b, boolean v);
+
+    protected abstract Buf.Tag getTag(Buf b);
+
+    protected abstract void setTemporary(Buf b, boolean v);
+
+    protected abstract boolean getMemory(Buf b);
+
+    protected abstract void setMemory(Buf b, boolean v);
 
     protected abstract void setInFile(Buf b, boolean v);
 

@@ -28,6 +28,7 @@ public final class ChainWriter implements OutputFilter {
     private Chain out;
     private Chain outTail;
 
+    /** A writer to {@code connection}, whose links come from and go back to {@code pool}. */
     public ChainWriter(Connection connection, Pool pool) {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.pool = Objects.requireNonNull(pool, "pool");
@@ -60,7 +61,7 @@ public final class ChainWriter implements OutputFilter {
         return this;
     }
 
-    public long limit() {
+    long limit() {
         return limit;
     }
 

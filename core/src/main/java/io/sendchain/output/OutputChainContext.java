@@ -8,7 +8,6 @@ import io.sendchain.internal.BufAccess;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,7 +135,7 @@ public final class OutputChainContext {
      * Offsets at or beyond {@code limit} are never sent with sendfile, and a file buf that crosses it is
      * split there (nginx's compile-time {@code NGX_SENDFILE_LIMIT}). {@code 0}, the default, means none.
      */
-    public OutputChainContext sendfileLimit(long limit) {
+    OutputChainContext sendfileLimit(long limit) {
         if (limit < 0) {
             throw new IllegalArgumentException("sendfile limit < 0: " + limit);
         }
@@ -145,13 +144,13 @@ public final class OutputChainContext {
     }
 
     /**
-     * Reads file bytes through {@code hook} (for example {@link ThreadPoolFileReader}) instead of on the
+     * Reads file bytes through {@code hook} (for example {@link FileReadHook#threadPool}) instead of on the
      * calling thread; {@code done} runs on the hook's thread when a started read finishes. {@code null}
      * restores synchronous reads.
      */
     public OutputChainContext readHook(FileReadHook hook, Runnable done) {
-        if (hook != null) {
-            Objects.requireNonNull(done, "done");
+        if (hook != null && done == null) {
+            throw new IllegalArgumentException("a read hook needs a done callback: hook=" + hook + " done=null");
         }
         this.readHook = hook;
         this.readDone = done;
@@ -174,7 +173,7 @@ public final class OutputChainContext {
     }
 
     /** The tag on this context's own copies: a buf with another tag is never recycled by it. */
-    public Buf.Tag tag() {
+    Buf.Tag tag() {
         return tag;
     }
 
@@ -207,7 +206,7 @@ public final class OutputChainContext {
                     + (BufAccess.busy(lists) != null) + " aio=" + aio);
         }
         if (buf != null) {
-            if (buf.tag() == tag) {
+            if (BufAccess.tag(buf) == tag) {
                 allocated--;
             }
             buf = null;
@@ -258,7 +257,7 @@ public final class OutputChainContext {
         for (Chain list : new Chain[] {BufAccess.busy(lists), BufAccess.free(lists)}) {
             for (Chain cl = list; cl != null; ) {
                 Chain nextLink = cl.next();
-                if (cl.buf().tag() == tag && keepHeader(cl.buf())) {
+                if (BufAccess.tag(cl.buf()) == tag && keepHeader(cl.buf())) {
                     cl.next(keep);
                     keep = cl;
                 } else {
@@ -270,7 +269,7 @@ public final class OutputChainContext {
         BufAccess.busy(lists, null);
         BufAccess.free(lists, keep);
         if (buf != null) {
-            if (buf.tag() != tag) {
+            if (BufAccess.tag(buf) != tag) {
                 pool.free(buf); // the small unaligned copy of a direct-I/O file
             } else if (keepHeader(buf)) {
                 BufAccess.free(lists, pool.allocLink().buf(buf).next(BufAccess.free(lists)));
@@ -455,7 +454,7 @@ public final class OutputChainContext {
         if (needInMemory && !b.inMemory()) {
             return false;
         }
-        return !(needInTemp && (b.memory() || BufAccess.mmap(b)));
+        return !(needInTemp && (BufAccess.memory(b) || BufAccess.mmap(b)));
     }
 
     /** nginx's {@code ngx_output_chain_add_copy}: appends links for {@code chain}'s bufs to the queue. */

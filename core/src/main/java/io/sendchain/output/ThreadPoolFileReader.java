@@ -5,21 +5,23 @@ import io.sendchain.buf.FileRef;
 import io.sendchain.internal.BufAccess;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * A {@link FileReadHook} that reads on an {@link Executor}: nginx's {@code aio threads} for the copy filter
+ * The {@link FileReadHook} of {@link FileReadHook#threadPool}: reads on an {@link Executor}: nginx's {@code aio threads} for the copy filter
  * ({@code ngx_thread_read}). Each file gets one task object, kept in the file ref's read-task slot and reused
  * for all its reads; at most one read per file is in flight.
  */
-public final class ThreadPoolFileReader implements FileReadHook {
+final class ThreadPoolFileReader implements FileReadHook {
 
     private final Executor executor;
 
-    public ThreadPoolFileReader(Executor executor) {
-        this.executor = Objects.requireNonNull(executor, "executor");
+    ThreadPoolFileReader(Executor executor) {
+        if (executor == null) {
+            throw new IllegalArgumentException("executor must not be null");
+        }
+        this.executor = executor;
     }
 
     @Override

@@ -122,7 +122,8 @@ final class FreeRawBufs {
         BufAccess.shadow(header, null);
         BufAccess.lastShadow(header, false);
         BufAccess.recycled(header, true);
-        header.temporary(true).memory(false);
+        BufAccess.temporary(header, true);
+        BufAccess.memory(header, false);
         BufAccess.inFile(header, false);
         BufAccess.flush(header, false);
         header.lastBuf(false).lastInChain(false);
@@ -196,12 +197,12 @@ final class FreeRawBufs {
         }
         while (!BufAccess.lastShadow(b)) {
             Buf next = BufAccess.shadow(b);
-            b.temporary(false);
+            BufAccess.temporary(b, false);
             BufAccess.recycled(b, false);
             BufAccess.shadow(b, null);
             b = next;
         }
-        b.temporary(false);
+        BufAccess.temporary(b, false);
         BufAccess.recycled(b, false);
         BufAccess.shadow(b, null);
         BufAccess.lastShadow(b, false);

@@ -274,7 +274,7 @@ abstract sealed class PipeState implements AutoCloseable permits EventPipe {
         while (cl != null) {
             Chain next = cl.next();
             Buf b = cl.buf();
-            if (b != null && b.tag() == tag) {
+            if (b != null && BufAccess.tag(b) == tag) {
                 BufAccess.recycled(b, false);
                 b.pos(b.start()).last(b.start());
                 cl.next(BufAccess.free(lists));

@@ -53,7 +53,8 @@ final class RawBufs {
         }
         allocated++;
         b.pos(b.start()).last(b.start());
-        b.temporary(true).memory(false);
+        BufAccess.temporary(b, true);
+        BufAccess.memory(b, false);
         BufAccess.recycled(b, false);
         BufAccess.inFile(b, false);
         FreeRawBufs.untie(b);

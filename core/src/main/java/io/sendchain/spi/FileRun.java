@@ -85,6 +85,7 @@ public final class FileRun {
         return size;
     }
 
+    /** The page size file offsets are rounded to. */
     public long pageSize() {
         return pageSize;
     }

@@ -104,8 +104,10 @@ class EventPipeTest {
 
     @Test
     void prereadBytesComeFirst() throws IOException {
-        Buf head = Buf.copyOf(pool, "early bytes|".getBytes(StandardCharsets.ISO_8859_1));
-        head.memory(false).temporary(true);
+        byte[] early = "early bytes|".getBytes(StandardCharsets.ISO_8859_1);
+        Buf head = pool.createTempBuf(early.length);
+        MemorySegment.copy(MemorySegment.ofArray(early), 0, head.segment(), 0, early.length);
+        head.last(early.length);
         up.feed("later bytes".getBytes(StandardCharsets.ISO_8859_1)).eof();
         pipe(settings().bufs(2, 64)).preread(head);
         pump();

@@ -98,7 +98,7 @@ class FreeRawBufsTest {
     void aPartlyFilledFreeBufStaysFirstSoItsBytesAreReadOnInOrder() {
         Buf partly = pool.createTempBuf(100);
         partly.last(partly.start() + 7);
-        free.putBack(new Chain(partly, null));
+        free.putBack(new Chain().buf(partly).next(null));
         Buf raw = full(100);
         Buf s = shadow(raw, 0, 100);
         free.finish(raw);
@@ -113,7 +113,7 @@ class FreeRawBufsTest {
         free.finish(raw);
         // the response ends with s sent but not yet passed over: its header waits among the pipe's free headers,
         // still marked, while raw goes back to the supply
-        Chain headers = new Chain(s, null);
+        Chain headers = new Chain().buf(s).next(null);
         free.reset();
         FreeRawBufs.forget(headers);
         // the next response's pass over the free headers
@@ -198,7 +198,7 @@ class FreeRawBufsTest {
                 free.reset();
                 Chain headers = null;
                 for (Buf s : stale) {
-                    headers = new Chain(s, headers);
+                    headers = new Chain().buf(s).next(headers);
                 }
                 FreeRawBufs.forget(headers);
                 unused = new ArrayList<>(raws);

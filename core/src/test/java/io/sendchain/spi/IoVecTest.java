@@ -84,8 +84,8 @@ class IoVecTest {
     void theScanStopsAtAFileBufAndReturnsIt() throws IOException {
         MemorySegment seg = arena.allocate(100);
         try (FileRef f = TestFiles.patternRef(dir, "f", 100)) {
-            Chain file = new Chain(Buf.ofFile(f, 0, 100), Chain.of(mem(seg, 50, 60)));
-            Chain in = new Chain(mem(seg, 0, 10), file);
+            Chain file = new Chain().buf(Buf.ofFile(f, 0, 100)).next(Chain.of(mem(seg, 50, 60)));
+            Chain in = new Chain().buf(mem(seg, 0, 10)).next(file);
             IoVec vec = new IoVec();
             assertSame(file, vec.fill(in, Long.MAX_VALUE));
             assertEquals(10, vec.size());
@@ -99,7 +99,7 @@ class IoVecTest {
             Buf both = inFileToo(mem(seg, 10, 20), f).fileLast(10);
             Chain stop = Chain.of(both);
             IoVec vec = new IoVec();
-            assertSame(stop, vec.fill(new Chain(mem(seg, 0, 10), stop), Long.MAX_VALUE));
+            assertSame(stop, vec.fill(new Chain().buf(mem(seg, 0, 10)).next(stop), Long.MAX_VALUE));
             assertEquals(10, vec.size());
         }
     }
@@ -108,7 +108,7 @@ class IoVecTest {
     void theLimitCutsTheLastBufAndTheScanReturnsTheLinkAfterIt() throws IOException {
         MemorySegment seg = arena.allocate(100);
         Chain third = Chain.of(mem(seg, 60, 70));
-        Chain in = new Chain(mem(seg, 0, 10), new Chain(mem(seg, 20, 40), third));
+        Chain in = new Chain().buf(mem(seg, 0, 10)).next(new Chain().buf(mem(seg, 20, 40)).next(third));
         IoVec vec = new IoVec();
         assertSame(third, vec.fill(in, 15));
         assertEquals(15, vec.size());

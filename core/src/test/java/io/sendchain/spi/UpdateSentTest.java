@@ -78,7 +78,7 @@ class UpdateSentTest {
     @Test
     void aSpecialBufBetweenSentAndUnsentDataIsSteppedOver() {
         Chain unsent = Chain.of(mem(4));
-        Chain in = new Chain(mem(3), new Chain(Buf.flushBuf(), unsent));
+        Chain in = new Chain().buf(mem(3)).next(new Chain().buf(Buf.flushBuf()).next(unsent));
         assertSame(unsent, Chains.updateSent(in, 3));
     }
 

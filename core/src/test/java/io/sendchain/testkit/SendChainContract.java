@@ -74,7 +74,7 @@ public abstract class SendChainContract {
     protected Path dir;
 
     private final Arena arena = Arena.ofShared();
-    private final Pool pool = new Pool(arena);
+    private final Pool pool = new Pool();
     private final List<AutoCloseable> toClose = new ArrayList<>();
     /** The platform of the last pair opened: test files are opened through it. */
     private Platform currentPlatform;
@@ -85,6 +85,7 @@ public abstract class SendChainContract {
             toClose.get(i).close();
         }
         toClose.clear();
+        pool.close();
         arena.close();
     }
 

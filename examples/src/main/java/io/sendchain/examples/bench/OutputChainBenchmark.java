@@ -81,7 +81,7 @@ public class OutputChainBenchmark {
                 bodyLen = 16 * 1024;
             }
             case "copy" -> {
-                body = pool.createTempBuf(16 * 1024).last(16 * 1024).temporary(false).memory(true);
+                body = Buf.copyOf(pool, new byte[16 * 1024]);
                 bodyLen = 16 * 1024;
                 ctx.needInTemp(true);
             }

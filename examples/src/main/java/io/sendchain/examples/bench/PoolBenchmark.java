@@ -44,7 +44,7 @@ public class PoolBenchmark {
 
     @Setup
     public void setUp() {
-        memory = new SlabAllocator(0);
+        memory = SlabAllocator.forLoop(0);
         pool = new Pool(memory);
     }
 

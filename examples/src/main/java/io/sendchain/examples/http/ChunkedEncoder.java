@@ -110,7 +110,6 @@ final class ChunkedEncoder implements OutputFilter {
         }
         Buf b = cl.buf();
         b.pos(b.start()).last(b.start()).lastBuf(false).lastInChain(false);
-        b.memory(false).temporary(true);
         w.start(b);
         return cl;
     }
