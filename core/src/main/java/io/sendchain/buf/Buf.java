@@ -49,16 +49,7 @@ public final class Buf {
      * {@link FreeBusy} makes its own, so two owners never share one.
      */
     public static final class Tag {
-        private final String owner;
-
-        Tag(String owner) {
-            this.owner = owner;
-        }
-
-        /** The owner's description, for logs. */
-        @Override
-        public String toString() {
-            return "tag " + owner;
+        Tag() {
         }
     }
 

@@ -55,7 +55,7 @@ public final class Chain {
     }
 
     /** Sum of {@link Buf#size()} over the chain starting at {@code cl}. */
-    public static long size(Chain cl) {
+    static long size(Chain cl) {
         long total = 0;
         for (; cl != null; cl = cl.next) {
             total += cl.buf.size();

@@ -139,7 +139,7 @@ public final class FileRef implements Closeable {
     }
 
     /** The file's name, for logs and error messages. */
-    public String name() {
+    String name() {
         return name;
     }
 
@@ -192,7 +192,7 @@ public final class FileRef implements Closeable {
         }
     }
 
-    /** The file's name. */
+    /** The file's name, for logs and error messages. */
     @Override
     public String toString() {
         return name;

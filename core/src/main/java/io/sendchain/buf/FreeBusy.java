@@ -10,7 +10,7 @@ package io.sendchain.buf;
 public final class FreeBusy {
 
     /** This owner's mark on its own bufs, made here so no other owner can hold the same one. */
-    private final Buf.Tag tag = new Buf.Tag("free/busy@" + Integer.toHexString(System.identityHashCode(this)));
+    private final Buf.Tag tag = new Buf.Tag();
     private Chain free;
     private Chain busy;
 

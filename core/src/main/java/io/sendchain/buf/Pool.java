@@ -47,9 +47,16 @@ public final class Pool implements AutoCloseable {
         this.allocator = null;
     }
 
-    /** A pool that borrows from {@code memory}, normally its event loop's allocator. */
+    /**
+     * A pool that borrows from {@code memory}, normally its event loop's allocator.
+     *
+     * @throws IllegalArgumentException if {@code memory} is {@code null}
+     */
     public Pool(SlabAllocator memory) {
-        this.memory = Objects.requireNonNull(memory, "memory");
+        if (memory == null) {
+            throw new IllegalArgumentException("memory must not be null (new Pool() makes an allocator of its own)");
+        }
+        this.memory = memory;
         this.ownsMemory = false;
         this.allocator = null;
     }

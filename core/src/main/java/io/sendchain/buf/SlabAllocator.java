@@ -431,7 +431,7 @@ public final class SlabAllocator implements AutoCloseable {
     // ---------------------------------------------------------------- counters
 
     /** The bound in bytes ({@link Long#MAX_VALUE}: none). */
-    public long limit() {
+    long limit() {
         return limit;
     }
 

@@ -5,7 +5,6 @@ import io.sendchain.buf.Chain;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import java.io.IOException;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,27 +27,33 @@ public final class ChainWriter implements OutputFilter {
     private Chain out;
     private Chain outTail;
 
-    /** A writer to {@code connection}, whose links come from and go back to {@code pool}. */
-    public ChainWriter(Connection connection, Pool pool) {
-        this.connection = Objects.requireNonNull(connection, "connection");
-        this.pool = Objects.requireNonNull(pool, "pool");
-    }
-
-    /** A writer not bound to a connection yet (a session object made before its first connection); see {@link #connection(Connection)}. */
+    /**
+     * A writer whose links come from and go back to {@code pool}, not bound to a connection yet: give it one with
+     * {@link #connection(Connection)} (a session object made before its first connection does so per connection).
+     *
+     * @throws IllegalArgumentException if {@code pool} is {@code null}
+     */
     public ChainWriter(Pool pool) {
-        this.pool = Objects.requireNonNull(pool, "pool");
+        if (pool == null) {
+            throw new IllegalArgumentException("pool must not be null");
+        }
+        this.pool = pool;
     }
 
     /**
      * Moves the writer to another connection (a session object reused for the next connection of its loop).
      *
      * @throws IllegalStateException if anything is still queued
+     * @throws IllegalArgumentException if {@code connection} is {@code null}
      */
     public ChainWriter connection(Connection connection) {
         if (out != null) {
             throw new IllegalStateException("writer still has queued output for " + this.connection);
         }
-        this.connection = Objects.requireNonNull(connection, "connection");
+        if (connection == null) {
+            throw new IllegalArgumentException("connection must not be null");
+        }
+        this.connection = connection;
         return this;
     }
 

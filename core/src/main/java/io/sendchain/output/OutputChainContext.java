@@ -583,7 +583,7 @@ public final class OutputChainContext {
         }
         unaligned = false;
         if (n != size) {
-            throw new IOException("read only " + n + " of " + size + " bytes from \"" + src.file().name() + "\"");
+            throw new IOException("read only " + n + " of " + size + " bytes from \"" + src.file() + "\"");
         }
         dst.last(dst.last() + n);
         if (sf) {

@@ -37,7 +37,7 @@ final class ThreadPoolFileReader implements FileReadHook {
             task.running = false;
             if (task.position != position || task.size != size || task.dst != dst || task.offset != dst.pos()) {
                 throw new IllegalStateException("read collected for " + position + "+" + size
-                        + " but started for " + task.position + "+" + task.size + " of " + file.name());
+                        + " but started for " + task.position + "+" + task.size + " of " + file);
             }
             task.dst = null;
             task.channel = null;
@@ -49,7 +49,7 @@ final class ThreadPoolFileReader implements FileReadHook {
             return task.nbytes;
         }
         if (task.running) {
-            throw new IllegalStateException("a read of " + file.name() + " is already in flight");
+            throw new IllegalStateException("a read of " + file + " is already in flight");
         }
         task.running = true;
         task.dst = dst;
@@ -63,7 +63,7 @@ final class ThreadPoolFileReader implements FileReadHook {
         } catch (RejectedExecutionException e) {
             task.running = false;
             task.dst = null;
-            throw new IOException("thread pool rejected the read of " + file.name(), e);
+            throw new IOException("thread pool rejected the read of " + file, e);
         }
         return PENDING;
     }

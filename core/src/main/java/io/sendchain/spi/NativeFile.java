@@ -23,11 +23,13 @@ public interface NativeFile {
     /**
      * A file ref over {@code handle}: {@code closer} releases the handle, {@code opener} makes a channel on the
      * same open file if Java code reads it. The ref owns all three and closing it releases them.
+     *
+     * @throws IllegalArgumentException if an argument is {@code null}
      */
     static FileRef fileRef(String name, NativeFile handle, Closeable closer, ChannelOpener opener) {
-        if (handle == null || closer == null || opener == null) {
-            throw new IllegalArgumentException("handle, closer and opener must not be null: handle=" + handle
-                    + " closer=" + closer + " opener=" + opener);
+        if (name == null || handle == null || closer == null || opener == null) {
+            throw new IllegalArgumentException("name, handle, closer and opener must not be null: name=" + name
+                    + " handle=" + handle + " closer=" + closer + " opener=" + opener);
         }
         return BufAccess.ofNative(name, handle, closer, opener::open);
     }

@@ -1,6 +1,7 @@
 package io.sendchain.buf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -79,5 +80,27 @@ class FreeBusyTest {
         assertNull(cl.next());
         assertNull(lists.free());
         assertNull(lists.takeFree());
+    }
+
+    @Test
+    void eachOwnerMakesATagOfItsOwnSoTwoOwnersNeverTakeEachOthersBufs() {
+        FreeBusy other = new FreeBusy();
+        assertNotSame(lists.tag(), other.tag());
+        Buf theirs = pool.createTempBuf(10).last(10).pos(10).tag(other.tag());
+        lists.update(pool, Chain.of(theirs));
+        assertNull(lists.takeFree(), "a sent buf of another owner is not recycled here");
+    }
+
+    @Test
+    void reclaimMovesOwnBusyLinksToFreeAndGivesOtherOwnersLinksBackToThePool() {
+        Buf mine = own(10, 0);
+        Buf theirs = pool.createTempBuf(10).last(10).tag(new FreeBusy().tag());
+        lists.update(pool, Chain.of(mine, theirs));
+        int idle = pool.idleLinks();
+        lists.reclaim(pool);
+        assertNull(lists.busy());
+        assertSame(mine, lists.free().buf());
+        assertNull(lists.free().next());
+        assertEquals(idle + 1, pool.idleLinks(), "the other owner's link went back to the pool");
     }
 }

@@ -69,6 +69,21 @@ class OutputChainContextTest {
         return Buf.ofFile(f, from, to);
     }
 
+    @Test
+    void twoContextsTagTheirCopiesWithTagsOfTheirOwn() {
+        OutputChainContext other = new OutputChainContext(pool, next);
+        assertNotSame(ctx.tag(), other.tag(), "contexts built the same way never recycle each other's copies");
+    }
+
+    @Test
+    void aContextWithoutAPoolOrANextFilterIsMisuseNamedAsSuch() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new OutputChainContext(null, next));
+        assertTrue(e.getMessage().startsWith("pool and next must not be null"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new OutputChainContext(pool, null));
+        assertThrows(IllegalArgumentException.class, () -> ctx.readHook(FileReadHook.threadPool(Runnable::run), null));
+    }
+
     @Nested
     class ShortPath {
 
@@ -405,7 +420,7 @@ class OutputChainContextTest {
             FileRef f = file("short", "0123456789");
             ctx.bufs(1, 64);
             IOException e = assertThrows(IOException.class, () -> ctx.output(Chain.of(fileBuf(f, 4, 30))));
-            assertEquals("read only 6 of 26 bytes from \"" + f.name() + "\"", e.getMessage());
+            assertEquals("read only 6 of 26 bytes from \"" + f.toString() + "\"", e.getMessage());
         }
 
         @Test

@@ -123,7 +123,7 @@ public abstract class EventLoopContract {
         Session(Connection c) {
             this.c = c;
             this.request = pool.createTempBuf(256);
-            ChainWriter writer = new ChainWriter(c, pool).limit(256 * 1024);
+            ChainWriter writer = new ChainWriter(pool).connection(c).limit(256 * 1024);
             this.out = new OutputChainContext(pool, writer).sendfile(true);
         }
 

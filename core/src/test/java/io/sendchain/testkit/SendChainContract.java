@@ -281,7 +281,7 @@ public abstract class SendChainContract {
                         context + ": call " + calls + " sent " + took + " with limit " + limit);
             }
             long done = c.sent() - start;
-            assertEquals(expected.length - done, Chain.size(rest),
+            assertEquals(expected.length - done, MemorySink.bytes(rest),
                     context + ": after call " + calls + " the returned chain must hold exactly the unsent bytes");
             if (done < expected.length) {
                 assertEquals(expected[(int) done], firstByte(rest),

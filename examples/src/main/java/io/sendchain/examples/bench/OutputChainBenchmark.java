@@ -68,7 +68,7 @@ public class OutputChainBenchmark {
         pool = new Pool();
         Connection c = new Connection("sink", new SegmentSink(arena, 1 << 20));
         c.write().ready(true);
-        ChainWriter writer = new ChainWriter(c, pool);
+        ChainWriter writer = new ChainWriter(pool).connection(c);
         ctx = new OutputChainContext(pool, writer).bufs(2, 32 * 1024);
 
         byte[] head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 65536\r\n\r\n"
@@ -159,7 +159,7 @@ public class OutputChainBenchmark {
                     view.limit((int) (at + n)).position((int) at);
                     while (view.hasRemaining()) {
                         if (b.file().channel().read(view, b.filePos() + (view.position() - at)) < 0) {
-                            throw new IOException("truncated " + b.file().name());
+                            throw new IOException("truncated " + b.file());
                         }
                     }
                     b.filePos(b.fileLast());

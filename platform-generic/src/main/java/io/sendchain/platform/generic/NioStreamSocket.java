@@ -180,7 +180,7 @@ final class NioStreamSocket implements StreamSocket {
                 n = platform.kernel().transferTo(fc, pos, size, ch);
             } catch (IOException e) {
                 c.write().error(true);
-                throw new IOException("transferTo() of " + file.file().name() + " failed: "
+                throw new IOException("transferTo() of " + file.file() + " failed: "
                         + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
             }
             if (n == NioKernel.INTERRUPTED) {
@@ -189,7 +189,7 @@ final class NioStreamSocket implements StreamSocket {
             if (n == 0 && size > 0 && fc.size() <= pos) {
                 // nothing sent because the file ends before the buf does: someone truncated it
                 c.write().error(true);
-                throw new IOException("transferTo() reported that \"" + file.file().name()
+                throw new IOException("transferTo() reported that \"" + file.file()
                         + "\" was truncated at " + pos);
             }
             return n;

@@ -104,7 +104,7 @@ final class DarwinStreamSocket implements StreamSocket {
                 // sendfile() returns EINVAL if a count is 0 but its pointer is not NULL
                 s.hdtr(SendScratch.fill(s.headers, header), SendScratch.fill(s.trailers, trailer));
                 if (!(NativeFile.of(file.file()) instanceof DarwinFile df)) {
-                    throw new IOException("file \"" + file.file().name() + "\" was not opened by the darwin "
+                    throw new IOException("file \"" + file.file() + "\" was not opened by the darwin "
                             + "platform (Platform.openFile): it has no descriptor for sendfile()");
                 }
                 // len in: header bytes and file bytes; len out: every byte sent
@@ -122,7 +122,7 @@ final class DarwinStreamSocket implements StreamSocket {
                 }
                 if (rc == 0 && sent == 0) {
                     wev.error(true);
-                    throw new IOException("sendfile() reported that \"" + file.file().name() + "\" was truncated at "
+                    throw new IOException("sendfile() reported that \"" + file.file() + "\" was truncated at "
                             + file.filePos());
                 }
             } else {

@@ -136,7 +136,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
                 long nbytes = fileSize + (platform.nbytesBug() ? header.size() : 0);
                 int flags = platform.nodiskio() && busyCount <= 2 ? FreeBsd.SF_NODISKIO : 0;
                 if (!(NativeFile.of(file.file()) instanceof FreeBsdFile ff)) {
-                    throw new IOException("file \"" + file.file().name() + "\" was not opened by the freebsd "
+                    throw new IOException("file \"" + file.file() + "\" was not opened by the freebsd "
                             + "platform (Platform.openFile): it has no descriptor for sendfile()");
                 }
                 s.sbytes.set(ValueLayout.JAVA_LONG, 0, 0);
@@ -152,7 +152,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
                 } else if (sent == 0) {
                     // success with nothing sent: the offset is beyond the end, someone truncated the file
                     wev.error(true);
-                    throw new IOException("sendfile() reported that \"" + file.file().name() + "\" was truncated at "
+                    throw new IOException("sendfile() reported that \"" + file.file() + "\" was truncated at "
                             + file.filePos());
                 }
             } else {

@@ -158,7 +158,7 @@ public final class LinuxPlatform implements Platform {
             copiedFiles.incrementAndGet();
             log.warn("\"{}\" has no descriptor for sendfile, so the linux platform sends it by copying it through a "
                     + "buffer (no zero-copy): open files for sending with Platform.openFile, not FileRef.open",
-                    file.name());
+                    file);
         }
     }
 

@@ -340,7 +340,7 @@ final class LinuxStreamSocket implements StreamSocket {
             if (rc == 0) {
                 // the offset is at or beyond the end of the file: someone truncated it
                 c.write().error(true);
-                throw new IOException("sendfile() reported that \"" + file.file().name() + "\" was truncated at "
+                throw new IOException("sendfile() reported that \"" + file.file() + "\" was truncated at "
                         + file.filePos());
             }
             long r = notSent(c, "sendfile", rc);
@@ -362,7 +362,7 @@ final class LinuxStreamSocket implements StreamSocket {
         int got = file.file().channel().read(bb, file.filePos());
         if (got <= 0) {
             c.write().error(true);
-            throw new IOException("read() reported that \"" + file.file().name() + "\" was truncated at "
+            throw new IOException("read() reported that \"" + file.file() + "\" was truncated at "
                     + file.filePos());
         }
         for (;;) {
@@ -404,7 +404,7 @@ final class LinuxStreamSocket implements StreamSocket {
             }
             if (t.sent == 0) {
                 wev.error(true);
-                throw new IOException("sendfile() reported that \"" + file.file().name() + "\" was truncated");
+                throw new IOException("sendfile() reported that \"" + file.file() + "\" was truncated");
             }
             return t.sent;
         }
