@@ -9,9 +9,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * The {@link FileReadHook} of {@link FileReadHook#threadPool}: reads on an {@link Executor}: nginx's {@code aio threads} for the copy filter
- * ({@code ngx_thread_read}). Each file gets one task object, kept in the file ref's read-task slot and reused
- * for all its reads; at most one read per file is in flight.
+ * The {@link FileReadHook} of {@link FileReadHook#threadPool}, which reads on an {@link Executor}: nginx's
+ * {@code aio threads} for the copy filter ({@code ngx_thread_read}). Each file gets one task object, kept in the
+ * file ref's read-task slot and reused for all its reads; at most one read per file is in flight.
  */
 final class ThreadPoolFileReader implements FileReadHook {
 

@@ -9,8 +9,8 @@ import io.sendchain.internal.BufAccess;
  * The event pipe's raw-buf bookkeeping: the raw bufs free to read into (nginx's {@code p->free_raw_bufs}) and the
  * shadow links ({@code b->shadow}, {@code b->last_shadow}) that keep the others off that list. Its rule: <em>a raw
  * buf never goes back to the free list while a shadow of it is queued</em>. This class alone sets and clears
- * {@link BufAccess#shadow(Buf, Buf)} and {@link BufAccess#lastShadow(Buf, boolean)} (CoreArchitectureTest checks it), and alone frees a raw
- * buf.
+ * {@link BufAccess#shadow(Buf, Buf)} and {@link BufAccess#lastShadow(Buf, boolean)} (CoreArchitectureTest checks
+ * it), and alone frees a raw buf.
  *
  * <pre>
  *   while the input filter runs:  raw ─shadow─> s1 ─shadow─> s2 ─shadow─> s3
