@@ -1,5 +1,6 @@
 package io.sendchain.buf;
 
+import io.sendchain.internal.BufAccess;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
@@ -39,6 +40,19 @@ import java.nio.ByteBuffer;
  */
 public final class Buf {
 
+    static {
+        BufAccess.install(new BufAccessImpl());
+    }
+
+    /**
+     * An owner's mark on the bufs it may reuse (nginx's {@code ngx_buf_tag_t}), compared by identity. Each
+     * {@link FreeBusy} makes its own, so two owners never share one.
+     */
+    public static final class Tag {
+        Tag() {
+        }
+    }
+
     /** Native memory this buf points into, or {@code null}. */
     private MemorySegment segment;
     /** Cached {@link ByteBuffer} view of the whole {@link #segment}, made on first use. */
@@ -66,7 +80,7 @@ public final class Buf {
     private long fileLast;
 
     /** Owner of the buf (nginx's module tag): who may reuse it once it is sent. */
-    private Object tag;
+    private Tag tag;
     /** The buf whose bytes this one shares (event pipe), or {@code null}. */
     private Buf shadow;
     /** Sequence number, for the event pipe's debug log and temp-file bookkeeping. */
@@ -184,7 +198,7 @@ public final class Buf {
     }
 
     /** In memory and not also in a file: nginx's {@code ngx_buf_in_memory_only}. */
-    public boolean inMemoryOnly() {
+    boolean inMemoryOnly() {
         return inMemory() && !inFile;
     }
 
@@ -194,7 +208,7 @@ public final class Buf {
     }
 
     /** Only the sync flag, no data: nginx's {@code ngx_buf_sync_only}. */
-    public boolean syncOnly() {
+    boolean syncOnly() {
         return sync && !inMemory() && !inFile && !flush && !lastBuf;
     }
 
@@ -205,6 +219,7 @@ public final class Buf {
 
     // ---------------------------------------------------------------- memory window
 
+    /** The native memory this buf points into, or {@code null} (a file-only or special buf). */
     public MemorySegment segment() {
         return segment;
     }
@@ -215,7 +230,7 @@ public final class Buf {
      *
      * @throws IllegalArgumentException if {@code segment} is on the heap
      */
-    public Buf segment(MemorySegment segment) {
+    Buf segment(MemorySegment segment) {
         if (segment != null && !segment.isNative()) {
             throw new IllegalArgumentException(
                     "segment must be native (off-heap) so it can be passed to the kernel: " + segment);
@@ -260,7 +275,7 @@ public final class Buf {
     }
 
     /** The buf owns memory taken from a {@link Pool} backed by a {@link SlabAllocator}, not yet given back. */
-    public boolean ownsPoolMemory() {
+    boolean ownsPoolMemory() {
         return chunk != null && chunk.generation == chunkGeneration && chunk.inUse;
     }
 
@@ -270,7 +285,7 @@ public final class Buf {
      *
      * @throws IllegalArgumentException if {@code buffer} is not direct
      */
-    public Buf buffer(ByteBuffer buffer) {
+    Buf buffer(ByteBuffer buffer) {
         if (!buffer.isDirect()) {
             throw new IllegalArgumentException(
                     "buffer must be direct (off-heap) so it can be passed to the kernel: " + buffer);
@@ -298,44 +313,58 @@ public final class Buf {
         return v;
     }
 
+    /** First byte of the memory this buf owns (an offset into {@link #segment()}). */
     public long start() {
         return start;
     }
 
-    public Buf start(long start) {
+    Buf start(long start) {
         this.start = checkOffset("start", start);
         return this;
     }
 
+    /** First byte of the memory window not yet consumed. */
     public long pos() {
         return pos;
     }
 
+    /**
+     * Sets the first unconsumed byte.
+     *
+     * @throws IndexOutOfBoundsException if {@code pos} is outside the segment
+     */
     public Buf pos(long pos) {
         this.pos = checkOffset("pos", pos);
         return this;
     }
 
+    /** One past the last byte of data in memory. */
     public long last() {
         return last;
     }
 
+    /**
+     * Sets one past the last byte of data.
+     *
+     * @throws IndexOutOfBoundsException if {@code last} is outside the segment
+     */
     public Buf last(long last) {
         this.last = checkOffset("last", last);
         return this;
     }
 
+    /** One past the last byte of the memory this buf owns: {@code end - start} is its capacity. */
     public long end() {
         return end;
     }
 
-    public Buf end(long end) {
+    Buf end(long end) {
         this.end = checkOffset("end", end);
         return this;
     }
 
     /** Sets the whole memory window in one call. */
-    public Buf window(long start, long pos, long last, long end) {
+    Buf window(long start, long pos, long last, long end) {
         checkOffset("start", start);
         checkOffset("pos", pos);
         checkOffset("last", last);
@@ -358,19 +387,26 @@ public final class Buf {
 
     // ---------------------------------------------------------------- file window
 
+    /** The file this buf points into, or {@code null}. */
     public FileRef file() {
         return file;
     }
 
-    public Buf file(FileRef file) {
+    Buf file(FileRef file) {
         this.file = file;
         return this;
     }
 
+    /** First byte of the file window not yet consumed. */
     public long filePos() {
         return filePos;
     }
 
+    /**
+     * Sets the first unconsumed byte of the file window.
+     *
+     * @throws IllegalArgumentException if {@code filePos < 0}
+     */
     public Buf filePos(long filePos) {
         if (filePos < 0) {
             throw new IllegalArgumentException("filePos < 0: " + filePos);
@@ -379,10 +415,16 @@ public final class Buf {
         return this;
     }
 
+    /** One past the last byte of the file window. */
     public long fileLast() {
         return fileLast;
     }
 
+    /**
+     * Sets one past the last byte of the file window.
+     *
+     * @throws IllegalArgumentException if {@code fileLast < 0}
+     */
     public Buf fileLast(long fileLast) {
         if (fileLast < 0) {
             throw new IllegalArgumentException("fileLast < 0: " + fileLast);
@@ -393,130 +435,143 @@ public final class Buf {
 
     // ---------------------------------------------------------------- ownership
 
-    public Object tag() {
+    /** The owner's tag, or {@code null}: who may reuse this buf once it is sent. */
+    Tag tag() {
         return tag;
     }
 
-    public Buf tag(Object tag) {
+    /**
+     * Marks this buf as owned by {@code tag}'s owner (nginx's {@code b->tag}); {@link FreeBusy#update} gives an
+     * owner back only the bufs with its own tag. Tags come from their owner ({@link FreeBusy#tag()}), never from a
+     * value two owners could share.
+     */
+    public Buf tag(Tag tag) {
         this.tag = tag;
         return this;
     }
 
-    public Buf shadow() {
+    Buf shadow() {
         return shadow;
     }
 
-    public Buf shadow(Buf shadow) {
+    Buf shadow(Buf shadow) {
         this.shadow = shadow;
         return this;
     }
 
-    public int num() {
+    int num() {
         return num;
     }
 
-    public Buf num(int num) {
+    Buf num(int num) {
         this.num = num;
         return this;
     }
 
     // ---------------------------------------------------------------- flags
 
+    /** The memory is writable scratch memory its owner may change (a filter may write into it). */
     public boolean temporary() {
         return temporary;
     }
 
-    public Buf temporary(boolean v) {
+    Buf temporary(boolean v) {
         this.temporary = v;
         return this;
     }
 
-    public boolean memory() {
+    boolean memory() {
         return memory;
     }
 
-    public Buf memory(boolean v) {
+    Buf memory(boolean v) {
         this.memory = v;
         return this;
     }
 
-    public boolean mmap() {
+    boolean mmap() {
         return mmap;
     }
 
-    public Buf mmap(boolean v) {
+    Buf mmap(boolean v) {
         this.mmap = v;
         return this;
     }
 
-    public boolean recycled() {
+    boolean recycled() {
         return recycled;
     }
 
-    public Buf recycled(boolean v) {
+    Buf recycled(boolean v) {
         this.recycled = v;
         return this;
     }
 
+    /** The file window holds data. */
     public boolean inFile() {
         return inFile;
     }
 
-    public Buf inFile(boolean v) {
+    Buf inFile(boolean v) {
         this.inFile = v;
         return this;
     }
 
+    /** Everything queued up to and including this buf should go out now. */
     public boolean flush() {
         return flush;
     }
 
-    public Buf flush(boolean v) {
+    Buf flush(boolean v) {
         this.flush = v;
         return this;
     }
 
-    public boolean sync() {
+    boolean sync() {
         return sync;
     }
 
-    public Buf sync(boolean v) {
+    Buf sync(boolean v) {
         this.sync = v;
         return this;
     }
 
+    /** This is the last buf of the whole response. */
     public boolean lastBuf() {
         return lastBuf;
     }
 
+    /** Marks (or unmarks) this buf as the last of the whole response. */
     public Buf lastBuf(boolean v) {
         this.lastBuf = v;
         return this;
     }
 
+    /** This is the last buf of its chain (a part of the response that ends here). */
     public boolean lastInChain() {
         return lastInChain;
     }
 
+    /** Marks (or unmarks) this buf as the last of its chain. */
     public Buf lastInChain(boolean v) {
         this.lastInChain = v;
         return this;
     }
 
-    public boolean lastShadow() {
+    boolean lastShadow() {
         return lastShadow;
     }
 
-    public Buf lastShadow(boolean v) {
+    Buf lastShadow(boolean v) {
         this.lastShadow = v;
         return this;
     }
 
-    public boolean tempFile() {
+    boolean tempFile() {
         return tempFile;
     }
 
-    public Buf tempFile(boolean v) {
+    Buf tempFile(boolean v) {
         this.tempFile = v;
         return this;
     }

@@ -11,10 +11,11 @@ public final class Chain {
     /** The following link, or {@code null} at the end of the chain. */
     private Chain next;
 
+    /** An empty link: no buf, no next. */
     public Chain() {
     }
 
-    public Chain(Buf buf, Chain next) {
+    Chain(Buf buf, Chain next) {
         this.buf = buf;
         this.next = next;
     }
@@ -31,26 +32,30 @@ public final class Chain {
         return head;
     }
 
+    /** The buf of this link. */
     public Buf buf() {
         return buf;
     }
 
+    /** Sets the buf of this link. */
     public Chain buf(Buf buf) {
         this.buf = buf;
         return this;
     }
 
+    /** The next link, or {@code null} at the end of the chain. */
     public Chain next() {
         return next;
     }
 
+    /** Sets the next link. */
     public Chain next(Chain next) {
         this.next = next;
         return this;
     }
 
     /** Sum of {@link Buf#size()} over the chain starting at {@code cl}. */
-    public static long size(Chain cl) {
+    static long size(Chain cl) {
         long total = 0;
         for (; cl != null; cl = cl.next) {
             total += cl.buf.size();
@@ -59,7 +64,7 @@ public final class Chain {
     }
 
     /** Number of links in the chain starting at {@code cl}. */
-    public static int length(Chain cl) {
+    static int length(Chain cl) {
         int n = 0;
         for (; cl != null; cl = cl.next) {
             n++;
@@ -78,6 +83,7 @@ public final class Chain {
         return cl;
     }
 
+    /** The bufs of the chain from this link on, for logs and error messages. */
     @Override
     public String toString() {
         return "Chain[" + buf + (next == null ? "]" : "] -> ...");

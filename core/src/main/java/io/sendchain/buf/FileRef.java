@@ -1,5 +1,6 @@
 package io.sendchain.buf;
 
+import io.sendchain.internal.BufAccess;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -16,26 +17,20 @@ import java.util.Objects;
  * ({@code ngx_directio_off}/{@code ngx_directio_on}); a Java channel cannot change its open mode, so the
  * unaligned read goes through the second channel instead.
  *
- * <p>{@link #readTask()} is the slot nginx calls {@code file->thread_task}: the asynchronous read hook keeps
- * its per-file task there so a file reuses one task object for all its reads.
+ * <p>A package-private slot is what nginx calls {@code file->thread_task}: the output package's thread-pool reader
+ * keeps its per-file task there so a file reuses one task object for all its reads.
  *
- * <p>A platform may open the file itself ({@code Platform.openFile}) and keep its own handle in
- * {@link #nativeHandle()} (for example a descriptor for {@code sendfile}); then the channel is opened only when
- * something reads the file through Java, and closing the ref releases both.
+ * <p>A platform may open the file itself ({@code Platform.openFile}) and keep its own handle, an
+ * {@code io.sendchain.spi.NativeFile} (for example a descriptor for {@code sendfile}); then the channel is opened
+ * only when something reads the file through Java, and closing the ref releases both.
  *
  * <p>Closing is idempotent.
  */
 public final class FileRef implements Closeable {
 
-    /** Opens the channel of a file a platform opened natively, when Java code first needs it. */
-    @FunctionalInterface
-    public interface ChannelOpener {
-        FileChannel open() throws IOException;
-    }
-
     private FileChannel channel;
     private FileChannel unalignedChannel;
-    private final ChannelOpener opener;
+    private final BufAccess.ChannelOpener opener;
     private final String name;
     private final boolean directio;
     private final boolean owned;
@@ -55,7 +50,7 @@ public final class FileRef implements Closeable {
         this.nativeCloser = null;
     }
 
-    private FileRef(String name, Object nativeHandle, Closeable nativeCloser, ChannelOpener opener) {
+    private FileRef(String name, Object nativeHandle, Closeable nativeCloser, BufAccess.ChannelOpener opener) {
         this.name = Objects.requireNonNull(name, "name");
         this.nativeHandle = Objects.requireNonNull(nativeHandle, "nativeHandle");
         this.nativeCloser = Objects.requireNonNull(nativeCloser, "nativeCloser");
@@ -69,7 +64,7 @@ public final class FileRef implements Closeable {
      * {@code nativeCloser} releases it, {@code opener} makes a channel on the same open file if Java code reads
      * it. The ref owns all of them.
      */
-    public static FileRef ofNative(String name, Object nativeHandle, Closeable nativeCloser, ChannelOpener opener) {
+    static FileRef ofNative(String name, Object nativeHandle, Closeable nativeCloser, BufAccess.ChannelOpener opener) {
         return new FileRef(name, nativeHandle, nativeCloser, opener);
     }
 
@@ -107,7 +102,7 @@ public final class FileRef implements Closeable {
     }
 
     /** Wraps a channel the caller keeps owning; {@link #close()} will not close it. */
-    public static FileRef of(FileChannel channel, String name) {
+    static FileRef of(FileChannel channel, String name) {
         return new FileRef(channel, channel, name, false, false);
     }
 
@@ -115,7 +110,7 @@ public final class FileRef implements Closeable {
      * Wraps a channel the caller keeps owning and marks it as a direct-I/O file, so the output chain reads
      * it through aligned buffers. {@code unaligned} serves reads that are not aligned.
      */
-    public static FileRef ofDirect(FileChannel channel, FileChannel unaligned, String name) {
+    static FileRef ofDirect(FileChannel channel, FileChannel unaligned, String name) {
         return new FileRef(channel, unaligned, name, true, false);
     }
 
@@ -134,21 +129,22 @@ public final class FileRef implements Closeable {
     }
 
     /** The channel for a read that does not meet the direct-I/O alignment rules. */
-    public FileChannel unalignedChannel() throws IOException {
+    FileChannel unalignedChannel() throws IOException {
         return unalignedChannel != null ? unalignedChannel : channel();
     }
 
     /** The platform's own handle for a natively opened file, or {@code null}. */
-    public Object nativeHandle() {
+    Object nativeHandle() {
         return nativeHandle;
     }
 
-    public String name() {
+    /** The file's name, for logs and error messages. */
+    String name() {
         return name;
     }
 
     /** The file was opened for direct I/O: reads must be aligned, sendfile is not used. */
-    public boolean directio() {
+    boolean directio() {
         return directio;
     }
 
@@ -158,18 +154,20 @@ public final class FileRef implements Closeable {
     }
 
     /** The asynchronous read hook's per-file state (nginx's {@code file->thread_task}). */
-    public Object readTask() {
+    Object readTask() {
         return readTask;
     }
 
-    public void readTask(Object task) {
+    void readTask(Object task) {
         this.readTask = task;
     }
 
-    public boolean isOpen() {
+    /** The ref is not closed and its channel, if opened, is open. */
+    boolean isOpen() {
         return !closed && (channel == null || channel.isOpen());
     }
 
+    /** Closes what the ref owns (its channels, the native handle); idempotent. */
     @Override
     public void close() throws IOException {
         if (closed || !owned) {
@@ -194,6 +192,7 @@ public final class FileRef implements Closeable {
         }
     }
 
+    /** The file's name, for logs and error messages. */
     @Override
     public String toString() {
         return name;

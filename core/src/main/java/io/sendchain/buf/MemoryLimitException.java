@@ -9,11 +9,11 @@ public final class MemoryLimitException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
-    public MemoryLimitException(String message) {
+    MemoryLimitException(String message) {
         super(message);
     }
 
-    public MemoryLimitException(String message, Throwable cause) {
+    MemoryLimitException(String message, Throwable cause) {
         super(message, cause);
     }
 }

@@ -47,15 +47,22 @@ public final class Pool implements AutoCloseable {
         this.allocator = null;
     }
 
-    /** A pool that borrows from {@code memory}, normally its event loop's allocator. */
+    /**
+     * A pool that borrows from {@code memory}, normally its event loop's allocator.
+     *
+     * @throws IllegalArgumentException if {@code memory} is {@code null}
+     */
     public Pool(SlabAllocator memory) {
-        this.memory = Objects.requireNonNull(memory, "memory");
+        if (memory == null) {
+            throw new IllegalArgumentException("memory must not be null (new Pool() makes an allocator of its own)");
+        }
+        this.memory = memory;
         this.ownsMemory = false;
         this.allocator = null;
     }
 
     /** A pool that takes memory from {@code allocator}; the caller owns the memory's lifetime. */
-    public Pool(SegmentAllocator allocator) {
+    Pool(SegmentAllocator allocator) {
         this.memory = null;
         this.ownsMemory = false;
         this.allocator = Objects.requireNonNull(allocator, "allocator");
@@ -82,7 +89,7 @@ public final class Pool implements AutoCloseable {
     }
 
     /** Links waiting on the free list. */
-    public int idleLinks() {
+    int idleLinks() {
         return idleLinks;
     }
 
@@ -100,7 +107,7 @@ public final class Pool implements AutoCloseable {
      * @throws IllegalArgumentException if {@code size < 0} or {@code alignment} is not a power of two
      * @throws MemoryLimitException if the loop's allocator is at its bound
      */
-    public MemorySegment allocate(long size, long alignment) {
+    MemorySegment allocate(long size, long alignment) {
         checkRequest(size, alignment);
         if (allocator != null) {
             return allocator.allocate(size, alignment);
@@ -114,7 +121,7 @@ public final class Pool implements AutoCloseable {
     }
 
     /** An empty temporary buf over {@code size} fresh bytes aligned to {@code alignment}. */
-    public Buf createTempBuf(long size, long alignment) {
+    Buf createTempBuf(long size, long alignment) {
         return tempBuf(new Buf(), size, alignment);
     }
 
@@ -129,7 +136,7 @@ public final class Pool implements AutoCloseable {
     }
 
     /** {@link #tempBuf(Buf, long)} with the memory aligned to {@code alignment}. */
-    public Buf tempBuf(Buf b, long size, long alignment) {
+    Buf tempBuf(Buf b, long size, long alignment) {
         checkRequest(size, alignment);
         if (allocator != null) {
             b.segment(allocator.allocate(size, alignment));
@@ -211,17 +218,17 @@ public final class Pool implements AutoCloseable {
     }
 
     /** Chunks the pool holds. */
-    public int heldChunks() {
+    int heldChunks() {
         return heldChunks;
     }
 
     /** Bytes the pool holds (chunk sizes, which may exceed what was asked). */
-    public long heldBytes() {
+    long heldBytes() {
         return heldBytes;
     }
 
     /** The allocator the pool borrows from, or {@code null} over a caller's allocator. */
-    public SlabAllocator memory() {
+    SlabAllocator memory() {
         return memory;
     }
 

@@ -42,7 +42,7 @@ public final class SlabAllocator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SlabAllocator.class);
 
     /** {@code -Dsendchain.memory.checked=true}: allocators made by {@link #forLoop} run in checked mode. */
-    public static final String CHECKED_PROPERTY = "sendchain.memory.checked";
+    static final String CHECKED_PROPERTY = "sendchain.memory.checked";
 
     static final int MIN_SHIFT = 9;
     static final int PAGE_SHIFT = 16;
@@ -52,9 +52,9 @@ public final class SlabAllocator implements AutoCloseable {
     static final int PAGES_PER_BLOCK = 16;
     static final long BLOCK_SIZE = (long) PAGE_SIZE * PAGES_PER_BLOCK;
     /** The strongest alignment a chunk can promise: slabs start on a 4 KiB boundary. */
-    public static final long MAX_ALIGNMENT = 4096;
+    static final long MAX_ALIGNMENT = 4096;
     /** The biggest request a chunk can hold. */
-    public static final long MAX_SIZE = 1L << MAX_SHIFT;
+    static final long MAX_SIZE = 1L << MAX_SHIFT;
 
     /** A page of a block, assigned to one size class at a time. */
     static final class Page {
@@ -79,7 +79,38 @@ public final class SlabAllocator implements AutoCloseable {
     }
 
     /** Bytes of one size class: chunk size, bytes reserved for the class, chunks in use and on the free list. */
-    public record SizeClass(long chunkSize, long reserved, int inUse, int free) {
+    public static final class SizeClass {
+        private final long chunkSize;
+        private final long reserved;
+        private final int inUse;
+        private final int free;
+
+        SizeClass(long chunkSize, long reserved, int inUse, int free) {
+            this.chunkSize = chunkSize;
+            this.reserved = reserved;
+            this.inUse = inUse;
+            this.free = free;
+        }
+
+        /** The size of each chunk of the class. */
+        public long chunkSize() {
+            return chunkSize;
+        }
+
+        /** Bytes reserved for the class. */
+        public long reserved() {
+            return reserved;
+        }
+
+        /** Chunks in use. */
+        public int inUse() {
+            return inUse;
+        }
+
+        /** Chunks on the free list. */
+        public int free() {
+            return free;
+        }
     }
 
     private final long limit;
@@ -103,7 +134,7 @@ public final class SlabAllocator implements AutoCloseable {
      * @param limit the most bytes the allocator reserves; {@code 0} for no bound
      * @throws IllegalArgumentException if {@code limit < 0}
      */
-    public SlabAllocator(long limit) {
+    SlabAllocator(long limit) {
         this(limit, false);
     }
 
@@ -123,18 +154,18 @@ public final class SlabAllocator implements AutoCloseable {
         return new SlabAllocator(limit, true);
     }
 
-    /** An allocator for an event loop: checked when {@value #CHECKED_PROPERTY} is {@code true}. */
+    /** An allocator for an event loop: checked when {@code -Dsendchain.memory.checked=true}. */
     public static SlabAllocator forLoop(long limit) {
         return new SlabAllocator(limit, Boolean.getBoolean(CHECKED_PROPERTY));
     }
 
     /** The allocator runs in checked mode. */
-    public boolean isChecked() {
+    boolean isChecked() {
         return checked;
     }
 
     /** Binds the allocator to {@code thread} (checked mode then refuses every other thread). */
-    public void bind(Thread thread) {
+    void bind(Thread thread) {
         this.owner = thread;
     }
 
@@ -400,7 +431,7 @@ public final class SlabAllocator implements AutoCloseable {
     // ---------------------------------------------------------------- counters
 
     /** The bound in bytes ({@link Long#MAX_VALUE}: none). */
-    public long limit() {
+    long limit() {
         return limit;
     }
 
@@ -415,7 +446,7 @@ public final class SlabAllocator implements AutoCloseable {
     }
 
     /** Reserved bytes not in use. */
-    public long free() {
+    long free() {
         return reserved - inUse;
     }
 
@@ -445,7 +476,7 @@ public final class SlabAllocator implements AutoCloseable {
     }
 
     /** Checked mode: where each chunk still in use was taken (empty otherwise). */
-    public List<Throwable> leakSites() {
+    List<Throwable> leakSites() {
         List<Throwable> sites = new ArrayList<>(checkedInUse.size());
         for (Chunk ch : checkedInUse) {
             sites.add(ch.site);
@@ -479,6 +510,7 @@ public final class SlabAllocator implements AutoCloseable {
         sparePages.clear();
     }
 
+    /** The allocator's bound and counters, for logs. */
     @Override
     public String toString() {
         return "SlabAllocator[reserved=" + reserved + " inUse=" + inUse + " limit="

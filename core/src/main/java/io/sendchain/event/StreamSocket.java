@@ -15,7 +15,7 @@ import java.net.SocketOption;
  *
  * <p>Every open connection holds its socket for its whole life, idle keep-alive ones included, so an
  * implementation keeps only small state (a descriptor, a few flags). What a call fills and empties again, such as
- * an {@link io.sendchain.buf.IoVec} or a {@link io.sendchain.buf.FileRun}, belongs to the calling thread, not to
+ * an {@link io.sendchain.spi.IoVec} or a {@link io.sendchain.spi.FileRun}, belongs to the calling thread, not to
  * the socket; core's test-jar rule {@code ArchitectureRules.socketsHoldNoScratch} checks it.
  */
 public interface StreamSocket extends NetSocket, SendChain {

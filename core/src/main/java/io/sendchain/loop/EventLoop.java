@@ -4,6 +4,7 @@ import io.sendchain.buf.SlabAllocator;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.EventHandler;
+import io.sendchain.internal.BufAccess;
 import io.sendchain.internal.EventAccess;
 import io.sendchain.spi.IoDriver;
 import java.io.IOException;
@@ -103,7 +104,7 @@ public final class EventLoop implements Executor, Timers {
             throw new IllegalStateException("event loop " + name + " is already running on " + thread.getName());
         }
         thread = Thread.currentThread();
-        memory.bind(thread);
+        BufAccess.bind(memory, thread);
         try {
             while (!stopRequested) {
                 runOnce();

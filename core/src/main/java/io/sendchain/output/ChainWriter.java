@@ -4,8 +4,8 @@ import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
+import io.sendchain.internal.BufAccess;
 import java.io.IOException;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,26 +32,33 @@ public final class ChainWriter implements OutputFilter {
     /** The last {@link #scan()} saw the response's last buf. */
     boolean lastQueued;
 
-    public ChainWriter(Connection connection, Pool pool) {
-        this.connection = Objects.requireNonNull(connection, "connection");
-        this.pool = Objects.requireNonNull(pool, "pool");
-    }
-
-    /** A writer not bound to a connection yet (a session object made before its first connection); see {@link #connection(Connection)}. */
+    /**
+     * A writer whose links come from and go back to {@code pool}, not bound to a connection yet: give it one with
+     * {@link #connection(Connection)} (a session object made before its first connection does so per connection).
+     *
+     * @throws IllegalArgumentException if {@code pool} is {@code null}
+     */
     public ChainWriter(Pool pool) {
-        this.pool = Objects.requireNonNull(pool, "pool");
+        if (pool == null) {
+            throw new IllegalArgumentException("pool must not be null");
+        }
+        this.pool = pool;
     }
 
     /**
      * Moves the writer to another connection (a session object reused for the next connection of its loop).
      *
      * @throws IllegalStateException if anything is still queued
+     * @throws IllegalArgumentException if {@code connection} is {@code null}
      */
     public ChainWriter connection(Connection connection) {
         if (out != null) {
             throw new IllegalStateException("writer still has queued output for " + this.connection);
         }
-        this.connection = Objects.requireNonNull(connection, "connection");
+        if (connection == null) {
+            throw new IllegalArgumentException("connection must not be null");
+        }
+        this.connection = connection;
         return this;
     }
 
@@ -65,7 +72,7 @@ public final class ChainWriter implements OutputFilter {
     }
 
     /** The per-call limit set by {@link #limit(long)}. */
-    public long limit() {
+    long limit() {
         return limit;
     }
 
@@ -164,7 +171,7 @@ public final class ChainWriter implements OutputFilter {
                 throw new IOException("negative size buf in chain writer " + b);
             }
             size += bsize;
-            flush |= b.flush() || b.sync();
+            flush |= b.flush() || BufAccess.sync(b);
             last |= b.lastBuf();
         }
         flushQueued = flush;

@@ -4,6 +4,7 @@ import io.sendchain.buf.Buf;
 import io.sendchain.buf.FileRef;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.util.concurrent.Executor;
 
 /**
  * Reads file bytes for the output chain off the event loop: nginx's {@code ctx->thread_handler} with
@@ -30,4 +31,15 @@ public interface FileReadHook {
      * @throws IOException if the read failed, naming the file
      */
     long read(FileRef file, FileChannel channel, Buf dst, long position, long size, Runnable done) throws IOException;
+
+    /**
+     * A hook that reads on {@code executor}: nginx's {@code aio threads} for the copy filter
+     * ({@code ngx_thread_read}). Each file keeps one task object for all its reads; at most one read per file is
+     * in flight.
+     *
+     * @throws IllegalArgumentException if {@code executor} is {@code null}
+     */
+    static FileReadHook threadPool(Executor executor) {
+        return new ThreadPoolFileReader(executor);
+    }
 }

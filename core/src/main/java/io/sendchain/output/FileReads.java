@@ -29,7 +29,7 @@ final class FileReads {
             try {
                 n = ch.read(view, position + done);
             } catch (IOException e) {
-                throw new IOException("pread() \"" + file.name() + "\" at " + (position + done) + " failed: "
+                throw new IOException("pread() \"" + file + "\" at " + (position + done) + " failed: "
                         + e.getMessage(), e);
             }
             if (n < 0) {

@@ -4,10 +4,10 @@ import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.FreeBusy;
 import io.sendchain.buf.Pool;
+import io.sendchain.internal.BufAccess;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,9 +41,10 @@ public final class OutputChainContext {
     private static final long PLAIN_ALIGNMENT = 64;
 
     private final Pool pool;
-    private final Object tag;
     private final OutputFilter next;
     private final FreeBusy lists = new FreeBusy();
+    /** The mark on this context's copies, made by its own free/busy lists: update-chains recycles only those. */
+    private final Buf.Tag tag = lists.tag();
 
     /** The copy being filled; at most one at a time. */
     private Buf buf;
@@ -69,14 +70,19 @@ public final class OutputChainContext {
     private Runnable readDone;
 
     /**
+     * A context that tags its copies with a tag of its own ({@link #tag()}), so update-chains recycles only
+     * those.
+     *
      * @param pool memory for the copies and links
-     * @param tag  the owner mark put on this context's copies; {@code update-chains} recycles only those
      * @param next the filter the output goes to (a {@link ChainWriter}, or a user filter in front of one)
+     * @throws IllegalArgumentException if {@code pool} or {@code next} is {@code null}
      */
-    public OutputChainContext(Pool pool, Object tag, OutputFilter next) {
-        this.pool = Objects.requireNonNull(pool, "pool");
-        this.tag = Objects.requireNonNull(tag, "tag");
-        this.next = Objects.requireNonNull(next, "next");
+    public OutputChainContext(Pool pool, OutputFilter next) {
+        if (pool == null || next == null) {
+            throw new IllegalArgumentException("pool and next must not be null: pool=" + pool + " next=" + next);
+        }
+        this.pool = pool;
+        this.next = next;
     }
 
     // ---------------------------------------------------------------- configuration
@@ -129,7 +135,7 @@ public final class OutputChainContext {
      * Offsets at or beyond {@code limit} are never sent with sendfile, and a file buf that crosses it is
      * split there (nginx's compile-time {@code NGX_SENDFILE_LIMIT}). {@code 0}, the default, means none.
      */
-    public OutputChainContext sendfileLimit(long limit) {
+    OutputChainContext sendfileLimit(long limit) {
         if (limit < 0) {
             throw new IllegalArgumentException("sendfile limit < 0: " + limit);
         }
@@ -138,13 +144,13 @@ public final class OutputChainContext {
     }
 
     /**
-     * Reads file bytes through {@code hook} (for example {@link ThreadPoolFileReader}) instead of on the
+     * Reads file bytes through {@code hook} (for example {@link FileReadHook#threadPool}) instead of on the
      * calling thread; {@code done} runs on the hook's thread when a started read finishes. {@code null}
      * restores synchronous reads.
      */
     public OutputChainContext readHook(FileReadHook hook, Runnable done) {
-        if (hook != null) {
-            Objects.requireNonNull(done, "done");
+        if (hook != null && done == null) {
+            throw new IllegalArgumentException("a read hook needs a done callback: hook=" + hook + " done=null");
         }
         this.readHook = hook;
         this.readDone = done;
@@ -162,26 +168,27 @@ public final class OutputChainContext {
         return this;
     }
 
-    public boolean sendfile() {
+    boolean sendfile() {
         return sendfile;
     }
 
-    public Object tag() {
+    /** The tag on this context's own copies: a buf with another tag is never recycled by it. */
+    Buf.Tag tag() {
         return tag;
     }
 
     /** Copies allocated so far. */
-    public int allocated() {
+    int allocated() {
         return allocated;
     }
 
     /** Queued input not yet passed on. */
-    public Chain pending() {
+    Chain pending() {
         return in;
     }
 
     /** The context's free and busy lists. */
-    public FreeBusy lists() {
+    FreeBusy lists() {
         return lists;
     }
 
@@ -194,23 +201,23 @@ public final class OutputChainContext {
      * @throws IllegalStateException if input is queued, copies are still busy, or a read is in flight
      */
     public void reset() {
-        if (in != null || lists.busy() != null || aio) {
+        if (in != null || BufAccess.busy(lists) != null || aio) {
             throw new IllegalStateException("output still in progress: queued=" + (in != null) + " busy="
-                    + (lists.busy() != null) + " aio=" + aio);
+                    + (BufAccess.busy(lists) != null) + " aio=" + aio);
         }
         if (buf != null) {
-            if (buf.tag() == tag) {
+            if (BufAccess.tag(buf) == tag) {
                 allocated--;
             }
             buf = null;
         }
         Chain prev = null;
-        for (Chain cl = lists.free(); cl != null; ) {
+        for (Chain cl = BufAccess.free(lists); cl != null; ) {
             Chain nextLink = cl.next();
             Buf b = cl.buf();
-            if (!b.recycled() || b.end() - b.start() != bufsSize) {
+            if (!BufAccess.recycled(b) || b.end() - b.start() != bufsSize) {
                 if (prev == null) {
-                    lists.free(nextLink);
+                    BufAccess.free(lists, nextLink);
                 } else {
                     prev.next(nextLink);
                 }
@@ -247,10 +254,10 @@ public final class OutputChainContext {
         }
         in = null;
         Chain keep = null;
-        for (Chain list : new Chain[] {lists.busy(), lists.free()}) {
+        for (Chain list : new Chain[] {BufAccess.busy(lists), BufAccess.free(lists)}) {
             for (Chain cl = list; cl != null; ) {
                 Chain nextLink = cl.next();
-                if (cl.buf().tag() == tag && keepHeader(cl.buf())) {
+                if (BufAccess.tag(cl.buf()) == tag && keepHeader(cl.buf())) {
                     cl.next(keep);
                     keep = cl;
                 } else {
@@ -259,13 +266,13 @@ public final class OutputChainContext {
                 cl = nextLink;
             }
         }
-        lists.busy(null);
-        lists.free(keep);
+        BufAccess.busy(lists, null);
+        BufAccess.free(lists, keep);
         if (buf != null) {
-            if (buf.tag() != tag) {
+            if (BufAccess.tag(buf) != tag) {
                 pool.free(buf); // the small unaligned copy of a direct-I/O file
             } else if (keepHeader(buf)) {
-                lists.free(pool.allocLink().buf(buf).next(lists.free()));
+                BufAccess.free(lists, pool.allocLink().buf(buf).next(BufAccess.free(lists)));
             }
             buf = null;
         }
@@ -282,9 +289,12 @@ public final class OutputChainContext {
      * caller keeps it on the free list. Counts the copy out of {@link #allocated} either way.
      */
     private boolean keepHeader(Buf b) {
-        boolean full = b.recycled() && b.end() - b.start() == bufsSize;
+        boolean full = BufAccess.recycled(b) && b.end() - b.start() == bufsSize;
         pool.free(b);
-        b.pos(0).last(0).inFile(false).file(null).flush(false).lastBuf(false).lastInChain(false);
+        b.pos(0).last(0).lastBuf(false).lastInChain(false);
+        BufAccess.inFile(b, false);
+        BufAccess.file(b, null);
+        BufAccess.flush(b, false);
         return full;
     }
 
@@ -297,7 +307,7 @@ public final class OutputChainContext {
      * @throws IOException for a malformed buf, a failed or short file read, or a failure downstream
      */
     public Status output(Chain in) throws IOException {
-        if (this.in == null && lists.busy() == null && !aio) {
+        if (this.in == null && BufAccess.busy(lists) == null && !aio) {
             // the short path: nothing queued and nothing in flight, and the incoming chain is empty or a
             // single buf that needs no copy
             if (in == null) {
@@ -356,7 +366,7 @@ public final class OutputChainContext {
                         pool.freeLink(cl);
                         if (buf.segment() == null) {
                             // a header kept by abandon(): its memory went back to the loop with the last response
-                            pool.tempBuf(buf, bufsSize, directio ? alignment : PLAIN_ALIGNMENT);
+                            BufAccess.tempBuf(pool, buf, bufsSize, directio ? alignment : PLAIN_ALIGNMENT);
                         }
                     } else if (out != null || allocated == bufsNum) {
                         // no copy to fill: send what we have, or wait for a copy to come back
@@ -401,7 +411,7 @@ public final class OutputChainContext {
                 return last;
             }
 
-            lists.update(pool, out, tag);
+            lists.update(pool, out);
             out = null;
             outTail = null;
         }
@@ -427,7 +437,7 @@ public final class OutputChainContext {
         if (b.special()) {
             return true;
         }
-        if (b.inFile() && b.file().directio()) {
+        if (b.inFile() && BufAccess.directio(b.file())) {
             return false;
         }
         boolean sf = sendfile;
@@ -439,12 +449,12 @@ public final class OutputChainContext {
                 return false;
             }
             // the memory copy is what gets sent; the file window no longer matters
-            b.inFile(false);
+            BufAccess.inFile(b, false);
         }
         if (needInMemory && !b.inMemory()) {
             return false;
         }
-        return !(needInTemp && (b.memory() || b.mmap()));
+        return !(needInTemp && (BufAccess.memory(b) || BufAccess.mmap(b)));
     }
 
     /** nginx's {@code ngx_output_chain_add_copy}: appends links for {@code chain}'s bufs to the queue. */
@@ -485,7 +495,7 @@ public final class OutputChainContext {
      */
     private boolean alignFileBuf(long bsize) {
         Buf src = this.in.buf();
-        if (src.file() == null || !src.file().directio()) {
+        if (src.file() == null || !BufAccess.directio(src.file())) {
             return false;
         }
         directio = true;
@@ -523,9 +533,9 @@ public final class OutputChainContext {
                 recycled = false;
             }
         }
-        Buf b = pool.createTempBuf(size, directio ? alignment : PLAIN_ALIGNMENT);
+        Buf b = BufAccess.createTempBuf(pool, size, directio ? alignment : PLAIN_ALIGNMENT);
         b.tag(tag);
-        b.recycled(recycled);
+        BufAccess.recycled(b, recycled);
         buf = b;
         allocated++;
     }
@@ -546,19 +556,21 @@ public final class OutputChainContext {
             dst.last(dst.last() + size);
             if (src.inFile()) {
                 if (sf) {
-                    dst.inFile(true).file(src.file()).fileLast(src.filePos() + size).filePos(src.filePos());
+                    BufAccess.inFile(dst, true);
+                    BufAccess.file(dst, src.file());
+                    dst.fileLast(src.filePos() + size).filePos(src.filePos());
                 } else {
-                    dst.inFile(false);
+                    BufAccess.inFile(dst, false);
                 }
                 src.filePos(src.filePos() + size);
             } else {
-                dst.inFile(false);
+                BufAccess.inFile(dst, false);
             }
             copyEndFlags(src, dst, src.pos() == src.last());
             return Status.OK;
         }
 
-        FileChannel ch = unaligned ? src.file().unalignedChannel() : src.file().channel();
+        FileChannel ch = unaligned ? BufAccess.unalignedChannel(src.file()) : src.file().channel();
         long n;
         if (readHook != null) {
             n = readHook.read(src.file(), ch, dst, src.filePos(), size, readDone);
@@ -571,13 +583,15 @@ public final class OutputChainContext {
         }
         unaligned = false;
         if (n != size) {
-            throw new IOException("read only " + n + " of " + size + " bytes from \"" + src.file().name() + "\"");
+            throw new IOException("read only " + n + " of " + size + " bytes from \"" + src.file() + "\"");
         }
         dst.last(dst.last() + n);
         if (sf) {
-            dst.inFile(true).file(src.file()).fileLast(src.filePos() + n).filePos(src.filePos());
+            BufAccess.inFile(dst, true);
+            BufAccess.file(dst, src.file());
+            dst.fileLast(src.filePos() + n).filePos(src.filePos());
         } else {
-            dst.inFile(false);
+            BufAccess.inFile(dst, false);
         }
         src.filePos(src.filePos() + n);
         copyEndFlags(src, dst, src.filePos() == src.fileLast());
@@ -590,9 +604,11 @@ public final class OutputChainContext {
      */
     private static void copyEndFlags(Buf src, Buf dst, boolean srcDone) {
         if (srcDone) {
-            dst.flush(src.flush()).lastBuf(src.lastBuf()).lastInChain(src.lastInChain());
+            BufAccess.flush(dst, src.flush());
+            dst.lastBuf(src.lastBuf()).lastInChain(src.lastInChain());
         } else {
-            dst.flush(false).lastBuf(false).lastInChain(false);
+            dst.lastBuf(false).lastInChain(false);
+            BufAccess.flush(dst, false);
         }
     }
 }

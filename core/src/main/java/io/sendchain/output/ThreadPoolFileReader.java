@@ -2,31 +2,34 @@ package io.sendchain.output;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.FileRef;
+import io.sendchain.internal.BufAccess;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * A {@link FileReadHook} that reads on an {@link Executor}: nginx's {@code aio threads} for the copy filter
- * ({@code ngx_thread_read}). Each file gets one task object, kept in {@link FileRef#readTask()} and reused
- * for all its reads; at most one read per file is in flight.
+ * The {@link FileReadHook} of {@link FileReadHook#threadPool}, which reads on an {@link Executor}: nginx's
+ * {@code aio threads} for the copy filter ({@code ngx_thread_read}). Each file gets one task object, kept in the
+ * file ref's read-task slot and reused for all its reads; at most one read per file is in flight.
  */
-public final class ThreadPoolFileReader implements FileReadHook {
+final class ThreadPoolFileReader implements FileReadHook {
 
     private final Executor executor;
 
-    public ThreadPoolFileReader(Executor executor) {
-        this.executor = Objects.requireNonNull(executor, "executor");
+    ThreadPoolFileReader(Executor executor) {
+        if (executor == null) {
+            throw new IllegalArgumentException("executor must not be null");
+        }
+        this.executor = executor;
     }
 
     @Override
     public long read(FileRef file, FileChannel channel, Buf dst, long position, long size, Runnable done) throws IOException {
-        Task task = file.readTask() instanceof Task t ? t : null;
+        Task task = BufAccess.readTask(file) instanceof Task t ? t : null;
         if (task == null) {
             task = new Task(file);
-            file.readTask(task);
+            BufAccess.readTask(file, task);
         }
         if (task.complete) {
             // collect the finished read; the output chain repeats the call that started it
@@ -34,7 +37,7 @@ public final class ThreadPoolFileReader implements FileReadHook {
             task.running = false;
             if (task.position != position || task.size != size || task.dst != dst || task.offset != dst.pos()) {
                 throw new IllegalStateException("read collected for " + position + "+" + size
-                        + " but started for " + task.position + "+" + task.size + " of " + file.name());
+                        + " but started for " + task.position + "+" + task.size + " of " + file);
             }
             task.dst = null;
             task.channel = null;
@@ -46,7 +49,7 @@ public final class ThreadPoolFileReader implements FileReadHook {
             return task.nbytes;
         }
         if (task.running) {
-            throw new IllegalStateException("a read of " + file.name() + " is already in flight");
+            throw new IllegalStateException("a read of " + file + " is already in flight");
         }
         task.running = true;
         task.dst = dst;
@@ -60,7 +63,7 @@ public final class ThreadPoolFileReader implements FileReadHook {
         } catch (RejectedExecutionException e) {
             task.running = false;
             task.dst = null;
-            throw new IOException("thread pool rejected the read of " + file.name(), e);
+            throw new IOException("thread pool rejected the read of " + file, e);
         }
         return PENDING;
     }

@@ -6,6 +6,7 @@ import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.loop.Timers;
+import io.sendchain.internal.BufAccess;
 import io.sendchain.output.OutputFilter;
 import java.io.IOException;
 import java.util.Objects;
@@ -240,7 +241,7 @@ public final class EventPipe extends PipeState {
 
     /** {@code p->input_filter(p, buf)}; a raw buf from which no shadow was made is free at once. */
     private void filter(Buf raw) throws IOException {
-        raw.num(num++);
+        BufAccess.num(raw, num++);
         inputFilter.process(input, raw);
         freeRawBufs.finish(raw);
     }
@@ -256,8 +257,8 @@ public final class EventPipe extends PipeState {
             }
             if (upstreamEof || upstreamError || upstreamDone) {
                 // pass the out and in chains to the output filter
-                for (Chain cl = lists.busy(); cl != null; cl = cl.next()) {
-                    cl.buf().recycled(false);
+                for (Chain cl = BufAccess.busy(lists); cl != null; cl = cl.next()) {
+                    BufAccess.recycled(cl.buf(), false);
                 }
                 if (out != null) {
                     if (!outputAll(out)) {
@@ -285,9 +286,9 @@ public final class EventPipe extends PipeState {
             // bsize is the size of the busy recycled bufs
             long bsize = 0;
             Object prev = null;
-            for (Chain cl = lists.busy(); cl != null; cl = cl.next()) {
+            for (Chain cl = BufAccess.busy(lists); cl != null; cl = cl.next()) {
                 Buf b = cl.buf();
-                if (b.recycled() && prev != b.segment()) {
+                if (BufAccess.recycled(b) && prev != b.segment()) {
                     bsize += b.end() - b.start();
                     prev = b.segment();
                 }
@@ -301,7 +302,7 @@ public final class EventPipe extends PipeState {
                 Chain cl;
                 if (out != null) {
                     cl = out;
-                    if (cl.buf().recycled()) {
+                    if (BufAccess.recycled(cl.buf())) {
                         log.error("recycled buf in pipe out chain");
                     }
                     out = out.next();
@@ -309,14 +310,14 @@ public final class EventPipe extends PipeState {
                     cl = in;
                     Buf b = cl.buf();
                     // a raw buf's shadows go together: the busy size is checked at its first one
-                    if (b.recycled() && prevLastShadow) {
+                    if (BufAccess.recycled(b) && prevLastShadow) {
                         if (bsize + b.end() - b.start() > s.busySize()) {
                             flush = true;
                             break;
                         }
                         bsize += b.end() - b.start();
                     }
-                    prevLastShadow = b.lastShadow();
+                    prevLastShadow = BufAccess.lastShadow(b);
                     in = in.next();
                     if (in == null) {
                         inTail = null;
@@ -344,15 +345,15 @@ public final class EventPipe extends PipeState {
             }
 
             boolean ok = output(outChain);
-            lists.update(pool, outChain, tag);
+            lists.update(pool, outChain);
             if (!ok) {
                 drainChains();
                 return Rc.OK;
             }
 
-            for (Chain cl = lists.free(); cl != null; cl = cl.next()) {
+            for (Chain cl = BufAccess.free(lists); cl != null; cl = cl.next()) {
                 Buf b = cl.buf();
-                if (b.tempFile()) {
+                if (BufAccess.tempFile(b)) {
                     if (!s.cyclicTempFile()) {
                         continue;
                     }
@@ -369,13 +370,13 @@ public final class EventPipe extends PipeState {
     /** Passes a whole chain on at the end of the response, nothing recycled; {@code false} after a failure. */
     private boolean outputAll(Chain all) {
         for (Chain cl = all; cl != null; cl = cl.next()) {
-            cl.buf().recycled(false);
+            BufAccess.recycled(cl.buf(), false);
         }
         if (!output(all)) {
             drainChains();
             return false;
         }
-        lists.update(pool, all, tag);
+        lists.update(pool, all);
         return true;
     }
 
@@ -434,9 +435,9 @@ public final class EventPipe extends PipeState {
     private void drainChains() {
         for (;;) {
             Chain cl;
-            if (lists.busy() != null) {
-                cl = lists.busy();
-                lists.busy(null);
+            if (BufAccess.busy(lists) != null) {
+                cl = BufAccess.busy(lists);
+                BufAccess.busy(lists, null);
             } else if (out != null) {
                 cl = out;
                 out = null;
@@ -450,8 +451,8 @@ public final class EventPipe extends PipeState {
             while (cl != null) {
                 freeRawBufs.release(cl.buf());
                 Chain next = cl.next();
-                cl.next(lists.free());
-                lists.free(cl);
+                cl.next(BufAccess.free(lists));
+                BufAccess.free(lists, cl);
                 cl = next;
             }
         }

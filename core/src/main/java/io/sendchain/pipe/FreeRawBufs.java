@@ -3,13 +3,14 @@ package io.sendchain.pipe;
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.Pool;
+import io.sendchain.internal.BufAccess;
 
 /**
  * The event pipe's raw-buf bookkeeping: the raw bufs free to read into (nginx's {@code p->free_raw_bufs}) and the
  * shadow links ({@code b->shadow}, {@code b->last_shadow}) that keep the others off that list. Its rule: <em>a raw
  * buf never goes back to the free list while a shadow of it is queued</em>. This class alone sets and clears
- * {@link Buf#shadow(Buf)} and {@link Buf#lastShadow(boolean)} (CoreArchitectureTest checks it), and alone frees a raw
- * buf.
+ * {@link BufAccess#shadow(Buf, Buf)} and {@link BufAccess#lastShadow(Buf, boolean)} (CoreArchitectureTest checks
+ * it), and alone frees a raw buf.
  *
  * <pre>
  *   while the input filter runs:  raw ─shadow─> s1 ─shadow─> s2 ─shadow─> s3
@@ -100,7 +101,8 @@ final class FreeRawBufs {
 
     /** {@code b} is not (or no longer) linked: a raw buf entering the pipe, a buf kept from an ended response. */
     static void untie(Buf b) {
-        b.shadow(null).lastShadow(false);
+        BufAccess.shadow(b, null);
+        BufAccess.lastShadow(b, false);
     }
 
     /** {@link #untie} for the bufs of {@code chain}: a reset pipe starts its next response without stale marks. */
@@ -114,17 +116,22 @@ final class FreeRawBufs {
      * Makes {@code header} a shadow of {@code raw}'s bytes {@code [pos, last)}, tagged {@code tag}, appended to
      * {@code raw}'s shadows (nginx's input filters: {@code b->shadow = buf ... buf->shadow = b}).
      */
-    static Buf shadow(Buf header, Buf raw, long pos, long last, Object tag) {
+    static Buf shadow(Buf header, Buf raw, long pos, long last, Buf.Tag tag) {
         header.copyFrom(raw);
         header.pos(pos).last(last).tag(tag);
-        header.shadow(null).lastShadow(false);
-        header.recycled(true).temporary(true).memory(false).inFile(false);
-        header.flush(false).lastBuf(false).lastInChain(false);
+        BufAccess.shadow(header, null);
+        BufAccess.lastShadow(header, false);
+        BufAccess.recycled(header, true);
+        BufAccess.temporary(header, true);
+        BufAccess.memory(header, false);
+        BufAccess.inFile(header, false);
+        BufAccess.flush(header, false);
+        header.lastBuf(false).lastInChain(false);
         Buf t = raw;
-        while (t.shadow() != null) {
-            t = t.shadow();
+        while (BufAccess.shadow(t) != null) {
+            t = BufAccess.shadow(t);
         }
-        t.shadow(header);
+        BufAccess.shadow(t, header);
         return header;
     }
 
@@ -134,15 +141,16 @@ final class FreeRawBufs {
      * is free at once (nginx's filters: {@code b->last_shadow = 1}, or {@code ngx_event_pipe_add_free_buf}).
      */
     void finish(Buf raw) {
-        Buf t = raw.shadow();
+        Buf t = BufAccess.shadow(raw);
         if (t == null) {
             addFree(raw);
             return;
         }
-        while (t.shadow() != null) {
-            t = t.shadow();
+        while (BufAccess.shadow(t) != null) {
+            t = BufAccess.shadow(t);
         }
-        t.shadow(raw).lastShadow(true);
+        BufAccess.shadow(t, raw);
+        BufAccess.lastShadow(t, true);
     }
 
     /**
@@ -151,7 +159,7 @@ final class FreeRawBufs {
      * {@code ngx_event_pipe_drain_chains}: {@code if (b->last_shadow) ngx_event_pipe_add_free_buf(p, b->shadow)}.
      */
     void release(Buf b) {
-        Buf raw = b.lastShadow() ? b.shadow() : null;
+        Buf raw = BufAccess.lastShadow(b) ? BufAccess.shadow(b) : null;
         untie(b);
         if (raw != null) {
             addFree(raw);
@@ -164,10 +172,10 @@ final class FreeRawBufs {
      * ({@code ngx_event_pipe_write_chain_to_temp_file}).
      */
     void spilled(Buf b) {
-        if (!b.lastShadow()) {
+        if (!BufAccess.lastShadow(b)) {
             return;
         }
-        Buf raw = b.shadow();
+        Buf raw = BufAccess.shadow(b);
         raw.pos(raw.start()).last(raw.start());
         removeShadowLinks(raw);
         Chain cl = pool.allocLink().buf(raw).next(null);
@@ -183,23 +191,28 @@ final class FreeRawBufs {
      * being recycled or temporary (they no longer own a share of reusable memory).
      */
     static void removeShadowLinks(Buf raw) {
-        Buf b = raw.shadow();
+        Buf b = BufAccess.shadow(raw);
         if (b == null) {
             return;
         }
-        while (!b.lastShadow()) {
-            Buf next = b.shadow();
-            b.temporary(false).recycled(false).shadow(null);
+        while (!BufAccess.lastShadow(b)) {
+            Buf next = BufAccess.shadow(b);
+            BufAccess.temporary(b, false);
+            BufAccess.recycled(b, false);
+            BufAccess.shadow(b, null);
             b = next;
         }
-        b.temporary(false).recycled(false).shadow(null).lastShadow(false);
-        raw.shadow(null);
+        BufAccess.temporary(b, false);
+        BufAccess.recycled(b, false);
+        BufAccess.shadow(b, null);
+        BufAccess.lastShadow(b, false);
+        BufAccess.shadow(raw, null);
     }
 
     /** nginx's {@code ngx_event_pipe_add_free_buf}: a raw buf is free to read into again, empty. */
     private void addFree(Buf raw) {
         raw.pos(raw.start()).last(raw.start());
-        raw.shadow(null);
+        BufAccess.shadow(raw, null);
         Chain cl = pool.allocLink().buf(raw);
         if (free == null) {
             free = cl.next(null);

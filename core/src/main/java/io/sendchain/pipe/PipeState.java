@@ -6,6 +6,7 @@ import io.sendchain.buf.FreeBusy;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.loop.Timers;
+import io.sendchain.internal.BufAccess;
 import java.util.Objects;
 
 /**
@@ -27,8 +28,6 @@ public abstract sealed class PipeState implements AutoCloseable permits EventPip
     final TempFileSpill tempFile;
     /** What the input filter sees of the pipe. */
     final PipeInput input = new Input();
-    /** Marks the pipe's own buf headers (shadows, temp-file bufs), which come back to {@link #lists}' free list. */
-    final Object tag = this;
     Connection upstream;
     Connection downstream;
     InputFilter inputFilter = CopyInputFilter.INSTANCE;
@@ -41,6 +40,8 @@ public abstract sealed class PipeState implements AutoCloseable permits EventPip
     Chain out;
     /** The pipe's buf headers passed on and not yet sent (busy), and sent ones to reuse (free). */
     final FreeBusy lists = new FreeBusy();
+    /** Marks the pipe's own buf headers (shadows, temp-file bufs), which come back to {@link #lists}' free list. */
+    final Buf.Tag tag = lists.tag();
     Chain prereadBufs;
     long prereadSize;
     /** Raw bufs handed to the input filter, numbered for the debug log. */
@@ -259,15 +260,16 @@ public abstract sealed class PipeState implements AutoCloseable permits EventPip
         }
         recycle(in);
         recycle(out);
-        recycle(lists.busy());
-        lists.busy(null);
+        recycle(BufAccess.busy(lists));
+        BufAccess.busy(lists, null);
         // bufs sent at the very end of the last response went to the free list still marked as the last shadow
         // of their raw buf (the pass that frees raw bufs did not run again); that raw buf has since gone back to
         // the supply or is the owner's head buffer, so the mark must not free it into this response's raw bufs;
         // nor may a stale temp-file window rewind this response's cyclic temp file
-        FreeRawBufs.forget(lists.free());
-        for (Chain cl = lists.free(); cl != null; cl = cl.next()) {
-            cl.buf().tempFile(false).inFile(false);
+        FreeRawBufs.forget(BufAccess.free(lists));
+        for (Chain cl = BufAccess.free(lists); cl != null; cl = cl.next()) {
+            BufAccess.tempFile(cl.buf(), false);
+            BufAccess.inFile(cl.buf(), false);
         }
         prereadBufs = null;
         in = null;
@@ -293,10 +295,11 @@ public abstract sealed class PipeState implements AutoCloseable permits EventPip
         while (cl != null) {
             Chain next = cl.next();
             Buf b = cl.buf();
-            if (b != null && b.tag() == tag) {
-                b.recycled(false).pos(b.start()).last(b.start());
-                cl.next(lists.free());
-                lists.free(cl);
+            if (b != null && BufAccess.tag(b) == tag) {
+                BufAccess.recycled(b, false);
+                b.pos(b.start()).last(b.start());
+                cl.next(BufAccess.free(lists));
+                BufAccess.free(lists, cl);
             } else {
                 pool.freeLink(cl);
             }

@@ -2,6 +2,7 @@ package io.sendchain.pipe;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Pool;
+import io.sendchain.internal.BufAccess;
 
 /**
  * Where the event pipe's raw bufs come from: at most {@code bufs.num} per response (nginx's {@code p->allocated}
@@ -52,7 +53,10 @@ final class RawBufs {
         }
         allocated++;
         b.pos(b.start()).last(b.start());
-        b.temporary(true).recycled(false).memory(false).inFile(false);
+        BufAccess.temporary(b, true);
+        BufAccess.memory(b, false);
+        BufAccess.recycled(b, false);
+        BufAccess.inFile(b, false);
         FreeRawBufs.untie(b);
         return b;
     }

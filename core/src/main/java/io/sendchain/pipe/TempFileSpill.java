@@ -2,6 +2,7 @@ package io.sendchain.pipe;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
+import io.sendchain.internal.BufAccess;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.slf4j.Logger;
@@ -63,7 +64,7 @@ final class TempFileSpill {
             if (prevLastShadow && (size + bsize > writeSize || offset + size + bsize > maxSize)) {
                 break;
             }
-            prevLastShadow = cl.buf().lastShadow();
+            prevLastShadow = BufAccess.lastShadow(cl.buf());
             size += bsize;
             last = cl;
         }
@@ -105,7 +106,7 @@ final class TempFileSpill {
      * temp-file buf that ends at the offset; returns {@code false} when they need a buf of their own.
      */
     boolean extend(Buf tail, long n) {
-        if (tail == null || !tail.tempFile() || tail.fileLast() != offset) {
+        if (tail == null || !BufAccess.tempFile(tail) || tail.fileLast() != offset) {
             return false;
         }
         offset += n;
@@ -114,11 +115,15 @@ final class TempFileSpill {
     }
 
     /** Makes {@code b} the temp-file buf of the {@code n} bytes just written, tagged {@code tag}. */
-    Buf fill(Buf b, long n, Object tag) {
+    Buf fill(Buf b, long n, Buf.Tag tag) {
         b.copyFrom(BLANK);
-        b.tag(tag).file(file.ref()).filePos(offset);
+        BufAccess.file(b, file.ref());
+        b.tag(tag).filePos(offset);
         offset += n;
-        return b.fileLast(offset).inFile(true).tempFile(true);
+        b.fileLast(offset);
+        BufAccess.inFile(b, true);
+        BufAccess.tempFile(b, true);
+        return b;
     }
 
     /** A temp-file buf of a cyclic temp file was sent: once it was the last, the file is written from its start. */

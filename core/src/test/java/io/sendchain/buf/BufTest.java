@@ -141,11 +141,12 @@ class BufTest {
     void copyFromTakesEveryField() {
         Buf a = Buf.temp(arena.allocate(8)).last(6).pos(2);
         a.inFile(true).file(fileRef()).fileLast(9).filePos(3);
-        a.tag("t").recycled(true).flush(true).lastBuf(true).lastInChain(true).num(7);
+        Buf.Tag t = new FreeBusy().tag();
+        a.tag(t).recycled(true).flush(true).lastBuf(true).lastInChain(true).num(7);
         Buf b = new Buf().copyFrom(a);
         assertEquals(a.toString(), b.toString());
         assertSame(a.segment(), b.segment());
-        assertEquals("t", b.tag());
+        assertSame(t, b.tag());
         assertEquals(7, b.num());
     }
 

@@ -29,7 +29,7 @@ class AsyncReadTest {
 
     private final Pool pool = new Pool();
     private final RecordingFilter next = new RecordingFilter();
-    private final OutputChainContext ctx = new OutputChainContext(pool, "copy", next).bufs(2, 4096);
+    private final OutputChainContext ctx = new OutputChainContext(pool, next).bufs(2, 4096);
 
     @TempDir
     Path dir;
@@ -99,7 +99,7 @@ class AsyncReadTest {
         tasks.poll().run();
         ctx.aio(false);
         IOException e = assertThrows(IOException.class, () -> ctx.output(null));
-        assertTrue(e.getMessage().contains(f.name()), e.getMessage());
+        assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
     }
 
     @Test
@@ -111,7 +111,7 @@ class AsyncReadTest {
             tasks.poll().run();
             ctx.aio(false);
             IOException e = assertThrows(IOException.class, () -> ctx.output(null));
-            assertEquals("read only 50 of 100 bytes from \"" + f.name() + "\"", e.getMessage());
+            assertEquals("read only 50 of 100 bytes from \"" + f.toString() + "\"", e.getMessage());
         }
     }
 
@@ -122,7 +122,13 @@ class AsyncReadTest {
         }), () -> { });
         try (FileRef f = TestFiles.patternRef(dir, "r", 100)) {
             IOException e = assertThrows(IOException.class, () -> ctx.output(Chain.of(Buf.ofFile(f, 0, 100))));
-            assertTrue(e.getMessage().contains("rejected") && e.getMessage().contains(f.name()), e.getMessage());
+            assertTrue(e.getMessage().contains("rejected") && e.getMessage().contains(f.toString()), e.getMessage());
         }
+    }
+
+    @Test
+    void aThreadPoolReaderNeedsAnExecutor() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FileReadHook.threadPool(null));
+        assertEquals("executor must not be null", e.getMessage());
     }
 }

@@ -33,7 +33,7 @@ class ChainWriterTest {
     private final Pool pool = new Pool();
     private final MemorySink sink = new MemorySink();
     private final Connection c = new Connection("test", sink);
-    private final ChainWriter writer = new ChainWriter(c, pool);
+    private final ChainWriter writer = new ChainWriter(pool).connection(c);
 
     @AfterEach
     void close() {
@@ -84,7 +84,7 @@ class ChainWriterTest {
         SendChain send = mock(SendChain.class);
         when(send.send(any(), any(), anyLong())).thenReturn(null);
         Connection conn = new Connection("mock", send);
-        ChainWriter w = new ChainWriter(conn, pool).limit(2 * 1024 * 1024);
+        ChainWriter w = new ChainWriter(pool).connection(conn).limit(2 * 1024 * 1024);
         w.filter(Chain.of(mem("x")));
         verify(send).send(any(), any(), org.mockito.ArgumentMatchers.eq(2L * 1024 * 1024));
     }
@@ -148,7 +148,7 @@ class ChainWriterTest {
     void aSendChainErrorPropagates() throws IOException {
         SendChain send = mock(SendChain.class);
         when(send.send(any(), any(), anyLong())).thenThrow(new IOException("writev() failed: Broken pipe"));
-        ChainWriter w = new ChainWriter(new Connection("mock", send), pool);
+        ChainWriter w = new ChainWriter(pool).connection(new Connection("mock", send));
         IOException e = assertThrows(IOException.class, () -> w.filter(Chain.of(mem("x"))));
         assertEquals("writev() failed: Broken pipe", e.getMessage());
     }
@@ -178,5 +178,12 @@ class ChainWriterTest {
         writer.filter(Chain.of(a, b));
         assertSame(b, writer.queued().buf());
         assertEquals(2, b.pos());
+    }
+
+    @Test
+    void aWriterWithoutAPoolOrAConnectionIsMisuseNamedAsSuch() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ChainWriter(null));
+        assertEquals("pool must not be null", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ChainWriter(pool).connection(null));
     }
 }

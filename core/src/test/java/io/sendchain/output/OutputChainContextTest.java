@@ -13,8 +13,10 @@ import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.FileRef;
 import io.sendchain.buf.Pool;
+import io.sendchain.internal.BufAccess;
 import io.sendchain.testkit.RecordingFilter;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,11 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** OutputChainContext: every branch of nginx's ngx_output_chain and its helpers. */
 class OutputChainContextTest {
 
-    private static final Object TAG = "copy-filter";
 
     private final Pool pool = new Pool();
     private final RecordingFilter next = new RecordingFilter();
-    private final OutputChainContext ctx = new OutputChainContext(pool, TAG, next);
+    private final OutputChainContext ctx = new OutputChainContext(pool, next);
     private final List<FileRef> files = new ArrayList<>();
 
     @TempDir
@@ -52,8 +53,10 @@ class OutputChainContextTest {
     }
 
     private Buf temp(String s) {
-        Buf b = mem(s);
-        return b.memory(false).temporary(true);
+        byte[] bytes = s.getBytes(StandardCharsets.ISO_8859_1);
+        Buf b = pool.createTempBuf(bytes.length);
+        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, b.segment(), 0, bytes.length);
+        return b.last(bytes.length);
     }
 
     private FileRef file(String name, String content) throws IOException {
@@ -64,6 +67,21 @@ class OutputChainContextTest {
 
     private Buf fileBuf(FileRef f, long from, long to) {
         return Buf.ofFile(f, from, to);
+    }
+
+    @Test
+    void twoContextsTagTheirCopiesWithTagsOfTheirOwn() {
+        OutputChainContext other = new OutputChainContext(pool, next);
+        assertNotSame(ctx.tag(), other.tag(), "contexts built the same way never recycle each other's copies");
+    }
+
+    @Test
+    void aContextWithoutAPoolOrANextFilterIsMisuseNamedAsSuch() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new OutputChainContext(null, next));
+        assertTrue(e.getMessage().startsWith("pool and next must not be null"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new OutputChainContext(pool, null));
+        assertThrows(IllegalArgumentException.class, () -> ctx.readHook(FileReadHook.threadPool(Runnable::run), null));
     }
 
     @Nested
@@ -89,7 +107,7 @@ class OutputChainContextTest {
             ctx.needInTemp(true).bufs(1, 4);
             next.consume(false);
             ctx.output(Chain.of(mem("abcdef")));
-            assertNotNull(ctx.lists().busy());
+            assertNotNull(BufAccess.busy(ctx.lists()));
             Chain in = Chain.of(temp("zz"));
             ctx.output(in);
             for (RecordingFilter.Call call : next.calls()) {
@@ -139,13 +157,13 @@ class OutputChainContextTest {
             assertFalse(copy.inFile(), "without sendfile the copy is memory only");
             assertTrue(copy.temporary());
             assertTrue(copy.lastBuf());
-            assertSame(TAG, copy.tag());
+            assertSame(ctx.tag(), BufAccess.tag(copy));
         }
 
         @Test
         void withoutSendfileABufInMemoryAndInAFileGoesAsIsAsMemoryOnly() throws IOException {
             FileRef f = file("f", "0123456789");
-            Buf both = temp("0123").inFile(true).file(f).fileLast(4);
+            Buf both = inFileToo(temp("0123"), f).fileLast(4);
             ctx.output(Chain.of(both));
             assertSame(both, next.call(0).buf(0));
             assertFalse(both.inFile(), "its file window is dropped: the memory is what gets sent");
@@ -179,7 +197,9 @@ class OutputChainContextTest {
         @Test
         void needInTempCopiesMappedMemory() throws IOException {
             ctx.needInTemp(true);
-            Buf mapped = temp("mapped").temporary(false).mmap(true);
+            Buf mapped = temp("mapped");
+            BufAccess.temporary(mapped, false);
+            BufAccess.mmap(mapped, true);
             ctx.output(Chain.of(mapped));
             assertNotSame(mapped, next.call(0).buf(0));
             assertEquals("mapped", next.call(0).text());
@@ -196,7 +216,7 @@ class OutputChainContextTest {
         @Test
         void aDirectioFileBufIsCopiedEvenWithSendfile() throws IOException {
             FileRef plain = file("d", "x".repeat(2000));
-            FileRef direct = FileRef.ofDirect(plain.channel(), plain.channel(), "d");
+            FileRef direct = BufAccess.ofDirect(plain.channel(), plain.channel(), "d");
             ctx.sendfile(true).bufs(2, 1024);
             ctx.output(Chain.of(fileBuf(direct, 0, 2000)));
             assertFalse(next.calls().isEmpty());
@@ -289,7 +309,7 @@ class OutputChainContextTest {
             ctx.output(Chain.of(mem("tiny").lastInChain(true)));
             Buf copy = next.call(0).buf(0);
             assertEquals(4, copy.end() - copy.start());
-            assertFalse(copy.recycled());
+            assertFalse(BufAccess.recycled(copy));
             assertTrue(copy.lastInChain());
         }
 
@@ -299,7 +319,7 @@ class OutputChainContextTest {
             ctx.output(Chain.of(mem("x".repeat(39)).lastInChain(true)));
             Buf copy = next.call(0).buf(0);
             assertEquals(39, copy.end() - copy.start());
-            assertFalse(copy.recycled());
+            assertFalse(BufAccess.recycled(copy));
         }
 
         @Test
@@ -308,7 +328,7 @@ class OutputChainContextTest {
             ctx.output(Chain.of(mem("x".repeat(40)).lastInChain(true)));
             Buf copy = next.call(0).buf(0);
             assertEquals(32, copy.end() - copy.start());
-            assertTrue(copy.recycled());
+            assertTrue(BufAccess.recycled(copy));
         }
 
         @Test
@@ -324,7 +344,7 @@ class OutputChainContextTest {
             ctx.output(Chain.of(mem("tiny")));
             Buf copy = next.call(0).buf(0);
             assertEquals(32, copy.end());
-            assertTrue(copy.recycled());
+            assertTrue(BufAccess.recycled(copy));
             assertTrue(copy.temporary());
         }
     }
@@ -336,7 +356,9 @@ class OutputChainContextTest {
         void aSourceLargerThanACopyIsSplitAndOnlyTheLastPieceCarriesItsFlags() throws IOException {
             ctx.needInTemp(true).bufs(4, 4);
             next.consume(false); // every piece stays busy and gets its own copy
-            ctx.output(Chain.of(mem("abcdefghij").flush(true).lastBuf(true).lastInChain(true)));
+            Buf source = mem("abcdefghij").lastBuf(true).lastInChain(true);
+            BufAccess.flush(source, true);
+            ctx.output(Chain.of(source));
             List<Buf> copies = next.calls().stream().map(c -> c.buf(0)).toList();
             assertEquals(3, copies.size());
             assertEquals("abcdefghij", next.allText());
@@ -364,7 +386,7 @@ class OutputChainContextTest {
         void aMemoryCopyOfABufAlsoInAFileCarriesTheFileWindowWithSendfile() throws IOException {
             FileRef f = file("f", "0123456789");
             ctx.sendfile(true).needInTemp(true).bufs(2, 3);
-            Buf both = mem("0123456").inFile(true).file(f).fileLast(7);
+            Buf both = inFileToo(mem("0123456"), f).fileLast(7);
             ctx.output(Chain.of(both));
             assertTrue(next.call(0).shape(0).contains("f:1") && next.call(0).shape(0).contains("\" 0-3"),
                     next.call(0).shape(0));
@@ -378,7 +400,7 @@ class OutputChainContextTest {
         void aMemoryCopyOfABufAlsoInAFileIsMemoryOnlyWithoutSendfile() throws IOException {
             FileRef f = file("f", "0123456789");
             ctx.needInTemp(true);
-            ctx.output(Chain.of(mem("0123").inFile(true).file(f).fileLast(4)));
+            ctx.output(Chain.of(inFileToo(mem("0123"), f).fileLast(4)));
             assertFalse(next.call(0).buf(0).inFile());
         }
 
@@ -398,7 +420,7 @@ class OutputChainContextTest {
             FileRef f = file("short", "0123456789");
             ctx.bufs(1, 64);
             IOException e = assertThrows(IOException.class, () -> ctx.output(Chain.of(fileBuf(f, 4, 30))));
-            assertEquals("read only 6 of 26 bytes from \"" + f.name() + "\"", e.getMessage());
+            assertEquals("read only 6 of 26 bytes from \"" + f.toString() + "\"", e.getMessage());
         }
 
         @Test
@@ -423,13 +445,13 @@ class OutputChainContextTest {
             ctx.needInTemp(true);
             Buf empty = temp("x");
             empty.pos(empty.last());
-            int idle = pool.idleLinks();
+            int idle = BufAccess.idleLinks(pool);
             ctx.output(Chain.of(empty, mem("ok")));
             assertEquals("ok", next.allText());
             for (Buf b : next.call(0).bufs()) {
                 assertNotSame(empty, b);
             }
-            assertTrue(pool.idleLinks() > idle, "the zero-size buf's link went back to the pool");
+            assertTrue(BufAccess.idleLinks(pool) > idle, "the zero-size buf's link went back to the pool");
         }
 
         @Test
@@ -443,7 +465,7 @@ class OutputChainContextTest {
 
         @Test
         void aFileBufWithoutAFileIsAMisuse() {
-            Buf bad = new Buf().inFile(true).fileLast(10);
+            Buf bad = inFileToo(new Buf(), null).fileLast(10);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> ctx.output(Chain.of(bad, temp("x"))));
             assertTrue(e.getMessage().startsWith("file buf without a file"), e.getMessage());
@@ -452,7 +474,7 @@ class OutputChainContextTest {
         @Test
         void aLoneFileBufWithoutAFileIsRefusedOnTheShortPathToo() {
             ctx.sendfile(true);
-            Buf bad = new Buf().inFile(true).fileLast(10);
+            Buf bad = inFileToo(new Buf(), null).fileLast(10);
             assertThrows(IllegalArgumentException.class, () -> ctx.output(Chain.of(bad)));
             assertTrue(next.calls().isEmpty());
         }
@@ -509,7 +531,7 @@ class OutputChainContextTest {
             assertEquals(1, next.call(0).buf(0).end(), "a one-byte copy for a one-byte last buf");
             ctx.reset();
             assertEquals(0, ctx.allocated());
-            assertNull(ctx.lists().free());
+            assertNull(BufAccess.free(ctx.lists()));
             ctx.output(Chain.of(mem("y".repeat(64))));
             assertEquals(32, next.call(1).buf(0).end(), "full-sized again");
         }
@@ -530,21 +552,21 @@ class OutputChainContextTest {
             FileRef f = file("f", "0123456789".repeat(100));
             ctx.sendfile(false).bufs(2, 64);
             next.consume(false); // the client takes nothing: copies stay busy, input stays queued
-            long before = pool.heldChunks();
+            long before = BufAccess.heldChunks(pool);
             assertEquals(Status.AGAIN, ctx.output(Chain.of(fileBuf(f, 0, 1000).lastBuf(true))));
-            assertNotNull(ctx.lists().busy());
+            assertNotNull(BufAccess.busy(ctx.lists()));
             assertNotNull(ctx.pending());
-            assertEquals(before + 2, pool.heldChunks());
+            assertEquals(before + 2, BufAccess.heldChunks(pool));
             List<Buf> copies = new ArrayList<>();
-            for (Chain cl = ctx.lists().busy(); cl != null; cl = cl.next()) {
+            for (Chain cl = BufAccess.busy(ctx.lists()); cl != null; cl = cl.next()) {
                 copies.add(cl.buf());
             }
             ctx.abandon();
             assertNull(ctx.pending());
-            assertNull(ctx.lists().busy());
-            assertEquals(before, pool.heldChunks(), "the copies' memory is back in the loop's allocator");
+            assertNull(BufAccess.busy(ctx.lists()));
+            assertEquals(before, BufAccess.heldChunks(pool), "the copies' memory is back in the loop's allocator");
             int kept = 0;
-            for (Chain cl = ctx.lists().free(); cl != null; cl = cl.next()) {
+            for (Chain cl = BufAccess.free(ctx.lists()); cl != null; cl = cl.next()) {
                 assertNull(cl.buf().segment(), "a kept header has no memory");
                 assertTrue(copies.contains(cl.buf()));
                 kept++;
@@ -601,7 +623,7 @@ class OutputChainContextTest {
         void aMemoryBufAlsoInAFileIsSplitInBothWindows() throws IOException {
             FileRef f = file("f", "0123456789");
             ctx.sendfile(true).sendfileLimit(4).needInTemp(true).bufs(2, 16);
-            Buf both = mem("0123456789").inFile(true).file(f).fileLast(10);
+            Buf both = inFileToo(mem("0123456789"), f).fileLast(10);
             ctx.output(Chain.of(both));
             assertEquals("0123456789", next.allText());
             assertTrue(next.call(0).shape(0).contains("f:1") && next.call(0).shape(0).contains("\" 0-4"),
@@ -615,7 +637,7 @@ class OutputChainContextTest {
 
         private FileRef directFile(String content) throws IOException {
             FileRef plain = file("direct", content);
-            return FileRef.ofDirect(plain.channel(), plain.channel(), "direct");
+            return BufAccess.ofDirect(plain.channel(), plain.channel(), "direct");
         }
 
         @Test
@@ -626,7 +648,7 @@ class OutputChainContextTest {
             ctx.output(Chain.of(fileBuf(f, 100, 3000)));
             Buf first = next.call(0).buf(0);
             assertEquals(412, first.end() - first.start(), "from 100 up to 512");
-            assertNull(first.tag(), "not reused through the free list");
+            assertNull(BufAccess.tag(first), "not reused through the free list");
             assertEquals(content.substring(100), next.allText());
         }
 
@@ -637,7 +659,7 @@ class OutputChainContextTest {
             ctx.output(Chain.of(fileBuf(f, 512, 700)));
             Buf only = next.call(0).buf(0);
             assertEquals(188, only.end());
-            assertNull(only.tag());
+            assertNull(BufAccess.tag(only));
         }
 
         @Test
@@ -647,7 +669,7 @@ class OutputChainContextTest {
             ctx.output(Chain.of(fileBuf(f, 0, 4096)));
             Buf copy = next.call(0).buf(0);
             assertEquals(1024, copy.end());
-            assertSame(TAG, copy.tag());
+            assertSame(ctx.tag(), BufAccess.tag(copy));
             assertEquals(0, copy.segment().address() % 512, "aligned for O_DIRECT");
             assertEquals("w".repeat(4096), next.allText());
         }
@@ -657,7 +679,7 @@ class OutputChainContextTest {
             FileRef plain = file("u", "0123456789".repeat(100));
             FileRef empty = file("e", "");
             // the "direct" channel is an empty file: only the unaligned channel can supply the bytes
-            FileRef f = FileRef.ofDirect(empty.channel(), plain.channel(), "u");
+            FileRef f = BufAccess.ofDirect(empty.channel(), plain.channel(), "u");
             ctx.alignment(512).bufs(2, 1024);
             ctx.output(Chain.of(fileBuf(f, 10, 20)));
             assertEquals("0123456789", next.allText());
@@ -680,5 +702,12 @@ class OutputChainContextTest {
                     3 * 4096 + 100);
             assertEquals(new String(want, StandardCharsets.ISO_8859_1), next.allText());
         }
+    }
+
+    /** Makes {@code b} also describe its bytes as a window of {@code file} (in memory and in a file). */
+    private static Buf inFileToo(Buf b, FileRef file) {
+        BufAccess.inFile(b, true);
+        BufAccess.file(b, file);
+        return b;
     }
 }

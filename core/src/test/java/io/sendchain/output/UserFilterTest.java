@@ -55,8 +55,8 @@ class UserFilterTest {
         try (Pool pool = new Pool(); FileRef file = FileRef.open(p)) {
             MemorySink sink = new MemorySink().capacity(40);
             Connection c = new Connection("client", sink);
-            ChainWriter writer = new ChainWriter(c, pool);
-            OutputChainContext ctx = new OutputChainContext(pool, "upper", new UpperCaseFilter(writer))
+            ChainWriter writer = new ChainWriter(pool).connection(c);
+            OutputChainContext ctx = new OutputChainContext(pool, new UpperCaseFilter(writer))
                     .sendfile(true).needInTemp(true).needInMemory(true).bufs(2, 64);
             Buf original = Buf.copyOf(pool, "read-only header; ".getBytes(StandardCharsets.ISO_8859_1));
 

@@ -67,7 +67,7 @@ class WriteFilterTest {
     private final Pool pool = new Pool();
     private final MemorySink sink = new MemorySink();
     private final Connection c = new Connection("test", sink);
-    private final ChainWriter writer = new ChainWriter(c, pool);
+    private final ChainWriter writer = new ChainWriter(pool).connection(c);
     private final FakeTimers timers = new FakeTimers();
     private final WriteFilter filter = new WriteFilter(writer, timers);
 
@@ -152,7 +152,7 @@ class WriteFilterTest {
 
         assertEquals(Status.OK, filter.filter(Chain.of(mem(10))));
         assertEquals(1500, c.sent());
-        assertEquals(Status.OK, filter.filter(Chain.of(new Buf().flush(true))));
+        assertEquals(Status.OK, filter.filter(Chain.of(Buf.flushBuf())));
         assertEquals(1510, c.sent(), "a flush sends what was held");
 
         assertEquals(Status.OK, filter.filter(Chain.of(mem(10))));

@@ -59,7 +59,7 @@ class EventPipeTest {
     }
 
     private EventPipe pipe(PipeSettings.Builder settings) {
-        writer = new ChainWriter(downstream, pool);
+        writer = new ChainWriter(pool).connection(downstream);
         pipe = new EventPipe(pool, upstream, downstream, timers, writer, settings.build());
         return pipe;
     }
@@ -105,8 +105,10 @@ class EventPipeTest {
 
     @Test
     void prereadBytesComeFirst() throws IOException {
-        Buf head = Buf.copyOf(pool, "early bytes|".getBytes(StandardCharsets.ISO_8859_1));
-        head.memory(false).temporary(true);
+        byte[] early = "early bytes|".getBytes(StandardCharsets.ISO_8859_1);
+        Buf head = pool.createTempBuf(early.length);
+        MemorySegment.copy(MemorySegment.ofArray(early), 0, head.segment(), 0, early.length);
+        head.last(early.length);
         up.feed("later bytes".getBytes(StandardCharsets.ISO_8859_1)).eof();
         pipe(settings().bufs(2, 64)).preread(head);
         pump();
@@ -141,7 +143,7 @@ class EventPipeTest {
             MemorySink to = new MemorySink();
             Connection into = new Connection("downstream", to);
             to.capacity(3000);
-            writer = new ChainWriter(into, pool);
+            writer = new ChainWriter(pool).connection(into);
             pipe = new EventPipe(pool, from, into, timers, writer, settings().bufs(4, 4096).maxTempFileSize(0).build())
                     .bufSupply(supply);
             pump(from, into);
@@ -158,7 +160,7 @@ class EventPipeTest {
     void aResetPipeServesResponseAfterResponseWithItsOwnBufsAndLinksAndNoTempFileLeftOpen() throws IOException {
         MemorySink to = new MemorySink();
         Connection into = new Connection("downstream", to);
-        writer = new ChainWriter(into, pool);
+        writer = new ChainWriter(pool).connection(into);
         long linksAfterFirst = -1;
         long expected = 0;
         for (int round = 0; round < 20; round++) {
@@ -205,7 +207,7 @@ class EventPipeTest {
     void aResetPipeServesChunkedResponseAfterResponseWithoutNewLinksOrBufHeaders() throws IOException {
         MemorySink to = new MemorySink();
         Connection into = new Connection("downstream", to);
-        writer = new ChainWriter(into, pool);
+        writer = new ChainWriter(pool).connection(into);
         ChunkedInputFilter filter = new ChunkedInputFilter();
         byte[] body = TestFiles.pattern(20_000);
         byte[] wire = chunk(body, new Random(7));
@@ -481,7 +483,7 @@ class EventPipeTest {
         });
         DriverEvents.ready(broken.write(), true);
         up.feed(TestFiles.pattern(10_000)).eof();
-        pipe = new EventPipe(pool, upstream, broken, timers, new ChainWriter(broken, pool),
+        pipe = new EventPipe(pool, upstream, broken, timers, new ChainWriter(pool).connection(broken),
                 settings().bufs(2, 4096).build());
         DriverEvents.ready(upstream.read(), true);
         pipe.run(true);
@@ -581,7 +583,7 @@ class EventPipeTest {
         };
         MemorySink to = new MemorySink();
         Connection into = new Connection("downstream", to);
-        writer = new ChainWriter(into, pool);
+        writer = new ChainWriter(pool).connection(into);
         to.capacity(1 + rnd.nextInt(20_000));
         long expected = 0;
         int busy = 0;

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
+import io.sendchain.buf.FreeBusy;
 import io.sendchain.buf.Pool;
+import io.sendchain.internal.BufAccess;
 import io.sendchain.testkit.Seeds;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,7 +29,7 @@ class FreeRawBufsTest {
 
     private final Pool pool = new Pool();
     private final FreeRawBufs free = new FreeRawBufs(pool);
-    private final Object tag = new Object();
+    private final Buf.Tag tag = new FreeBusy().tag();
 
     @AfterEach
     void close() {
@@ -52,8 +54,8 @@ class FreeRawBufsTest {
         Buf s2 = shadow(raw, 30, 60);
         Buf s3 = shadow(raw, 60, 100);
         free.finish(raw);
-        assertTrue(s3.lastShadow());
-        assertSame(raw, s3.shadow(), "the last shadow points back to its raw buf");
+        assertTrue(BufAccess.lastShadow(s3));
+        assertSame(raw, BufAccess.shadow(s3), "the last shadow points back to its raw buf");
         assertFalse(free.holds(raw));
         free.release(s1);
         free.release(s2);
@@ -61,8 +63,8 @@ class FreeRawBufsTest {
         free.release(s3);
         assertTrue(free.holds(raw));
         assertEquals(raw.start(), raw.last(), "free again, empty");
-        assertNull(raw.shadow());
-        assertFalse(s3.lastShadow());
+        assertNull(BufAccess.shadow(raw));
+        assertFalse(BufAccess.lastShadow(s3));
     }
 
     @Test
@@ -86,17 +88,17 @@ class FreeRawBufsTest {
         assertTrue(free.holds(raw));
         assertSame(first, free.takeFirst(), "appended after the bufs already free");
         assertSame(raw, free.takeFirst());
-        assertNull(raw.shadow());
-        assertNull(s1.shadow());
-        assertFalse(s2.lastShadow());
-        assertFalse(s1.recycled() || s2.recycled(), "the shadows own no reusable memory any more");
+        assertNull(BufAccess.shadow(raw));
+        assertNull(BufAccess.shadow(s1));
+        assertFalse(BufAccess.lastShadow(s2));
+        assertFalse(BufAccess.recycled(s1) || BufAccess.recycled(s2), "the shadows own no reusable memory any more");
     }
 
     @Test
     void aPartlyFilledFreeBufStaysFirstSoItsBytesAreReadOnInOrder() {
         Buf partly = pool.createTempBuf(100);
         partly.last(partly.start() + 7);
-        free.putBack(new Chain(partly, null));
+        free.putBack(new Chain().buf(partly).next(null));
         Buf raw = full(100);
         Buf s = shadow(raw, 0, 100);
         free.finish(raw);
@@ -111,7 +113,7 @@ class FreeRawBufsTest {
         free.finish(raw);
         // the response ends with s sent but not yet passed over: its header waits among the pipe's free headers,
         // still marked, while raw goes back to the supply
-        Chain headers = new Chain(s, null);
+        Chain headers = new Chain().buf(s).next(null);
         free.reset();
         FreeRawBufs.forget(headers);
         // the next response's pass over the free headers
@@ -173,7 +175,7 @@ class FreeRawBufsTest {
                 for (int n = rnd.nextInt(4); n > 0 && !queued.isEmpty(); n--) {
                     Buf s = queued.poll();
                     queuedOf.merge(rawOf.get(s), -1, Integer::sum);
-                    groupStart = s.lastShadow();
+                    groupStart = BufAccess.lastShadow(s);
                     free.release(s);
                 }
             } else if (op < 9 && groupStart) {
@@ -181,7 +183,7 @@ class FreeRawBufsTest {
                 for (int n = 1 + rnd.nextInt(2); n > 0 && !queued.isEmpty(); ) {
                     Buf s = queued.poll();
                     queuedOf.merge(rawOf.get(s), -1, Integer::sum);
-                    boolean last = s.lastShadow();
+                    boolean last = BufAccess.lastShadow(s);
                     free.spilled(s);
                     if (last) {
                         n--;
@@ -196,7 +198,7 @@ class FreeRawBufsTest {
                 free.reset();
                 Chain headers = null;
                 for (Buf s : stale) {
-                    headers = new Chain(s, headers);
+                    headers = new Chain().buf(s).next(headers);
                 }
                 FreeRawBufs.forget(headers);
                 unused = new ArrayList<>(raws);

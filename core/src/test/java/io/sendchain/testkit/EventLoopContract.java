@@ -123,8 +123,8 @@ public abstract class EventLoopContract {
         Session(Connection c) {
             this.c = c;
             this.request = pool.createTempBuf(256);
-            ChainWriter writer = new ChainWriter(c, pool).limit(256 * 1024);
-            this.out = new OutputChainContext(pool, this, writer).sendfile(true);
+            ChainWriter writer = new ChainWriter(pool).connection(c).limit(256 * 1024);
+            this.out = new OutputChainContext(pool, writer).sendfile(true);
         }
 
         void onRead(Event ev) {

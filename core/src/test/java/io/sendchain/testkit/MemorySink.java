@@ -2,7 +2,7 @@ package io.sendchain.testkit;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
-import io.sendchain.buf.Chains;
+import io.sendchain.spi.Chains;
 import io.sendchain.event.Connection;
 import io.sendchain.event.SendChain;
 import io.sendchain.spi.DriverEvents;
@@ -83,7 +83,7 @@ public final class MemorySink implements SendChain {
                 while (dst.hasRemaining()) {
                     int r = b.file().channel().read(dst, at + dst.position());
                     if (r < 0) {
-                        throw new IOException("sendfile() reported that \"" + b.file().name()
+                        throw new IOException("sendfile() reported that \"" + b.file()
                                 + "\" was truncated at " + (at + dst.position()));
                     }
                 }
@@ -96,10 +96,19 @@ public final class MemorySink implements SendChain {
         largestCall = Math.max(largestCall, taken);
         c.addSent(taken);
         Chain rest = Chains.updateSent(in, taken);
-        boolean wantedMore = taken < budget && rest != null && Chain.size(rest) > 0;
+        boolean wantedMore = taken < budget && rest != null && bytes(rest) > 0;
         if (wantedMore && taken == room) {
             DriverEvents.ready(c.write(), false);
         }
         return rest;
+    }
+
+    /** Bytes left in the chain from {@code cl} on. */
+    static long bytes(Chain cl) {
+        long size = 0;
+        for (; cl != null; cl = cl.next()) {
+            size += cl.buf().size();
+        }
+        return size;
     }
 }

@@ -75,7 +75,7 @@ public abstract class SendChainContract {
     protected Path dir;
 
     private final Arena arena = Arena.ofShared();
-    private final Pool pool = new Pool(arena);
+    private final Pool pool = new Pool();
     private final List<AutoCloseable> toClose = new ArrayList<>();
     /** The platform of the last pair opened: test files are opened through it. */
     private Platform currentPlatform;
@@ -86,6 +86,7 @@ public abstract class SendChainContract {
             toClose.get(i).close();
         }
         toClose.clear();
+        pool.close();
         arena.close();
     }
 
@@ -285,7 +286,7 @@ public abstract class SendChainContract {
                         context + ": call " + calls + " sent " + took + " with limit " + limit);
             }
             long done = c.sent() - start;
-            assertEquals(expected.length - done, Chain.size(rest),
+            assertEquals(expected.length - done, MemorySink.bytes(rest),
                     context + ": after call " + calls + " the returned chain must hold exactly the unsent bytes");
             if (done < expected.length) {
                 assertEquals(expected[(int) done], firstByte(rest),

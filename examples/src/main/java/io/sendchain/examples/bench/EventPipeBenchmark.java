@@ -95,7 +95,7 @@ public class EventPipeBenchmark {
         source = new MemoryUpstream(w);
         upstream = new Connection("upstream", source);
         downstream = new Connection("client", new OutputChainBenchmark.SegmentSink(arena, 1 << 20));
-        writer = new ChainWriter(downstream, pool);
+        writer = new ChainWriter(pool).connection(downstream);
         supply = new EventPipe.BufSupply() {
             @Override
             public Buf take(long size) {

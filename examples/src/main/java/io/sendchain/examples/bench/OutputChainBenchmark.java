@@ -69,8 +69,8 @@ public class OutputChainBenchmark {
         pool = new Pool();
         Connection c = new Connection("sink", new SegmentSink(arena, 1 << 20));
         DriverEvents.ready(c.write(), true);
-        ChainWriter writer = new ChainWriter(c, pool);
-        ctx = new OutputChainContext(pool, this, writer).bufs(2, 32 * 1024);
+        ChainWriter writer = new ChainWriter(pool).connection(c);
+        ctx = new OutputChainContext(pool, writer).bufs(2, 32 * 1024);
 
         byte[] head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 65536\r\n\r\n"
                 .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -82,7 +82,7 @@ public class OutputChainBenchmark {
                 bodyLen = 16 * 1024;
             }
             case "copy" -> {
-                body = pool.createTempBuf(16 * 1024).last(16 * 1024).temporary(false).memory(true);
+                body = Buf.copyOf(pool, new byte[16 * 1024]);
                 bodyLen = 16 * 1024;
                 ctx.needInTemp(true);
             }
@@ -160,7 +160,7 @@ public class OutputChainBenchmark {
                     view.limit((int) (at + n)).position((int) at);
                     while (view.hasRemaining()) {
                         if (b.file().channel().read(view, b.filePos() + (view.position() - at)) < 0) {
-                            throw new IOException("truncated " + b.file().name());
+                            throw new IOException("truncated " + b.file());
                         }
                     }
                     b.filePos(b.fileLast());

@@ -44,7 +44,7 @@ public class PoolBenchmark {
 
     @Setup
     public void setUp() {
-        memory = new SlabAllocator(0);
+        memory = SlabAllocator.forLoop(0);
         pool = new Pool(memory);
     }
 
@@ -66,8 +66,8 @@ public class PoolBenchmark {
     public long response() {
         pool.tempBuf(in, 1024);
         pool.tempBuf(head, 2048);
-        pool.tempBuf(copy1, 32 * 1024, 64);
-        pool.tempBuf(copy2, 32 * 1024, 64);
+        pool.tempBuf(copy1, 32 * 1024);
+        pool.tempBuf(copy2, 32 * 1024);
         long at = copy2.segment().address();
         pool.release();
         return at;

@@ -122,7 +122,7 @@ public class SendChainBenchmark {
     }
 
     private static Buf filled(Pool pool, int size) {
-        Buf b = pool.createTempBuf(size, 64);
+        Buf b = pool.createTempBuf(size);
         return b.last(size);
     }
 

@@ -357,7 +357,8 @@ abstract class AbstractHttpServer implements AutoCloseable {
             SlabAllocator m = w.loop.memory();
             reserved += m.reserved();
             inUse += m.inUse();
-            limit = m.limit() == Long.MAX_VALUE || limit == Long.MAX_VALUE ? Long.MAX_VALUE : limit + m.limit();
+            long bound = workerMemory() == 0 ? Long.MAX_VALUE : workerMemory(); // each loop's allocator bound
+            limit = bound == Long.MAX_VALUE || limit == Long.MAX_VALUE ? Long.MAX_VALUE : limit + bound;
             refused += m.refused();
         }
         sb.append("connections.open ").append(openConnections()).append('\n');

@@ -36,18 +36,7 @@ final class ChunkedEncoder implements OutputFilter {
      */
     void reset() {
         chunkOpen = false;
-        Chain cl = lists.busy();
-        lists.busy(null);
-        while (cl != null) {
-            Chain next = cl.next();
-            if (cl.buf().tag() == this) {
-                cl.next(lists.free());
-                lists.free(cl);
-            } else {
-                pool.freeLink(cl);
-            }
-            cl = next;
-        }
+        lists.reclaim(pool);
     }
 
     @Override
@@ -108,20 +97,19 @@ final class ChunkedEncoder implements OutputFilter {
             return next.filter(null);
         }
         Status rc = next.filter(out);
-        lists.update(pool, out, this);
+        lists.update(pool, out);
         return rc;
     }
 
     private Chain frame() {
         Chain cl = lists.takeFree();
         if (cl == null) {
-            cl = pool.allocLink().buf(pool.createTempBuf(FRAME).tag(this)).next(null);
+            cl = pool.allocLink().buf(pool.createTempBuf(FRAME).tag(lists.tag())).next(null);
         } else if (cl.buf().segment() == null) {
             pool.tempBuf(cl.buf(), FRAME);
         }
         Buf b = cl.buf();
         b.pos(b.start()).last(b.start()).lastBuf(false).lastInChain(false);
-        b.memory(false).temporary(true);
         w.start(b);
         return cl;
     }

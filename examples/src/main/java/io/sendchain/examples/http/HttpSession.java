@@ -5,9 +5,9 @@ import io.sendchain.buf.Chain;
 import io.sendchain.buf.FileRef;
 import io.sendchain.buf.MemoryLimitException;
 import io.sendchain.event.Event;
+import io.sendchain.output.FileReadHook;
 import io.sendchain.output.OutputChainContext;
 import io.sendchain.output.Status;
-import io.sendchain.output.ThreadPoolFileReader;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
@@ -46,11 +46,11 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
         this.config = server.config();
         writer.limit(config.sendfileMaxChunk());
         filter.limitRate(config.limitRate(), config.limitRateAfter());
-        this.out = new OutputChainContext(pool, this, filter)
+        this.out = new OutputChainContext(pool, filter)
                 .sendfile(config.sendfile())
                 .bufs(config.outputBuffersNum(), config.outputBuffersSize())
                 .alignment(DIRECTIO_ALIGNMENT);
-        ThreadPoolFileReader hook = server.readHook();
+        FileReadHook hook = server.readHook();
         if (hook != null) {
             // a finished read comes back to the loop thread, unblocks the output chain and resumes the response;
             // if the connection closed meanwhile, the memory the read wrote into goes back only now

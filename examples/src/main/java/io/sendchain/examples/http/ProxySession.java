@@ -694,8 +694,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
 
     private void startRelay(long length) {
         // the relay's window on ub, for this response's memory
-        view.copyFrom(ub);
-        view.temporary(true);
+        view.copyFrom(ub); // ub is a temporary buf: so is its view
         relayLeft = length;
         relayDone = false;
         relayEof = false;

@@ -3,7 +3,7 @@ package io.sendchain.examples.http;
 import io.sendchain.event.Connection;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.loop.EventLoop;
-import io.sendchain.output.ThreadPoolFileReader;
+import io.sendchain.output.FileReadHook;
 import io.sendchain.spi.NoPlatformException;
 import io.sendchain.spi.PlatformConfig;
 import io.sendchain.spi.PlatformRegistry;
@@ -108,8 +108,8 @@ public final class StaticServer extends AbstractHttpServer {
         return config;
     }
 
-    ThreadPoolFileReader readHook() {
-        return readPool == null ? null : new ThreadPoolFileReader(readPool);
+    FileReadHook readHook() {
+        return readPool == null ? null : FileReadHook.threadPool(readPool);
     }
 
     @Override

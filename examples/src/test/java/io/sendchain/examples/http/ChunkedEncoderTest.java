@@ -20,7 +20,7 @@ class ChunkedEncoderTest {
     private final Pool pool = new Pool();
     private final MemorySink sink = new MemorySink();
     private final Connection c = new Connection("client", sink);
-    private final ChainWriter writer = new ChainWriter(c, pool);
+    private final ChainWriter writer = new ChainWriter(pool).connection(c);
     private final ChunkedEncoder encoder = new ChunkedEncoder(pool, writer);
 
     @org.junit.jupiter.api.BeforeEach

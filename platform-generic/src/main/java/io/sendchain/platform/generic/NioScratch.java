@@ -1,8 +1,8 @@
 package io.sendchain.platform.generic;
 
 import io.sendchain.buf.Buf;
-import io.sendchain.buf.FileRun;
-import io.sendchain.buf.IoVec;
+import io.sendchain.spi.FileRun;
+import io.sendchain.spi.IoVec;
 import java.nio.ByteBuffer;
 
 /**

@@ -2,9 +2,9 @@ package io.sendchain.platform.generic;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
-import io.sendchain.buf.Chains;
-import io.sendchain.buf.FileRun;
-import io.sendchain.buf.IoVec;
+import io.sendchain.spi.Chains;
+import io.sendchain.spi.FileRun;
+import io.sendchain.spi.IoVec;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
@@ -184,7 +184,7 @@ final class NioStreamSocket implements StreamSocket {
                 n = platform.kernel().transferTo(fc, pos, size, ch);
             } catch (IOException e) {
                 DriverEvents.error(c.write(), true);
-                throw new IOException("transferTo() of " + file.file().name() + " failed: "
+                throw new IOException("transferTo() of " + file.file() + " failed: "
                         + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
             }
             if (n == NioKernel.INTERRUPTED) {
@@ -193,7 +193,7 @@ final class NioStreamSocket implements StreamSocket {
             if (n == 0 && size > 0 && fc.size() <= pos) {
                 // nothing sent because the file ends before the buf does: someone truncated it
                 DriverEvents.error(c.write(), true);
-                throw new IOException("transferTo() reported that \"" + file.file().name()
+                throw new IOException("transferTo() reported that \"" + file.file()
                         + "\" was truncated at " + pos);
             }
             return n;

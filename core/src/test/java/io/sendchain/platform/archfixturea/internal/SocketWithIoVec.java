@@ -1,6 +1,6 @@
 package io.sendchain.platform.archfixturea.internal;
 
-import io.sendchain.buf.IoVec;
+import io.sendchain.spi.IoVec;
 import io.sendchain.event.StreamSocket;
 
 /** Planted violation: a stream socket carrying a gather list for its whole life. */

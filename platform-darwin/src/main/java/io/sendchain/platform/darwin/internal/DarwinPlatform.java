@@ -4,6 +4,7 @@ import io.sendchain.buf.FileRef;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.IoDriver;
+import io.sendchain.spi.NativeFile;
 import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
 import java.io.IOException;
@@ -159,7 +160,7 @@ public final class DarwinPlatform implements Platform {
         if (fd < 0) {
             throw new IOException("open() \"" + name + "\" failed: " + kernel.strerror(-fd));
         }
-        return FileRef.ofNative(name, new DarwinFile(fd), () -> kernel.close(fd),
+        return NativeFile.fileRef(name, new DarwinFile(fd), () -> kernel.close(fd),
                 () -> FileChannel.open(path, StandardOpenOption.READ));
     }
 

@@ -2,13 +2,14 @@ package io.sendchain.platform.darwin.internal;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
-import io.sendchain.buf.Chains;
-import io.sendchain.buf.FileRun;
-import io.sendchain.buf.IoVec;
+import io.sendchain.spi.Chains;
+import io.sendchain.spi.FileRun;
+import io.sendchain.spi.IoVec;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.DriverEvents;
+import io.sendchain.spi.NativeFile;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -107,8 +108,8 @@ final class DarwinStreamSocket implements StreamSocket {
                 }
                 // sendfile() returns EINVAL if a count is 0 but its pointer is not NULL
                 s.hdtr(SendScratch.fill(s.headers, header), SendScratch.fill(s.trailers, trailer));
-                if (!(file.file().nativeHandle() instanceof DarwinFile df)) {
-                    throw new IOException("file \"" + file.file().name() + "\" was not opened by the darwin "
+                if (!(NativeFile.of(file.file()) instanceof DarwinFile df)) {
+                    throw new IOException("file \"" + file.file() + "\" was not opened by the darwin "
                             + "platform (Platform.openFile): it has no descriptor for sendfile()");
                 }
                 // len in: header bytes and file bytes; len out: every byte sent
@@ -126,7 +127,7 @@ final class DarwinStreamSocket implements StreamSocket {
                 }
                 if (rc == 0 && sent == 0) {
                     DriverEvents.error(wev, true);
-                    throw new IOException("sendfile() reported that \"" + file.file().name() + "\" was truncated at "
+                    throw new IOException("sendfile() reported that \"" + file.file() + "\" was truncated at "
                             + file.filePos());
                 }
             } else {

@@ -2,13 +2,14 @@ package io.sendchain.platform.freebsd.internal;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
-import io.sendchain.buf.Chains;
-import io.sendchain.buf.FileRun;
-import io.sendchain.buf.IoVec;
+import io.sendchain.spi.Chains;
+import io.sendchain.spi.FileRun;
+import io.sendchain.spi.IoVec;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.DriverEvents;
+import io.sendchain.spi.NativeFile;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -140,8 +141,8 @@ final class FreeBsdStreamSocket implements StreamSocket {
                 // the "nbytes bug" of the old sendfile(): nbytes had to count the headers too
                 long nbytes = fileSize + (platform.nbytesBug() ? header.size() : 0);
                 int flags = platform.nodiskio() && busyCount <= 2 ? FreeBsd.SF_NODISKIO : 0;
-                if (!(file.file().nativeHandle() instanceof FreeBsdFile ff)) {
-                    throw new IOException("file \"" + file.file().name() + "\" was not opened by the freebsd "
+                if (!(NativeFile.of(file.file()) instanceof FreeBsdFile ff)) {
+                    throw new IOException("file \"" + file.file() + "\" was not opened by the freebsd "
                             + "platform (Platform.openFile): it has no descriptor for sendfile()");
                 }
                 s.sbytes.set(ValueLayout.JAVA_LONG, 0, 0);
@@ -157,7 +158,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
                 } else if (sent == 0) {
                     // success with nothing sent: the offset is beyond the end, someone truncated the file
                     DriverEvents.error(wev, true);
-                    throw new IOException("sendfile() reported that \"" + file.file().name() + "\" was truncated at "
+                    throw new IOException("sendfile() reported that \"" + file.file() + "\" was truncated at "
                             + file.filePos());
                 }
             } else {

@@ -1,7 +1,7 @@
 package io.sendchain.platform.linux.internal;
 
-import io.sendchain.buf.FileRun;
-import io.sendchain.buf.IoVec;
+import io.sendchain.spi.FileRun;
+import io.sendchain.spi.IoVec;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

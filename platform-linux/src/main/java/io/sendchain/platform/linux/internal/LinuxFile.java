@@ -1,5 +1,6 @@
 package io.sendchain.platform.linux.internal;
 
+import io.sendchain.spi.NativeFile;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * number while the task sends from it. So the task holds the file while it runs ({@link #retain()},
  * {@link #release()}), and a close asked for meanwhile happens when the last holder lets go.
  */
-final class LinuxFile {
+final class LinuxFile implements NativeFile {
 
     private static final Logger log = LoggerFactory.getLogger(LinuxFile.class);
 

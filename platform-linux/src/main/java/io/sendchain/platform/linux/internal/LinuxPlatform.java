@@ -4,6 +4,7 @@ import io.sendchain.buf.FileRef;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.IoDriver;
+import io.sendchain.spi.NativeFile;
 import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
 import io.sendchain.spi.PlatformOption;
@@ -157,7 +158,7 @@ public final class LinuxPlatform implements Platform {
             copiedFiles.incrementAndGet();
             log.warn("\"{}\" has no descriptor for sendfile, so the linux platform sends it by copying it through a "
                     + "buffer (no zero-copy): open files for sending with Platform.openFile, not FileRef.open",
-                    file.name());
+                    file);
         }
     }
 
@@ -314,7 +315,7 @@ public final class LinuxPlatform implements Platform {
             throw new IOException("open() \"" + name + "\" failed: " + kernel.strerror(-fd));
         }
         LinuxFile file = new LinuxFile(fd, kernel, name);
-        return FileRef.ofNative(name, file, file::close,
+        return NativeFile.fileRef(name, file, file::close,
                 () -> FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ));
     }
 

@@ -2,14 +2,14 @@ package io.sendchain.platform.linux.internal;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
-import io.sendchain.buf.Chains;
-import io.sendchain.buf.FileRef;
-import io.sendchain.buf.FileRun;
-import io.sendchain.buf.IoVec;
+import io.sendchain.spi.Chains;
+import io.sendchain.spi.FileRun;
+import io.sendchain.spi.IoVec;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.DriverEvents;
+import io.sendchain.spi.NativeFile;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -330,7 +330,7 @@ final class LinuxStreamSocket implements StreamSocket {
 
     /** nginx's ngx_linux_sendfile: one sendfile of {@code size} bytes from the run's first buf. */
     private long sendfile(Connection c, IoScratch s, Buf file, long size) throws IOException {
-        if (!(file.file().nativeHandle() instanceof LinuxFile lf)) {
+        if (!(NativeFile.of(file.file()) instanceof LinuxFile lf)) {
             return copySend(c, s, file, size);
         }
         for (;;) {
@@ -341,7 +341,7 @@ final class LinuxStreamSocket implements StreamSocket {
             if (rc == 0) {
                 // the offset is at or beyond the end of the file: someone truncated it
                 DriverEvents.error(c.write(), true);
-                throw new IOException("sendfile() reported that \"" + file.file().name() + "\" was truncated at "
+                throw new IOException("sendfile() reported that \"" + file.file() + "\" was truncated at "
                         + file.filePos());
             }
             long r = notSent(c, "sendfile", rc);
@@ -363,7 +363,7 @@ final class LinuxStreamSocket implements StreamSocket {
         int got = file.file().channel().read(bb, file.filePos());
         if (got <= 0) {
             DriverEvents.error(c.write(), true);
-            throw new IOException("read() reported that \"" + file.file().name() + "\" was truncated at "
+            throw new IOException("read() reported that \"" + file.file() + "\" was truncated at "
                     + file.filePos());
         }
         for (;;) {
@@ -381,7 +381,7 @@ final class LinuxStreamSocket implements StreamSocket {
 
     /** nginx's ngx_linux_sendfile_thread: collect a finished task, or post a new one. */
     private long sendfileThreaded(Connection c, IoScratch s, Buf file, long size) throws IOException {
-        if (!(file.file().nativeHandle() instanceof LinuxFile lf)) {
+        if (!(NativeFile.of(file.file()) instanceof LinuxFile lf)) {
             return copySend(c, s, file, size);
         }
         Event wev = c.write();
@@ -405,7 +405,7 @@ final class LinuxStreamSocket implements StreamSocket {
             }
             if (t.sent == 0) {
                 DriverEvents.error(wev, true);
-                throw new IOException("sendfile() reported that \"" + file.file().name() + "\" was truncated");
+                throw new IOException("sendfile() reported that \"" + file.file() + "\" was truncated");
             }
             return t.sent;
         }

@@ -23,6 +23,7 @@ import io.sendchain.buf.FileRef;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
 import io.sendchain.spi.DriverEvents;
+import io.sendchain.spi.NativeFile;
 import io.sendchain.spi.PlatformConfig;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -62,7 +63,7 @@ class LinuxCallSequenceTest {
         LinuxPlatform platform = new LinuxPlatform(k, PlatformConfig.defaults());
         socket = new LinuxStreamSocket(platform, SOCK, false, null);
         c = new Connection("mock", socket);
-        file = FileRef.ofNative("file", new LinuxFile(FILE_FD), () -> { }, () -> {
+        file = NativeFile.fileRef("file", new LinuxFile(FILE_FD), () -> { }, () -> {
             throw new IOException("no channel in this test");
         });
     }
@@ -221,7 +222,7 @@ class LinuxCallSequenceTest {
 
     @Test
     void thePerCallLimitIsTwoGibMinusOneMinusAPageRoundedToThePage() throws IOException {
-        FileRef big = FileRef.ofNative("big", new LinuxFile(9), () -> { }, () -> FileChannel.open(
+        FileRef big = NativeFile.fileRef("big", new LinuxFile(9), () -> { }, () -> FileChannel.open(
                 java.nio.file.Path.of("/dev/null")));
         write(socket, Chain.of(Buf.ofFile(big, 0, 5L << 30)));
         // 2 GiB - 1 - 4096 cut inside the file is rounded up to the next page: 2 GiB - 4096, still under 2 GiB

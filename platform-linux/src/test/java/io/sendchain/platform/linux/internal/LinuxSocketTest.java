@@ -253,7 +253,7 @@ class LinuxSocketTest {
                     byte[] want = new byte[got.length];
                     System.arraycopy(head, 0, want, 0, head.length);
                     System.arraycopy(TestFiles.pattern(size), 0, want, head.length, size);
-                    assertArrayEquals(want, got, f.name());
+                    assertArrayEquals(want, got, f.toString());
                 }
             }
         });
@@ -264,8 +264,8 @@ class LinuxSocketTest {
         if (org.slf4j.LoggerFactory.getLogger(LinuxPlatform.class).isWarnEnabled()) {
             List<String> warnings = log.lines().filter(l -> l.contains("WARN")).toList();
             assertEquals(2, warnings.size(), log);
-            assertEquals(1, warnings.stream().filter(l -> l.contains(big.name())).count(), log);
-            assertEquals(1, warnings.stream().filter(l -> l.contains(small.name())).count(), log);
+            assertEquals(1, warnings.stream().filter(l -> l.contains(big.toString())).count(), log);
+            assertEquals(1, warnings.stream().filter(l -> l.contains(small.toString())).count(), log);
             assertTrue(warnings.get(0).contains("no zero-copy") && warnings.get(0).contains("Platform.openFile"),
                     warnings.get(0));
         }

@@ -1,4 +1,8 @@
-package io.sendchain.buf;
+package io.sendchain.spi;
+
+import io.sendchain.buf.Buf;
+import io.sendchain.buf.Chain;
+import io.sendchain.buf.FileRef;
 
 /**
  * A run of neighbouring file bufs to send with one {@code sendfile}: nginx's
@@ -81,6 +85,7 @@ public final class FileRun {
         return size;
     }
 
+    /** The page size file offsets are rounded to. */
     public long pageSize() {
         return pageSize;
     }

@@ -1,4 +1,6 @@
-package io.sendchain.buf;
+package io.sendchain.spi;
+
+import io.sendchain.buf.*;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -45,7 +47,7 @@ class FileRunTest {
 
     @Test
     void clearForgetsTheBufsOfTheRun() {
-        Chain in = new Chain(Buf.ofFile(a, 0, 100), Chain.of(Buf.ofFile(b, 0, 100)));
+        Chain in = new Chain().buf(Buf.ofFile(a, 0, 100)).next(Chain.of(Buf.ofFile(b, 0, 100)));
         run.coalesce(in, Long.MAX_VALUE);
         run.clear();
         assertNull(run.first());
@@ -56,7 +58,7 @@ class FileRunTest {
     @Test
     void aGapEndsTheRun() {
         Chain second = Chain.of(Buf.ofFile(a, 101, 200));
-        Chain in = new Chain(Buf.ofFile(a, 0, 100), second);
+        Chain in = new Chain().buf(Buf.ofFile(a, 0, 100)).next(second);
         assertEquals(100, run.coalesce(in, Long.MAX_VALUE));
         assertSame(second, run.next());
     }
@@ -64,7 +66,7 @@ class FileRunTest {
     @Test
     void anotherFileEndsTheRun() {
         Chain second = Chain.of(Buf.ofFile(b, 100, 200));
-        Chain in = new Chain(Buf.ofFile(a, 0, 100), second);
+        Chain in = new Chain().buf(Buf.ofFile(a, 0, 100)).next(second);
         assertEquals(100, run.coalesce(in, Long.MAX_VALUE));
         assertSame(second, run.next());
     }
@@ -73,7 +75,7 @@ class FileRunTest {
     void aMemoryBufEndsTheRun() {
         try (Arena arena = Arena.ofConfined()) {
             Chain mem = Chain.of(Buf.wrap(arena.allocate(5)));
-            Chain in = new Chain(Buf.ofFile(a, 0, 100), mem);
+            Chain in = new Chain().buf(Buf.ofFile(a, 0, 100)).next(mem);
             assertEquals(100, run.coalesce(in, Long.MAX_VALUE));
             assertSame(mem, run.next());
         }
@@ -103,7 +105,7 @@ class FileRunTest {
     @Test
     void aRunThatReachesTheLimitExactlyStopsWithoutLookingFurther() {
         Chain second = Chain.of(Buf.ofFile(a, 4096, 8192));
-        Chain in = new Chain(Buf.ofFile(a, 0, 4096), second);
+        Chain in = new Chain().buf(Buf.ofFile(a, 0, 4096)).next(second);
         assertEquals(4096, run.coalesce(in, 4096));
         assertSame(second, run.next());
     }

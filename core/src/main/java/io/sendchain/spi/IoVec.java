@@ -1,4 +1,7 @@
-package io.sendchain.buf;
+package io.sendchain.spi;
+
+import io.sendchain.buf.Buf;
+import io.sendchain.buf.Chain;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -28,10 +31,12 @@ public final class IoVec {
     private int count;
     private long size;
 
+    /** An iovec of {@link #DEFAULT_CAPACITY} entries. */
     public IoVec() {
         this(DEFAULT_CAPACITY);
     }
 
+    /** An iovec of at most {@code capacity} entries. */
     public IoVec(int capacity) {
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity <= 0: " + capacity);
@@ -118,6 +123,7 @@ public final class IoVec {
         return bufs[i];
     }
 
+    /** The memory of entry {@code i}. */
     public MemorySegment segment(int i) {
         checkIndex(i);
         return bufs[i].segment();
@@ -129,6 +135,7 @@ public final class IoVec {
         return offsets[i];
     }
 
+    /** The length in bytes of entry {@code i}. */
     public long length(int i) {
         checkIndex(i);
         return lengths[i];

@@ -1,4 +1,6 @@
-package io.sendchain.buf;
+package io.sendchain.spi;
+
+import io.sendchain.buf.*;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -6,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sendchain.buf.FileRef;
+import io.sendchain.internal.BufAccess;
 import io.sendchain.testkit.TestFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -80,8 +84,8 @@ class IoVecTest {
     void theScanStopsAtAFileBufAndReturnsIt() throws IOException {
         MemorySegment seg = arena.allocate(100);
         try (FileRef f = TestFiles.patternRef(dir, "f", 100)) {
-            Chain file = new Chain(Buf.ofFile(f, 0, 100), Chain.of(mem(seg, 50, 60)));
-            Chain in = new Chain(mem(seg, 0, 10), file);
+            Chain file = new Chain().buf(Buf.ofFile(f, 0, 100)).next(Chain.of(mem(seg, 50, 60)));
+            Chain in = new Chain().buf(mem(seg, 0, 10)).next(file);
             IoVec vec = new IoVec();
             assertSame(file, vec.fill(in, Long.MAX_VALUE));
             assertEquals(10, vec.size());
@@ -92,10 +96,10 @@ class IoVecTest {
     void aMemoryBufThatIsAlsoInAFileStopsTheScanLikeAFileBuf() throws IOException {
         MemorySegment seg = arena.allocate(100);
         try (FileRef f = TestFiles.patternRef(dir, "f", 100)) {
-            Buf both = mem(seg, 10, 20).inFile(true).file(f).fileLast(10);
+            Buf both = inFileToo(mem(seg, 10, 20), f).fileLast(10);
             Chain stop = Chain.of(both);
             IoVec vec = new IoVec();
-            assertSame(stop, vec.fill(new Chain(mem(seg, 0, 10), stop), Long.MAX_VALUE));
+            assertSame(stop, vec.fill(new Chain().buf(mem(seg, 0, 10)).next(stop), Long.MAX_VALUE));
             assertEquals(10, vec.size());
         }
     }
@@ -104,7 +108,7 @@ class IoVecTest {
     void theLimitCutsTheLastBufAndTheScanReturnsTheLinkAfterIt() throws IOException {
         MemorySegment seg = arena.allocate(100);
         Chain third = Chain.of(mem(seg, 60, 70));
-        Chain in = new Chain(mem(seg, 0, 10), new Chain(mem(seg, 20, 40), third));
+        Chain in = new Chain().buf(mem(seg, 0, 10)).next(new Chain().buf(mem(seg, 20, 40)).next(third));
         IoVec vec = new IoVec();
         assertSame(third, vec.fill(in, 15));
         assertEquals(15, vec.size());
@@ -144,7 +148,8 @@ class IoVecTest {
 
     @Test
     void aBufNeitherInMemoryNorInAFileIsAnErrorNamingIt() {
-        Buf bad = new Buf().recycled(true);
+        Buf bad = new Buf();
+        BufAccess.recycled(bad, true);
         bad.fileLast(5);
         IOException e = assertThrows(IOException.class, () -> new IoVec().fill(Chain.of(bad), 100));
         assertTrue(e.getMessage().startsWith("bad buf in output chain buf t:0 r:1 f:0"), e.getMessage());
@@ -158,5 +163,12 @@ class IoVecTest {
         vec.fill(Chain.of(mem(seg, 50, 60)), 100);
         assertEquals(1, vec.count());
         assertThrows(IndexOutOfBoundsException.class, () -> vec.buf(1));
+    }
+
+    /** Makes {@code b} also describe its bytes as a window of {@code file} (in memory and in a file). */
+    private static Buf inFileToo(Buf b, FileRef file) {
+        BufAccess.inFile(b, true);
+        BufAccess.file(b, file);
+        return b;
     }
 }

@@ -1,4 +1,7 @@
-package io.sendchain.buf;
+package io.sendchain.spi;
+
+import io.sendchain.buf.Buf;
+import io.sendchain.buf.Chain;
 
 /**
  * Chain helpers that have no state of their own. The others live with their state: {@link IoVec#fill}
