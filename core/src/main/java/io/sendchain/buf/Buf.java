@@ -124,18 +124,6 @@ public final class Buf {
         return b;
     }
 
-    /**
-     * A temporary (writable), empty buf over a direct {@link ByteBuffer}'s whole capacity. The buffer itself
-     * serves as the buf's {@link #nioView()}: NIO calls on it allocate nothing, which a view of a
-     * {@link MemorySegment} cannot promise (the JDK tracks the segment's session per call).
-     */
-    public static Buf temp(ByteBuffer direct) {
-        Buf b = new Buf();
-        b.buffer(direct);
-        b.temporary = true;
-        return b;
-    }
-
     /** A read-only memory buf whose data is all of {@code segment}. */
     public static Buf wrap(MemorySegment segment) {
         Buf b = new Buf();

@@ -160,8 +160,8 @@ public final class Connection {
         return sent;
     }
 
-    /** Adds {@code n} bytes to {@link #sent()}. */
-    public void addSent(long n) {
+    /** Adds {@code n} bytes to {@link #sent()}; send chains call it through {@code DriverEvents.addSent}. */
+    void addSent(long n) {
         if (n < 0) {
             throw new IllegalArgumentException("sent bytes < 0: " + n);
         }

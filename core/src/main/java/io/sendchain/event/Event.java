@@ -64,11 +64,6 @@ public final class Event {
         return connection;
     }
 
-    /** {@code true} for the write event, {@code false} for the read event. */
-    public boolean isWrite() {
-        return write;
-    }
-
     /** What runs when the event fires, or {@code null}. */
     public EventHandler handler() {
         return handler;
@@ -287,6 +282,11 @@ public final class Event {
         @Override
         public void driverSlot(Connection c, int slot) {
             c.driverSlot = slot;
+        }
+
+        @Override
+        public void addSent(Connection c, long n) {
+            c.addSent(n);
         }
 
         @Override

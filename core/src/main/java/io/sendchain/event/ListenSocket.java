@@ -13,7 +13,7 @@ public interface ListenSocket extends NetSocket {
      * way nginx does).
      *
      * @return the accepted socket, or {@code null} when none is pending (EAGAIN)
-     * @throws ErrnoException naming the call and the error ({@code "accept4() failed: Too many open files"}),
+     * @throws io.sendchain.spi.ErrnoException naming the call and the error ({@code "accept4() failed: Too many open files"}),
      *         when the platform can tell which errno it was
      * @throws IOException for any other failure, naming the call
      */

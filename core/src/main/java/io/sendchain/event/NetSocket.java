@@ -18,7 +18,7 @@ import java.net.InetSocketAddress;
  *   <li><b>Misuse</b> (a bad argument or state) throws an unchecked exception ({@link IllegalArgumentException},
  *       {@link IllegalStateException}) whose message names the condition and the value.</li>
  *   <li><b>I/O failure</b> throws an {@link IOException} naming the system call and the error
- *       ({@code "writev() failed: Broken pipe"}), an {@link io.sendchain.event.ErrnoException} where the platform
+ *       ({@code "writev() failed: Broken pipe"}), an {@link io.sendchain.spi.ErrnoException} where the platform
  *       can tell the errno, and sets the event's {@code error} flag.</li>
  * </ul>
  */

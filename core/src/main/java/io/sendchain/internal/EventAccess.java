@@ -116,6 +116,8 @@ public abstract class EventAccess<E, C> {
 
     public abstract void driverSlot(C c, int slot);
 
+    public abstract void addSent(C c, long n);
+
     /** Takes {@code c}'s close action (clearing it), or {@code null}. */
     public abstract Consumer<C> takeOnClose(C c);
 }

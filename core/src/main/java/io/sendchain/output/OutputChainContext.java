@@ -4,6 +4,7 @@ import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.FreeBusy;
 import io.sendchain.buf.Pool;
+import io.sendchain.event.Connection;
 import io.sendchain.internal.BufAccess;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -574,7 +575,7 @@ public final class OutputChainContext {
         long n;
         if (readHook != null) {
             n = readHook.read(src.file(), ch, dst, src.filePos(), size, readDone);
-            if (n == FileReadHook.PENDING) {
+            if (n == Connection.AGAIN) {
                 aio = true;
                 return Status.AGAIN;
             }

@@ -2,6 +2,7 @@ package io.sendchain.output;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.FileRef;
+import io.sendchain.event.Connection;
 import io.sendchain.internal.BufAccess;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -65,7 +66,7 @@ final class ThreadPoolFileReader implements FileReadHook {
             task.dst = null;
             throw new IOException("thread pool rejected the read of " + file, e);
         }
-        return PENDING;
+        return Connection.AGAIN;
     }
 
     /** One file's read task; its fields are published to the loop thread through {@code complete}. */

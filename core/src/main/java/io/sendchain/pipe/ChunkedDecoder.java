@@ -1,6 +1,7 @@
 package io.sendchain.pipe;
 
 import io.sendchain.buf.Buf;
+import io.sendchain.output.Status;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -19,13 +20,6 @@ import java.lang.foreign.ValueLayout;
  * the line reads different chunk data from one that waits for the CRLF.
  */
 public final class ChunkedDecoder {
-
-    /** The buf is used up: give more bytes. */
-    public static final int AGAIN = 0;
-    /** {@code [dataStart(), dataEnd())} of the buf is response data; the buf's pos is past it. */
-    public static final int DATA = 1;
-    /** The last chunk and its trailers are complete; the buf's pos is past them. */
-    public static final int DONE = 2;
 
     private enum State {
         CHUNK_START, CHUNK_SIZE, SIZE_SPACE, EXTENSION, EXTENSION_ALMOST_DONE, DATA, AFTER_DATA,
@@ -57,12 +51,12 @@ public final class ChunkedDecoder {
         size = 0;
     }
 
-    /** After {@link #DATA}: where the data starts in the buf. */
+    /** After {@link Status#OK}: where the data starts in the buf. */
     public long dataStart() {
         return dataStart;
     }
 
-    /** After {@link #DATA}: where the data ends in the buf (its pos). */
+    /** After {@link Status#OK}: where the data ends in the buf (its pos). */
     public long dataEnd() {
         return dataEnd;
     }
@@ -70,10 +64,13 @@ public final class ChunkedDecoder {
     /**
      * Parses from {@code b.pos()} to {@code b.last()}, advancing {@code pos}.
      *
-     * @return {@link #AGAIN}, {@link #DATA} or {@link #DONE}
+     * @return {@link Status#OK}: {@code [dataStart(), dataEnd())} of the buf is body data and the buf's pos is past
+     *         it; {@link Status#DONE}: the last chunk and its trailers are complete, the buf's pos past them;
+     *         {@link Status#AGAIN}: the buf is used up, give more bytes (nginx's {@code ngx_http_parse_chunked}
+     *         answers the same three)
      * @throws IOException for a malformed message (the decoder's prefix and what was wrong)
      */
-    public int parse(Buf b) throws IOException {
+    public Status parse(Buf b) throws IOException {
         MemorySegment s = b.segment();
         long p = b.pos();
         long end = b.last();
@@ -137,7 +134,7 @@ public final class ChunkedDecoder {
                         state = State.AFTER_DATA;
                     }
                     b.pos(dataEnd);
-                    return DATA;
+                    return Status.OK;
                 }
                 case AFTER_DATA -> {
                     if (ch != '\r') {
@@ -185,7 +182,7 @@ public final class ChunkedDecoder {
             p++;
         }
         b.pos(end);
-        return AGAIN;
+        return Status.AGAIN;
     }
 
     private void sizeLineDone() {
@@ -196,10 +193,10 @@ public final class ChunkedDecoder {
         }
     }
 
-    private int done() {
+    private Status done() {
         state = State.CHUNK_START;
         size = 0;
-        return DONE;
+        return Status.DONE;
     }
 
     /** The least number of bytes the message still needs (nginx's {@code ctx->length}). */

@@ -1,6 +1,7 @@
 package io.sendchain.pipe;
 
 import io.sendchain.buf.Buf;
+import io.sendchain.output.Status;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,12 +33,12 @@ final class ChunkedInputFilter implements InputFilter {
             return;
         }
         for (;;) {
-            int rc = decoder.parse(raw);
-            if (rc == ChunkedDecoder.DATA) {
+            Status rc = decoder.parse(raw);
+            if (rc == Status.OK) {
                 p.shadow(raw, decoder.dataStart(), decoder.dataEnd());
                 continue;
             }
-            if (rc == ChunkedDecoder.DONE) {
+            if (rc == Status.DONE) {
                 p.markUpstreamDone();
                 p.length(0);
                 if (raw.pos() < raw.last()) {

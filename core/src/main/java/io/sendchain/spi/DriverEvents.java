@@ -137,4 +137,14 @@ public final class DriverEvents {
     public static void driverSlot(Connection c, int slot) {
         A.driverSlot(c, slot);
     }
+
+    /**
+     * Counts {@code n} more bytes a send chain put on {@code c}'s socket (what users read as
+     * {@link Connection#sent()}, and the write filter's rate limit counts).
+     *
+     * @throws IllegalArgumentException if {@code n} is negative
+     */
+    public static void addSent(Connection c, long n) {
+        A.addSent(c, n);
+    }
 }

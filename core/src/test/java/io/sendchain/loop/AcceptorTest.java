@@ -10,8 +10,8 @@ import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 
 import io.sendchain.event.Connection;
-import io.sendchain.event.Errno;
-import io.sendchain.event.ErrnoException;
+import io.sendchain.spi.Errno;
+import io.sendchain.spi.ErrnoException;
 import io.sendchain.event.Event;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;

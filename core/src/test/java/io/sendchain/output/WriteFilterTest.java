@@ -134,7 +134,7 @@ class WriteFilterTest {
         DriverEvents.ready(c.write(), true);
         filter.limitRate(1000, 0);
         filter.start();
-        c.addSent(2500); // already more than the first second allows
+        DriverEvents.addSent(c, 2500); // already more than the first second allows
         assertEquals(Status.AGAIN, filter.filter(Chain.of(mem(10))));
         assertEquals(2500, c.sent());
         assertTrue(c.write().delayed());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sendchain.buf.Buf;
+import io.sendchain.output.Status;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -57,14 +58,14 @@ class ChunkedDecoderTest {
             b.pos(0).last(step == Integer.MAX_VALUE ? bytes.length : 0);
             ChunkedDecoder d = new ChunkedDecoder("test");
             ByteArrayOutputStream got = new ByteArrayOutputStream();
-            int rc = ChunkedDecoder.AGAIN;
-            while (rc != ChunkedDecoder.DONE) {
+            Status rc = Status.AGAIN;
+            while (rc != Status.DONE) {
                 if (b.pos() == b.last()) {
                     assertTrue(b.last() < wire.length(), name + ": wants more than the message, step " + step);
                     b.last(Math.min(wire.length(), b.last() + step));
                 }
                 rc = d.parse(b);
-                if (rc == ChunkedDecoder.DATA) {
+                if (rc == Status.OK) {
                     got.write(bytes, (int) d.dataStart(), (int) (d.dataEnd() - d.dataStart()));
                 }
             }
@@ -115,10 +116,10 @@ class ChunkedDecoderTest {
         ChunkedDecoder d = new ChunkedDecoder("test");
         while (b.last() < bytes.length) {
             b.last(Math.min(bytes.length, b.last() + step));
-            int rc;
+            Status rc;
             do {
                 rc = d.parse(b);
-                if (rc == ChunkedDecoder.DONE) {
+                if (rc == Status.DONE) {
                     return;
                 }
             } while (b.pos() < b.last());

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sendchain.event.Connection;
-import io.sendchain.event.Errno;
-import io.sendchain.event.ErrnoException;
+import io.sendchain.spi.Errno;
+import io.sendchain.spi.ErrnoException;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.loop.Acceptor;

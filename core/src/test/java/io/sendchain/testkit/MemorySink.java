@@ -94,7 +94,7 @@ public final class MemorySink implements SendChain {
             taken += n;
         }
         largestCall = Math.max(largestCall, taken);
-        c.addSent(taken);
+        DriverEvents.addSent(c, taken);
         Chain rest = Chains.updateSent(in, taken);
         boolean wantedMore = taken < budget && rest != null && bytes(rest) > 0;
         if (wantedMore && taken == room) {

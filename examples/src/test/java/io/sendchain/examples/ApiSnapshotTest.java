@@ -42,10 +42,11 @@ class ApiSnapshotTest {
 
     /**
      * Most public members core's user-facing packages ({@code buf}, {@code output}, {@code event}, {@code loop},
-     * {@code pipe}) may have, counted as {@code javap -public} shows them: today's count, to be lowered to issue
-     * 12's target, 240, once all of its parts are in.
+     * {@code pipe}) may have, counted as {@code javap -public} shows them: issue 12's budget. A change that needs more
+     * makes room first (platform-facing members belong in {@code io.sendchain.spi}, core-internal ones in
+     * {@code io.sendchain.internal}) or argues for a new limit in review.
      */
-    static final int USER_FACING_LIMIT = 402;
+    static final int USER_FACING_LIMIT = 240;
 
     private static final List<String> USER_FACING = List.of("io.sendchain.buf", "io.sendchain.output",
             "io.sendchain.event", "io.sendchain.loop", "io.sendchain.pipe");

@@ -168,7 +168,7 @@ public class OutputChainBenchmark {
                 at += n;
                 total += n;
             }
-            c.addSent(total);
+            DriverEvents.addSent(c, total);
             return null;
         }
     }

@@ -12,6 +12,7 @@ import io.sendchain.loop.EventLoop;
 import io.sendchain.output.ChainWriter;
 import io.sendchain.output.WriteFilter;
 import io.sendchain.pipe.ChunkedDecoder;
+import io.sendchain.output.Status;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -448,7 +449,7 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
             discard -= n;
         }
         while (discardChunked && in.pos() < in.last()) {
-            int rc;
+            Status rc;
             try {
                 rc = discardDecoder.parse(in);
             } catch (IOException e) {
@@ -456,7 +457,7 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
                 discardChunked = false;
                 return 400;
             }
-            if (rc == ChunkedDecoder.DATA) {
+            if (rc == Status.OK) {
                 discarded += discardDecoder.dataEnd() - discardDecoder.dataStart();
                 long max = limits.maxBodySize();
                 if (max > 0 && discarded > max) {
@@ -464,7 +465,7 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
                     discardChunked = false;
                     return 413;
                 }
-            } else if (rc == ChunkedDecoder.DONE) {
+            } else if (rc == Status.DONE) {
                 discardChunked = false;
             }
         }

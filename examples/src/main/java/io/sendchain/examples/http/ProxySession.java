@@ -391,12 +391,12 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         }
         // a step's data lies within in's unread bytes, so it fits once body has their size plus framing
         while (in.pos() < in.last() && body.end() - body.last() >= in.last() - in.pos() + 24) {
-            int rc = bodyDecoder.parse(in);
-            if (rc == ChunkedDecoder.AGAIN) {
+            Status rc = bodyDecoder.parse(in);
+            if (rc == Status.AGAIN) {
                 return;
             }
             w.start(body);
-            if (rc == ChunkedDecoder.DONE) {
+            if (rc == Status.DONE) {
                 w.put("0").crlf().crlf().finish();
                 bodyDone = true;
                 return;
@@ -792,11 +792,11 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             MemorySegment s = ub.segment();
             long to = from;
             while (!relayDone) {
-                int rc = relayDecoder.parse(ub);
-                if (rc == ChunkedDecoder.AGAIN) {
+                Status rc = relayDecoder.parse(ub);
+                if (rc == Status.AGAIN) {
                     break;
                 }
-                if (rc == ChunkedDecoder.DONE) {
+                if (rc == Status.DONE) {
                     relayDone = true;
                     if (ub.pos() < ub.last()) {
                         log.warn("upstream sent data after final chunk");

@@ -1,8 +1,8 @@
 package io.sendchain.platform.generic;
 
 import io.sendchain.event.Connection;
-import io.sendchain.event.Errno;
-import io.sendchain.event.ErrnoException;
+import io.sendchain.spi.Errno;
+import io.sendchain.spi.ErrnoException;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.DriverEvents;

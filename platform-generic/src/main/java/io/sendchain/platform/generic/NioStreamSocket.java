@@ -124,7 +124,7 @@ final class NioStreamSocket implements StreamSocket {
             } else {
                 sent = 0;
             }
-            c.addSent(sent);
+            DriverEvents.addSent(c, sent);
             in = Chains.updateSent(in, sent);
             if (send - prevSend != sent) {
                 // the socket took less than offered: its buffer is full
@@ -315,7 +315,7 @@ final class NioStreamSocket implements StreamSocket {
         }
         if (n > 0) {
             b.pos(b.pos() + n);
-            c.addSent(n);
+            DriverEvents.addSent(c, n);
         }
         if (n < size) {
             DriverEvents.ready(wev, false);

@@ -2,7 +2,7 @@ package io.sendchain.platform.generic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.sendchain.event.Errno;
+import io.sendchain.spi.Errno;
 import org.junit.jupiter.api.Test;
 
 /** The class of a failed NIO accept, from the system's text the JDK puts in its exception. */

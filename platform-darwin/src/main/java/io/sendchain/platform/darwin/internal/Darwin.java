@@ -1,6 +1,6 @@
 package io.sendchain.platform.darwin.internal;
 
-import io.sendchain.event.Errno;
+import io.sendchain.spi.Errno;
 
 /** macOS constants (x86_64 and arm64 alike), from {@code <sys/errno.h>}, {@code <sys/socket.h>} and friends. */
 final class Darwin {

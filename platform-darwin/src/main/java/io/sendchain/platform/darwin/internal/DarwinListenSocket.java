@@ -1,7 +1,7 @@
 package io.sendchain.platform.darwin.internal;
 
 import io.sendchain.event.Connection;
-import io.sendchain.event.ErrnoException;
+import io.sendchain.spi.ErrnoException;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.DriverEvents;

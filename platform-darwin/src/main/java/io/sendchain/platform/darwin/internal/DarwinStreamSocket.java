@@ -135,7 +135,7 @@ final class DarwinStreamSocket implements StreamSocket {
                 sent = n == AGAIN_RC ? 0 : n;
             }
 
-            c.addSent(sent);
+            DriverEvents.addSent(c, sent);
             in = Chains.updateSent(in, sent);
 
             if (eintr) {
@@ -267,7 +267,7 @@ final class DarwinStreamSocket implements StreamSocket {
             long rc = k.write(fd, b.segment().address() + b.pos(), size);
             if (rc > 0) {
                 b.pos(b.pos() + rc);
-                c.addSent(rc);
+                DriverEvents.addSent(c, rc);
                 if (rc < size) {
                     DriverEvents.ready(wev, false);
                 }

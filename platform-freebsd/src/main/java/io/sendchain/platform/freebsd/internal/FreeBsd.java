@@ -1,6 +1,6 @@
 package io.sendchain.platform.freebsd.internal;
 
-import io.sendchain.event.Errno;
+import io.sendchain.spi.Errno;
 
 /** FreeBSD constants (amd64 and arm64 alike), from {@code <sys/errno.h>}, {@code <sys/socket.h>} and friends. */
 final class FreeBsd {

@@ -166,7 +166,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
                 sent = n == AGAIN_RC ? 0 : n;
             }
 
-            c.addSent(sent);
+            DriverEvents.addSent(c, sent);
             in = Chains.updateSent(in, sent);
 
             if (ebusy) {
@@ -336,7 +336,7 @@ final class FreeBsdStreamSocket implements StreamSocket {
             long rc = k.write(fd, b.segment().address() + b.pos(), size);
             if (rc > 0) {
                 b.pos(b.pos() + rc);
-                c.addSent(rc);
+                DriverEvents.addSent(c, rc);
                 if (rc < size) {
                     DriverEvents.ready(wev, false);
                 }

@@ -1,6 +1,6 @@
 package io.sendchain.platform.linux.internal;
 
-import io.sendchain.event.Errno;
+import io.sendchain.spi.Errno;
 
 /** Linux constants shared by x86_64 and aarch64 (asm-generic), from the kernel and glibc headers. */
 final class Linux {

@@ -167,7 +167,7 @@ final class LinuxStreamSocket implements StreamSocket {
                 n = 0;
             }
             long sent = n == AGAIN_RC ? 0 : n;
-            c.addSent(sent);
+            DriverEvents.addSent(c, sent);
             in = Chains.updateSent(in, sent);
 
             if (n == AGAIN_RC) {
@@ -520,7 +520,7 @@ final class LinuxStreamSocket implements StreamSocket {
             long rc = k.write(fd, b.segment().address() + b.pos(), size);
             if (rc > 0) {
                 b.pos(b.pos() + rc);
-                c.addSent(rc);
+                DriverEvents.addSent(c, rc);
                 if (rc < size) {
                     DriverEvents.ready(wev, false);
                 }

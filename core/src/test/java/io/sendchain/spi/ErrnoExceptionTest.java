@@ -1,9 +1,9 @@
-package io.sendchain.event;
+package io.sendchain.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.sendchain.event.Errno;
+import io.sendchain.spi.Errno;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
 

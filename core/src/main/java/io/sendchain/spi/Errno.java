@@ -1,4 +1,4 @@
-package io.sendchain.event;
+package io.sendchain.spi;
 
 /**
  * The errors of a socket call that policies in core tell apart, by their portable names: each platform maps its

@@ -1,4 +1,4 @@
-package io.sendchain.event;
+package io.sendchain.spi;
 
 import java.io.IOException;
 import java.util.Objects;
