@@ -22,6 +22,8 @@ final class ChunkedEncoder implements OutputFilter {
     private final OutputFilter next;
     private final FreeBusy lists = new FreeBusy();
     private final AsciiWriter w = new AsciiWriter();
+    /** Passed on after the chunk when the input asked for a flush (its own flush bufs are framing's to drop). */
+    private final Buf flush = Buf.flushBuf();
     private boolean chunkOpen;
 
     ChunkedEncoder(Pool pool, OutputFilter next) {
@@ -46,6 +48,7 @@ final class ChunkedEncoder implements OutputFilter {
         }
         long size = 0;
         boolean last = false;
+        boolean flushIn = false;
         Chain out = null;
         Chain tail = null;
         for (Chain cl = in; cl != null; cl = cl.next()) {
@@ -54,6 +57,7 @@ final class ChunkedEncoder implements OutputFilter {
             if (b.lastBuf()) {
                 last = true;
             }
+            flushIn |= b.flush();
             if (n == 0) {
                 continue; // special bufs: the framing below says all they need to
             }
@@ -91,6 +95,15 @@ final class ChunkedEncoder implements OutputFilter {
                 out = t;
             } else {
                 tail.next(t);
+            }
+        }
+        if (flushIn && !last) {
+            // the write filter must not hold this chunk back (the relay reuses its buffer once it is sent)
+            Chain f = pool.allocLink().buf(flush).next(null);
+            if (tail == null) {
+                out = f;
+            } else {
+                tail.next(f);
             }
         }
         if (out == null) {

@@ -42,6 +42,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
 
     private static final Logger log = LoggerFactory.getLogger(ProxySession.class);
 
+    /** nginx's default postpone_output: less than this waits in the write filter for more, a flush or the end. */
+    private static final long POSTPONE_OUTPUT = 1460;
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
     /** Request headers the proxy sets itself or that end at the hop. */
     private static final String[] REQUEST_HOP = {"host", "connection", "keep-alive", "proxy-connection", "te",
@@ -67,13 +69,13 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private final ChunkedDecoder relayDecoder = new ChunkedDecoder("upstream sent invalid chunked response");
     private final InputFilter chunkedInput = InputFilter.chunked();
     private final ChunkedEncoder encoder;
-    /** The write filter, with the response head in front of the first body bytes. */
-    private final OutputFilter toWriter;
     private final UpstreamHead uh = new UpstreamHead();
     private final Buf lastBuf = Buf.lastBufMarker();
     private final Chain lastLink = new Chain();
     private final Buf view = new Buf();
     private final Chain viewLink = new Chain();
+    /** Ends each relayed piece: the non-buffered relay lets nothing wait in the write filter (nginx's b->flush). */
+    private final Chain flushLink = new Chain().buf(Buf.flushBuf());
     private Buf continueBuf;
 
     private State state = State.IDLE;
@@ -85,9 +87,12 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private boolean pipeActive;
     /** Where the response body goes: the chunked encoder or straight to the writer. */
     private OutputFilter out;
-    private boolean headSent;
-    /** The response head waits for the first body bytes, so both leave in one write (nginx's postpone_output). */
-    private boolean headPending;
+    /**
+     * The connection's {@link Connection#sent()} when this response's head was handed to the write filter, or
+     * {@code -1} before: while nothing more was sent, the head (held by the filter's postponing until body bytes
+     * join it) can still be replaced by an error page.
+     */
+    private long sentBeforeHead = -1;
     // request body
     private boolean bodyChunked;
     private long bodyLeft;
@@ -107,8 +112,9 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         String host = config.upstream().getHostString();
         this.hostHeader = host.indexOf(':') >= 0 ? "[" + host + "]:" + config.upstream().getPort()
                 : host + ":" + config.upstream().getPort();
-        this.toWriter = this::headFirst;
-        this.encoder = new ChunkedEncoder(pool, toWriter);
+        this.encoder = new ChunkedEncoder(pool, filter);
+        // nginx's postpone_output 1460: the head waits for the first body bytes, so both leave in one write
+        filter.postpone(POSTPONE_OUTPUT);
     }
 
     @Override
@@ -183,7 +189,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             }
             continueBuf.pos(continueBuf.start());
             try {
-                filter.filter(headLink.buf(continueBuf).next(null)); // queued ahead of the response if not sent
+                // flushed past the postponing; queued ahead of the response if not sent
+                filter.filter(headLink.buf(continueBuf).next(flushLink));
             } catch (IOException e) {
                 log.info("{}: closing", e.getMessage());
                 close();
@@ -573,11 +580,17 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         if (!endHead()) {
             return;
         }
-        out = chunkedOut ? encoder : toWriter;
+        out = chunkedOut ? encoder : filter;
         encoder.reset();
         head.lastBuf(false).lastInChain(false);
-        headPending = true;
-        headSent = true;
+        sentBeforeHead = c.sent();
+        try {
+            filter.filter(headLink.buf(head).next(null)); // held until body bytes join it, or a flush or the last buf
+        } catch (IOException e) {
+            log.info("{}: closing", e.getMessage());
+            close();
+            return;
+        }
         long length = noBody ? 0 : uh.chunked ? -1 : uh.contentLength;
         bodyBytes = 0;
         if (length == 0) {
@@ -592,14 +605,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     /** The pipe's output filter: this response's (chunked or not). */
     private Status toClient(Chain in) throws IOException {
         return out.filter(in);
-    }
-
-    private Status headFirst(Chain in) throws IOException {
-        if (headPending) {
-            headPending = false;
-            return filter.filter(headLink.buf(head).next(in));
-        }
-        return filter.filter(in);
     }
 
     // ---------------------------------------------------------------- buffering on: the event pipe
@@ -738,7 +743,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                     view.pos(from).last(to);
                     Status rc;
                     try {
-                        rc = out.filter(viewLink.buf(view).next(null));
+                        rc = out.filter(viewLink.buf(view).next(flushLink));
                     } catch (IOException e) {
                         log.info("{}: closing", e.getMessage());
                         close();
@@ -865,12 +870,16 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
      * waiting for the first body bytes), else a close, so a truncated body is never taken for a whole one.
      */
     private void fail(int code) {
-        if (headSent && !headPending) {
-            close();
-            return;
+        if (sentBeforeHead >= 0) {
+            if (c.sent() > sentBeforeHead) {
+                close();
+                return;
+            }
+            // the client has seen nothing of the response: the page replaces the head the write filter holds
+            writer.abandon();
+            encoder.reset();
+            sentBeforeHead = -1;
         }
-        headPending = false;
-        headSent = false;
         // unread request body bytes would be taken for the next request: close after the page
         error(code, !bodyDone);
     }
@@ -895,8 +904,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             pipeActive = false;
         }
         state = State.IDLE;
-        headSent = false;
-        headPending = false;
+        sentBeforeHead = -1;
         writerBusy = false;
         encoder.reset();
         // ub, uhead, body and the pipe's raw bufs give their memory back with the session's pool
