@@ -89,7 +89,8 @@ public final class ChainWriter implements OutputFilter {
      *
      * @return {@link Status#OK} when nothing is left (and nothing is {@linkplain Connection#buffered()
      *         buffered}), otherwise {@link Status#AGAIN}
-     * @throws IOException for a negative-size buf, or from the send chain
+     * @throws IOException from the send chain
+     * @throws IllegalArgumentException for a buf whose size is negative (misuse), naming it
      * @throws IllegalStateException for a file buf on a connection whose {@linkplain Connection#sendfile()
      *         sendfile} is off
      */
@@ -134,7 +135,7 @@ public final class ChainWriter implements OutputFilter {
                 continue;
             }
             if (size < 0) {
-                throw new IOException("negative size buf in chain writer " + b);
+                throw new IllegalArgumentException("negative size buf in chain writer " + b);
             }
             if (!c.sendfile() && b.inFile() && !b.inMemory()) {
                 // a filter before the writer needs the bytes in memory (TLS): a file buf would go out past it
@@ -168,7 +169,7 @@ public final class ChainWriter implements OutputFilter {
                 continue;
             }
             if (bsize < 0) {
-                throw new IOException("negative size buf in chain writer " + b);
+                throw new IllegalArgumentException("negative size buf in chain writer " + b);
             }
             size += bsize;
             flush |= b.flush() || BufAccess.sync(b);

@@ -305,7 +305,8 @@ public final class OutputChainContext {
      * Queues {@code in} (may be {@code null}) and passes on as much as the copies and the next filter allow.
      *
      * @return the next filter's last status, or {@link Status#AGAIN} while input is queued or a read pending
-     * @throws IOException for a malformed buf, a failed or short file read, or a failure downstream
+     * @throws IOException for a failed or short file read, or a failure downstream
+     * @throws IllegalArgumentException for a buf whose size is negative (misuse), naming it
      */
     public Status output(Chain in) throws IOException {
         if (this.in == null && BufAccess.busy(lists) == null && !aio) {
@@ -344,7 +345,7 @@ public final class OutputChainContext {
                     continue;
                 }
                 if (bsize < 0) {
-                    throw new IOException("negative size buf in output " + b);
+                    throw new IllegalArgumentException("negative size buf in output " + b);
                 }
 
                 if (asIs(b)) {

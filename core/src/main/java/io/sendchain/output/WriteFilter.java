@@ -101,7 +101,8 @@ public final class WriteFilter implements OutputFilter {
      *
      * @return {@link Status#OK} when nothing is left to send (or it is postponed) and nothing is
      *         {@linkplain Connection#buffered() buffered}; {@link Status#AGAIN} otherwise, also while delayed
-     * @throws IOException for a negative-size buf, or from the send chain
+     * @throws IOException from the send chain
+     * @throws IllegalArgumentException for a buf whose size is negative (misuse), naming it
      * @throws IllegalStateException for a file buf on a connection whose {@linkplain Connection#sendfile()
      *         sendfile} is off
      */

@@ -140,7 +140,7 @@ class ChainWriterTest {
     void aNegativeSizeBufIsAnErrorNamingIt() {
         Buf bad = mem("abc");
         bad.pos(3).last(1);
-        IOException e = assertThrows(IOException.class, () -> writer.filter(Chain.of(bad)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> writer.filter(Chain.of(bad)));
         assertTrue(e.getMessage().startsWith("negative size buf in chain writer buf"), e.getMessage());
     }
 

@@ -458,7 +458,7 @@ class OutputChainContextTest {
         void aNegativeSizeBufIsAnErrorNamingIt() {
             Buf bad = temp("abcdef");
             bad.pos(5).last(2);
-            IOException e = assertThrows(IOException.class, () -> ctx.output(Chain.of(bad, temp("x"))));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ctx.output(Chain.of(bad, temp("x"))));
             assertTrue(e.getMessage().startsWith("negative size buf in output buf t:1"), e.getMessage());
             assertTrue(e.getMessage().contains("5-2"), e.getMessage());
         }
