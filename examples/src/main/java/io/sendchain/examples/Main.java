@@ -228,9 +228,10 @@ public final class Main {
     private static final String PROXY_HELP = """
             usage: sendchain proxy --upstream HOST:PORT [--listen HOST:PORT] [options]
 
-            Proxies HTTP/1.1 requests to the upstream (one upstream connection per request, as nginx's proxy_pass
-            does without an upstream keepalive) until Ctrl-C. Sizes, rates and times are written as nginx writes
-            them: 4k, 512k, 1m, 60s. Defaults are nginx's proxy_* defaults.
+            Proxies HTTP/1.1 requests to the upstream until Ctrl-C, reusing idle upstream connections (nginx's
+            upstream keepalive; --upstream-keepalive 0 opens one per request, as nginx's proxy_pass does by
+            default). Sizes, rates and times are written as nginx writes them: 4k, 512k, 1m, 60s. Defaults are
+            nginx's proxy_* defaults, but for upstream keep-alive.
 
               --upstream HOST:PORT          the server to proxy to (required)
               --listen HOST:PORT            address to listen on [127.0.0.1:8081] (port 0 picks a free one)
@@ -247,6 +248,10 @@ public final class Main {
               --connect-timeout TIME        [60s]
               --read-timeout TIME           [60s]
               --send-timeout TIME           to the upstream [60s]
+              --upstream-keepalive N        idle upstream connections each worker keeps for reuse (nginx's
+                                            upstream keepalive), 0 = a new connection per request [32]
+              --upstream-keepalive-requests N   most requests one upstream connection carries [1000]
+              --upstream-keepalive-timeout TIME longest an upstream connection is kept idle [60s]
               --client-max-body-size SIZE   larger request bodies get 413, 0 = no limit [1m]
               --client-header-buffer-size SIZE   first buffer for a request head [1k]
               --large-client-header-buffers N SIZE  buffers for long heads [4 8k]
@@ -283,6 +288,11 @@ public final class Main {
                     case "--connect-timeout" -> cfg.connectTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--read-timeout" -> cfg.readTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--send-timeout" -> cfg.sendTimeoutMillis(Sizes.millis(o.value(opt)));
+                    case "--upstream-keepalive" -> cfg.upstreamKeepalive(Integer.parseInt(o.value(opt)));
+                    case "--upstream-keepalive-requests" ->
+                            cfg.upstreamKeepaliveRequests(Integer.parseInt(o.value(opt)));
+                    case "--upstream-keepalive-timeout" ->
+                            cfg.upstreamKeepaliveTimeoutMillis(Sizes.millis(o.value(opt)));
                     default -> serverOption(opt, o, cfg);
                 }
             }
@@ -305,8 +315,9 @@ public final class Main {
             out.println("platform " + choice.name() + " (" + choice.why() + "): "
                     + choice.chosen().availability().reason());
             out.println(config.workers() + " worker(s), " + listeners(proxy.listeners()) + ", buffering " + (config.buffering() ? "on" : "off")
-                    + ", buffers " + config.buffersNum() + " x " + config.buffersSize() + ", temp files in "
-                    + config.tempPath() + "; Ctrl-C stops");
+                    + ", buffers " + config.buffersNum() + " x " + config.buffersSize() + ", upstream keep-alive "
+                    + (config.upstreamKeepalive() == 0 ? "off" : config.upstreamKeepalive() + " per worker")
+                    + ", temp files in " + config.tempPath() + "; Ctrl-C stops");
             out.flush();
             return runUntilStopped("proxy", out, proxy::close);
         } catch (IOException e) { // NoPlatformException too: it lists every provider and why it was rejected

@@ -65,6 +65,17 @@ class MainTest {
     }
 
     @Test
+    void proxyHelpNamesTheUpstreamKeepaliveOptionsAndABadValueIsAUsageError() {
+        assertEquals(0, run("proxy", "--help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("--upstream-keepalive N") && help.contains("--upstream-keepalive-requests N")
+                && help.contains("--upstream-keepalive-timeout TIME"), help);
+        assertEquals(2, run("proxy", "--upstream", "127.0.0.1:1", "--upstream-keepalive", "-1"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("\"keepalive\" must be at least 0, not -1"),
+                err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void proxyWithoutAnUpstreamIsAUsageError() {
         assertEquals(2, run("proxy", "--listen", "127.0.0.1:0"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("an upstream is required"));

@@ -297,6 +297,11 @@ abstract class AbstractHttpServer implements AutoCloseable {
         w.loop.addTimer(c.read(), limits.headerTimeoutMillis());
     }
 
+    /** The workers (for a subclass's own per-worker state; the array is the server's, not a copy). */
+    final Worker[] workers() {
+        return workers;
+    }
+
     /** What every session of this server reads: header buffer, timeouts, access log. */
     AbstractHttpSession.Limits limits() {
         return limits;

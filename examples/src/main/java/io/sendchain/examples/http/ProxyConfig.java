@@ -10,8 +10,11 @@ import java.nio.file.Path;
  * {@code proxy_connect_timeout}, {@code proxy_read_timeout} and {@code proxy_send_timeout 60s},
  * {@code client_max_body_size 1m}, {@code client_body_timeout 60s}, {@code send_timeout 60s},
  * {@code keepalive_timeout 75s}, {@code client_header_timeout 60s}. The upstream is spoken to in HTTP/1.1
- * ({@code proxy_http_version 1.1}) with {@code Connection: close}, one connection per request, as nginx does
- * without an upstream {@code keepalive}.
+ * ({@code proxy_http_version 1.1}). Upstream keep-alive ({@code upstream { keepalive 32; keepalive_requests 1000;
+ * keepalive_timeout 60s; }}) is on by default, unlike nginx's where it must be configured: each worker keeps up to
+ * 32 idle upstream connections, and requests go without a {@code Connection} header (nginx's
+ * {@code proxy_set_header Connection ""}); {@code upstreamKeepalive(0)} is nginx's default, a new connection per
+ * request with {@code Connection: close}.
  *
  * @param listen                 address to listen on
  * @param upstream               the upstream server
@@ -47,6 +50,12 @@ import java.nio.file.Path;
  * @param reusePort              with several workers, each listens on its own {@code SO_REUSEPORT} socket where
  *                               the platform balances them (nginx's {@code listen ... reuseport}); otherwise one
  *                               listener hands connections to the workers
+ * @param upstreamKeepalive      idle upstream connections each worker keeps (nginx's {@code keepalive} in an
+ *                               {@code upstream} block); 0: a new connection per request, {@code Connection: close}
+ * @param upstreamKeepaliveRequests most requests one upstream connection serves (nginx's
+ *                               {@code keepalive_requests})
+ * @param upstreamKeepaliveTimeoutMillis longest an upstream connection is kept idle (nginx's upstream
+ *                               {@code keepalive_timeout})
  */
 public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, String platform, boolean buffering,
         long bufferSize, int buffersNum, long buffersSize, long busyBuffersSize, long maxTempFileSize,
@@ -54,7 +63,8 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
         long sendTimeoutMillis, long clientSendTimeoutMillis, long clientBodyTimeoutMillis, long clientMaxBodySize,
         int workers, boolean accessLog, long keepaliveTimeoutMillis, long headerTimeoutMillis, int headerBufferSize,
         int largeHeaderBuffers, int largeHeaderBufferSize, long workerMemory, boolean status, int maxHeaders,
-        int clientSendBuffer, boolean reusePort) {
+        int clientSendBuffer, boolean reusePort, int upstreamKeepalive, int upstreamKeepaliveRequests,
+        long upstreamKeepaliveTimeoutMillis) {
 
     public static Builder builder() {
         return new Builder();
@@ -92,6 +102,9 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
         private int maxHeaders = 100;
         private int clientSendBuffer;
         private boolean reusePort = true;
+        private int upstreamKeepalive = 32;
+        private int upstreamKeepaliveRequests = 1000;
+        private long upstreamKeepaliveTimeoutMillis = 60_000;
 
         public Builder listen(InetSocketAddress v) {
             listen = v;
@@ -233,6 +246,24 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
             return this;
         }
 
+        /** Idle upstream connections each worker keeps (nginx's upstream {@code keepalive}); 0: none. */
+        public Builder upstreamKeepalive(int v) {
+            upstreamKeepalive = (int) atLeast("keepalive", v, 0);
+            return this;
+        }
+
+        /** Most requests one upstream connection serves (nginx's {@code keepalive_requests}). */
+        public Builder upstreamKeepaliveRequests(int v) {
+            upstreamKeepaliveRequests = (int) atLeast("keepalive_requests", v, 1);
+            return this;
+        }
+
+        /** Longest an upstream connection is kept idle (nginx's upstream {@code keepalive_timeout}). */
+        public Builder upstreamKeepaliveTimeoutMillis(long v) {
+            upstreamKeepaliveTimeoutMillis = atLeast("upstream keepalive_timeout", v, 1);
+            return this;
+        }
+
         public Builder clientSendBuffer(int v) {
             clientSendBuffer = (int) atLeast("sndbuf", v, 0);
             return this;
@@ -283,7 +314,8 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
                     maxTempFileSize, writeSize, tempPath, limitRate, connectTimeoutMillis, readTimeoutMillis,
                     sendTimeoutMillis, clientSendTimeoutMillis, clientBodyTimeoutMillis, clientMaxBodySize, workers,
                     accessLog, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize, largeHeaderBuffers,
-                    largeHeaderBufferSize, workerMemory, status, maxHeaders, clientSendBuffer, reusePort);
+                    largeHeaderBufferSize, workerMemory, status, maxHeaders, clientSendBuffer, reusePort,
+                    upstreamKeepalive, upstreamKeepaliveRequests, upstreamKeepaliveTimeoutMillis);
         }
     }
 }

@@ -24,13 +24,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client connection of the reverse proxy: nginx's upstream module with the proxy handler, for one request at
- * a time (keep-alive and pipelining on the client side, a new upstream connection per request).
+ * a time (keep-alive and pipelining on the client side; upstream, a connection from the worker's
+ * {@link UpstreamKeepalive} cache or a new one, given back there when the response ended cleanly).
  *
  * <pre>
  *   head ─> connecting ─> sending request ─> reading response head ─┬─ buffering on ─> pipe ──┐
  *            │ refused: 502   │ (streams the body,   │ timeout: 504     └─ buffering off ─> relay ─┴─> finishing
  *            │ timeout: 504   │  re-chunked)         │ bad head: 502                                (last chunk)
  * </pre>
+ *
+ * <p>A request sent on a kept-alive connection that fails before any byte of the answer came back (the upstream
+ * closed the connection as the request went out) is sent once more on a new connection when that is safe
+ * ({@code retry}), as nginx's ngx_http_upstream_next does for a cached connection.
  *
  * <p>Before the response head goes to the client, a failure is answered with an error page (502, 504); after it,
  * the client connection is closed, so a truncated body is never mistaken for a complete one (nginx does the
@@ -77,6 +82,10 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     /** Ends each relayed piece: the non-buffered relay lets nothing wait in the write filter (nginx's b->flush). */
     private final Chain flushLink = new Chain().buf(Buf.flushBuf());
     private Buf continueBuf;
+    /** The worker's idle upstream connections, or {@code null} when upstream keep-alive is off. */
+    private final UpstreamKeepalive keepalive;
+    /** Tells whether a piped response ended with bytes past its end (the connection is then not kept). */
+    private final ResponseEndWatch endWatch = new ResponseEndWatch();
 
     private State state = State.IDLE;
     private Connection u;
@@ -105,6 +114,19 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private boolean relayEof;
     private boolean writerBusy;
     private long upstreamHeadStart;
+    // upstream keep-alive
+    /** {@link #u} came from the keep-alive cache: the upstream may have closed it just as the request went out. */
+    private boolean reused;
+    /** Requests {@link #u} has carried, this one included (nginx's {@code c->requests}). */
+    private int uRequests;
+    /** This request was already sent again on a new connection after its kept-alive one failed. */
+    private boolean retried;
+    /** Request body bytes sent to the upstream (a body streams through: once sent it cannot be sent again). */
+    private long bodySent;
+    /** Bytes of the response came back from the upstream. */
+    private boolean upstreamAnswered;
+    /** The relayed response had bytes past its end. */
+    private boolean relayExtra;
 
     ProxySession(ReverseProxy proxy, ReverseProxy.ProxyWorker worker) {
         super(proxy, worker);
@@ -113,6 +135,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         this.hostHeader = host.indexOf(':') >= 0 ? "[" + host + "]:" + config.upstream().getPort()
                 : host + ":" + config.upstream().getPort();
         this.encoder = new ChunkedEncoder(pool, filter);
+        this.keepalive = worker.keepalive;
         // nginx's postpone_output 1460: the head waits for the first body bytes, so both leave in one write
         filter.postpone(POSTPONE_OUTPUT);
     }
@@ -157,6 +180,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             return;
         }
         responding = true;
+        retried = false;
+        bodySent = 0;
         ensure(ub, config.bufferSize());
         bodyChunked = req.chunked;
         bodyLeft = bodyChunked ? -1 : Math.max(0, req.contentLength);
@@ -206,8 +231,12 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         ensure(uhead, HEAD_SIZE + hostHeader.length() + (in.pos() - req.headStart));
         uhead.pos(uhead.start()).last(uhead.start());
         w.start(uhead).put(req.method).put(" ").put(req.target).put(" HTTP/1.1").crlf()
-                .header("Host", hostHeader)
-                .header("Connection", "close");
+                .header("Host", hostHeader);
+        if (keepalive == null) {
+            // without upstream keep-alive each request ends its connection; with it, no Connection header at all
+            // (nginx needs proxy_set_header Connection "" for that)
+            w.header("Connection", "close");
+        }
         if (bodyChunked) {
             w.header("Transfer-Encoding", "chunked");
         } else if (req.contentLength >= 0) {
@@ -226,8 +255,28 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         return true;
     }
 
+    /**
+     * Sends the request on an idle kept-alive connection if the worker has one (not for a retry), else on a new
+     * connection: nginx's ngx_http_upstream_connect with ngx_http_upstream_get_keepalive_peer.
+     */
     private void connect() {
         state = State.CONNECTING;
+        upstreamAnswered = false;
+        if (keepalive != null && !retried) {
+            Connection k = keepalive.take();
+            if (k != null) {
+                u = k;
+                reused = true;
+                uRequests = keepalive.takenRequests() + 1;
+                u.read().handler(upstreamRead);
+                u.write().handler(upstreamWrite);
+                state = State.SENDING;
+                sendRequest();
+                return;
+            }
+        }
+        reused = false;
+        uRequests = 1;
         StreamSocket s;
         try {
             s = server.platform().connect(config.upstream());
@@ -311,6 +360,9 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 try {
                     n = u.send(pending);
                 } catch (IOException e) {
+                    if (retry(e.getMessage(), "sending request to")) {
+                        return;
+                    }
                     log.error("{} while sending request to upstream {}", e.getMessage(), hostHeader);
                     fail(502);
                     return;
@@ -318,6 +370,9 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 if (n == Connection.AGAIN) {
                     loop.addTimer(u.write(), config.sendTimeoutMillis());
                     return;
+                }
+                if (pending == body) {
+                    bodySent += n;
                 }
                 continue;
             }
@@ -540,6 +595,9 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             try {
                 n = u.recv(ub);
             } catch (IOException e) {
+                if (retry(e.getMessage(), "reading response header from")) {
+                    return;
+                }
                 log.error("{} while reading response header from upstream {}", e.getMessage(), hostHeader);
                 fail(502);
                 return;
@@ -550,7 +608,13 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 }
                 return;
             }
+            if (n > 0) {
+                upstreamAnswered = true;
+            }
             if (n == 0) {
+                if (retry("upstream closed the connection", "reading response header from")) {
+                    return;
+                }
                 log.error("upstream prematurely closed connection while reading response header from upstream {}",
                         hostHeader);
                 fail(502);
@@ -594,7 +658,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         long length = noBody ? 0 : uh.chunked ? -1 : uh.contentLength;
         bodyBytes = 0;
         if (length == 0) {
-            finish();
+            finish(ub.pos() == ub.last()); // bytes after a body-less response: the connection is out of step
         } else if (config.buffering()) {
             startPipe(length);
         } else {
@@ -629,9 +693,9 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         pipeToEof = !chunkedIn && length == -1;
         if (chunkedIn) {
             // nginx's proxy starts a chunked body with length 3: the least a last chunk takes
-            pipe.input(chunkedInput, 3);
+            pipe.input(endWatch.watch(chunkedInput), 3);
         } else {
-            pipe.input(InputFilter.copy(), length);
+            pipe.input(endWatch.watch(InputFilter.copy()), length);
         }
         pipe.preread(ub);
         state = State.PIPE;
@@ -666,7 +730,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             fail(502);
             return;
         }
-        finish();
+        finish(pipe.upstreamDone() && !endWatch.extra());
     }
 
     @Override
@@ -703,6 +767,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         relayLeft = length;
         relayDone = false;
         relayEof = false;
+        relayExtra = false;
         relayDecoder.reset();
         state = State.RELAY;
         relay();
@@ -764,7 +829,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                     fail(502);
                     return;
                 }
-                finish();
+                finish(relayDone && !relayExtra);
                 return;
             }
             long n;
@@ -805,6 +870,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                     relayDone = true;
                     if (ub.pos() < ub.last()) {
                         log.warn("upstream sent data after final chunk");
+                        relayExtra = true;
                     }
                     break;
                 }
@@ -822,6 +888,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         }
         if (avail > relayLeft) {
             log.warn("upstream sent more data than specified in \"Content-Length\" header");
+            relayExtra = true;
             avail = relayLeft;
         }
         relayLeft -= avail;
@@ -831,9 +898,13 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
 
     // ---------------------------------------------------------------- the end
 
-    /** The body is complete: the upstream is done; the last buf (the final chunk) follows what was sent. */
-    private void finish() {
-        closeUpstream();
+    /**
+     * The body is complete: the upstream connection is kept for another request if {@code reusable} (the response
+     * was read exactly to its end) and both sides allow it, else closed; the last buf (the final chunk) follows
+     * what was sent.
+     */
+    private void finish(boolean reusable) {
+        releaseUpstream(reusable);
         state = State.FINISHING;
         push(lastLink.buf(lastBuf).next(null));
     }
@@ -882,6 +953,53 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         }
         // unread request body bytes would be taken for the next request: close after the page
         error(code, !bodyDone);
+    }
+
+    /**
+     * nginx's ngx_http_upstream_free_keepalive_peer: the upstream connection goes to the worker's cache when
+     * keep-alive is on, the response was read exactly to its end, the upstream did not say it closes, and the whole
+     * request body was sent; otherwise it is closed.
+     */
+    private void releaseUpstream(boolean reusable) {
+        if (u != null && reusable && keepalive != null && !uh.connectionClose && bodyDone && !closed) {
+            Connection k = u;
+            u = null;
+            keepalive.keep(k, uRequests);
+        } else {
+            closeUpstream();
+        }
+    }
+
+    /**
+     * nginx's ngx_http_upstream_next for a cached connection: a kept-alive connection that failed before any byte
+     * of the answer came back was most likely closed by the upstream as the request went out, so the request is
+     * sent once more on a new connection when that is safe: everything sent can be sent again (no body byte went
+     * yet: a body streams through and is not kept) and the upstream cannot have acted on it twice (an idempotent
+     * method, or a body it has not received). A POST whose body went out gets its 502.
+     *
+     * @return whether the request is being sent again (else the caller fails it)
+     */
+    private boolean retry(String what, String doing) {
+        boolean hasBody = req.chunked || req.contentLength > 0;
+        if (!reused || retried || upstreamAnswered || bodySent > 0 || !(idempotent() || hasBody)) {
+            return false;
+        }
+        log.info("{} while {} upstream {} on a kept-alive connection: sending the request again on a new one", what,
+                doing, hostHeader);
+        closeUpstream();
+        retried = true;
+        uhead.pos(uhead.start());
+        server.probe().upstreamRetried();
+        connect();
+        return true;
+    }
+
+    /** Whether the request's method is idempotent as nginx counts it for a retry (not POST, LOCK or PATCH). */
+    private boolean idempotent() {
+        return switch (req.method) {
+            case "POST", "LOCK", "PATCH" -> false;
+            default -> true;
+        };
     }
 
     /** Closes the upstream connection; the pipe (its temp file, its buffers) stays until the response is sent. */

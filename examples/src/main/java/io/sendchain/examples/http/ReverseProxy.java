@@ -10,7 +10,8 @@ import java.net.StandardSocketOptions;
 
 /**
  * An HTTP/1.1 reverse proxy on sendchain, the way nginx's {@code proxy_pass} works: each client request is sent
- * to the upstream on a new connection; the response head is checked and rewritten; the body streams back
+ * to the upstream on an idle kept-alive connection of its worker or a new one (nginx's upstream
+ * {@code keepalive}; {@link ProxyConfig#upstreamKeepalive()} 0: always a new one); the response head is checked and rewritten; the body streams back
  * through an {@link EventPipe} (buffering on: bounded buffers, temp-file spill, upstream rate limit) or through
  * one buffer at the client's pace (buffering off). One event loop per worker, as for the static server.
  */
@@ -32,12 +33,29 @@ public final class ReverseProxy extends AbstractHttpServer {
         /** A response is over: {@code complete} unless the client connection had to be closed mid-body. */
         default void responseEnded(int status, boolean complete) {
         }
+
+        /**
+         * A request whose kept-alive upstream connection failed before any answer came back is sent again on a new
+         * connection (nginx retries such a request once it is safe to).
+         */
+        default void upstreamRetried() {
+        }
+
+        /** An idle upstream connection was closed: by the upstream, after its idle time, or to make room. */
+        default void upstreamIdleClosed() {
+        }
     }
 
-    /** A worker of the proxy. */
+    /** A worker of the proxy: its loop and its idle upstream connections. */
     final class ProxyWorker extends Worker {
+        /** The worker's idle upstream connections, or {@code null} when upstream keep-alive is off. */
+        final UpstreamKeepalive keepalive;
+
         ProxyWorker(EventLoop loop) {
             super(ReverseProxy.this, loop);
+            keepalive = config.upstreamKeepalive() == 0 ? null
+                    : new UpstreamKeepalive(loop, ReverseProxy.this, config.upstreamKeepalive(),
+                            config.upstreamKeepaliveRequests(), config.upstreamKeepaliveTimeoutMillis());
         }
     }
 
@@ -103,6 +121,28 @@ public final class ReverseProxy extends AbstractHttpServer {
 
     ProxyConfig config() {
         return config;
+    }
+
+    /** Idle upstream connections of all workers, each worker's count read on its loop's thread. */
+    int idleUpstreamConnections() throws IOException {
+        int n = 0;
+        for (Worker w : workers()) {
+            UpstreamKeepalive k = ((ProxyWorker) w).keepalive;
+            if (k == null) {
+                continue;
+            }
+            java.util.concurrent.CompletableFuture<Integer> f = new java.util.concurrent.CompletableFuture<>();
+            w.loop.execute(() -> f.complete(k.idle()));
+            try {
+                n += f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while counting " + w.loop.name() + "'s idle upstream connections", e);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IOException("cannot count " + w.loop.name() + "'s idle upstream connections: " + e, e);
+            }
+        }
+        return n;
     }
 
 }

@@ -1,6 +1,7 @@
 package io.sendchain.examples.http;
 
 import static io.sendchain.examples.http.HttpSyntax.ascii;
+import static io.sendchain.examples.http.HttpSyntax.contains;
 import static io.sendchain.examples.http.HttpSyntax.decimal;
 import static io.sendchain.examples.http.HttpSyntax.indexOf;
 import static io.sendchain.examples.http.HttpSyntax.is;
@@ -38,6 +39,11 @@ final class UpstreamHead {
     long headersTo;
     long contentLength;
     boolean chunked;
+    /**
+     * The upstream will close the connection after this response: {@code Connection: close}, or an HTTP/1.0
+     * status line (nginx's {@code u->headers_in.connection_close}); such a connection is not kept alive.
+     */
+    boolean connectionClose;
     /** Why the head is invalid, for the error log. */
     String error;
 
@@ -45,6 +51,7 @@ final class UpstreamHead {
         status = 0;
         contentLength = -1;
         chunked = false;
+        connectionClose = false;
         error = null;
     }
 
@@ -117,6 +124,8 @@ final class UpstreamHead {
                             + "\"");
                 }
                 chunked = true;
+            } else if (is(s, lineStart, len, "connection")) {
+                connectionClose |= contains(s, v, ve, "close"); // as nginx's ngx_http_upstream_process_connection
             }
             lineStart = nl + 1;
         }
@@ -163,6 +172,7 @@ final class UpstreamHead {
             }
         }
         status = code;
+        connectionClose = min == '0'; // nginx's proxy: an HTTP/1.0 upstream closes after the response
         reasonFrom = Math.min(from + 13, to);
         reasonTo = to;
         return true;

@@ -45,7 +45,9 @@ abstract class ReverseProxyRequestTest {
         });
         proxy = new ReverseProxy(ProxyConfig.builder()
                 .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).upstream(up.address())
-                .platform(platform()).workers(1).build());
+                .platform(platform()).workers(1)
+                // the scripted upstream answers one request per connection and closes it
+                .upstreamKeepalive(0).build());
         proxy.start();
     }
 

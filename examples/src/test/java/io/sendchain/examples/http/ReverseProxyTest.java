@@ -124,6 +124,11 @@ abstract class ReverseProxyTest {
     ReverseProxy start(InetSocketAddress upstream, UnaryOperator<ProxyConfig.Builder> settings) throws IOException {
         ProxyConfig.Builder b = ProxyConfig.builder().listen(loopback()).upstream(upstream).platform(platform())
                 .workers(2).tempPath(temp);
+        if (scripted != null && upstream.equals(scripted.address())) {
+            // the scripted upstream answers one request per connection and closes it: the connection-per-request
+            // proxy these tests were written for (ReverseProxyKeepaliveTest covers keep-alive)
+            b.upstreamKeepalive(0);
+        }
         proxy = new ReverseProxy(settings.apply(b).build());
         proxy.probe(probe);
         proxy.start();
@@ -733,7 +738,11 @@ abstract class ReverseProxyTest {
             assertTrue(probe.ended.await(30, TimeUnit.SECONDS), "the proxy did not notice the client left");
             assertEquals(1, probe.incomplete.get());
             assertNothingLeftBehind();
-            assertTrue(origin.awaitOpenConnections(0, 10_000), "the upstream connection is still open");
+            // the upstream's response may have been read to its end (spilled) before the client left: then its
+            // connection is kept alive, as nginx keeps it; otherwise it is closed
+            int idle = proxy.idleUpstreamConnections();
+            assertTrue(idle <= 1, "idle upstream connections: " + idle);
+            assertTrue(origin.awaitOpenConnections(idle, 10_000), "the upstream connection is still open");
         }
 
         @Test

@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An upstream that answers every connection with exactly the bytes a test scripts: well-formed, truncated,
  * over-long or malformed responses. It records each request (head and body bytes as they arrived) and tells
- * when the proxy closed its side.
+ * when the proxy closed its side. By default it answers one request per connection and closes; made with
+ * {@code keepAlive}, it reads request after request on a connection until the proxy closes it or the script does
+ * ({@code request.socket().close()}).
  */
 final class ScriptedUpstream implements AutoCloseable {
 
@@ -27,8 +29,11 @@ final class ScriptedUpstream implements AutoCloseable {
         void answer(Request request, OutputStream out) throws IOException;
     }
 
-    /** A request as the upstream saw it. */
-    record Request(String head, byte[] body, Socket socket) {
+    /**
+     * A request as the upstream saw it: on its {@code connection}-th connection (from 1, in accept order), the
+     * {@code number}-th request there (from 1).
+     */
+    record Request(String head, byte[] body, Socket socket, int connection, int number) {
         String header(String name) {
             for (String line : head.split("\r\n")) {
                 int colon = line.indexOf(':');
@@ -45,10 +50,18 @@ final class ScriptedUpstream implements AutoCloseable {
     private final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
     private final BlockingQueue<Boolean> closedByProxy = new LinkedBlockingQueue<>();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final boolean keepAlive;
+    /** Connections being served; guarded by itself, notified when it drops. */
+    private final int[] open = new int[1];
     private volatile Script script;
 
     ScriptedUpstream(Script script) throws IOException {
+        this(script, false);
+    }
+
+    ScriptedUpstream(Script script, boolean keepAlive) throws IOException {
         this.script = script;
+        this.keepAlive = keepAlive;
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         acceptor = Thread.ofPlatform().daemon().name("scripted-upstream").start(this::acceptLoop);
     }
@@ -76,6 +89,21 @@ final class ScriptedUpstream implements AutoCloseable {
         return r;
     }
 
+    /** Waits up to {@code millis} until at most {@code n} connections are open; {@code false} if they were not. */
+    boolean awaitOpenConnections(int n, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        synchronized (open) {
+            while (open[0] > n) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return false;
+                }
+                open.wait(left);
+            }
+            return true;
+        }
+    }
+
     /** Waits until the proxy closed a connection the upstream was still writing to or holding open. */
     boolean awaitClosedByProxy(long millis) throws InterruptedException {
         return closedByProxy.poll(millis, TimeUnit.MILLISECONDS) != null;
@@ -89,24 +117,44 @@ final class ScriptedUpstream implements AutoCloseable {
             } catch (IOException e) {
                 return;
             }
-            accepted.incrementAndGet();
-            Thread.ofVirtual().start(() -> serve(s));
+            int connection = accepted.incrementAndGet();
+            synchronized (open) {
+                open[0]++;
+            }
+            Thread.ofVirtual().start(() -> {
+                try {
+                    serve(s, connection);
+                } finally {
+                    synchronized (open) {
+                        open[0]--;
+                        open.notifyAll();
+                    }
+                }
+            });
         }
     }
 
-    private void serve(Socket s) {
+    private void serve(Socket s, int connection) {
         try (s) {
             InputStream in = s.getInputStream();
-            String head = readHead(in);
-            if (head == null) {
-                return;
+            for (int number = 1; ; number++) {
+                String head = readHead(in);
+                if (head == null) {
+                    return; // keep-alive: the proxy closed an idle connection
+                }
+                byte[] body = readBody(in, head);
+                Request r = new Request(head, body, s, connection, number);
+                requests.add(r);
+                OutputStream out = s.getOutputStream();
+                script.answer(r, out);
+                if (s.isClosed()) {
+                    return; // the script closed the connection
+                }
+                out.flush();
+                if (!keepAlive) {
+                    return;
+                }
             }
-            byte[] body = readBody(in, head);
-            Request r = new Request(head, body, s);
-            requests.add(r);
-            OutputStream out = s.getOutputStream();
-            script.answer(r, out);
-            out.flush();
         } catch (IOException e) {
             closedByProxy.add(Boolean.TRUE); // the proxy reset or closed the connection under us
         }
@@ -133,7 +181,7 @@ final class ScriptedUpstream implements AutoCloseable {
 
     /** The body as the proxy framed it: Content-Length bytes, or the raw chunked bytes up to the last chunk. */
     private static byte[] readBody(InputStream in, String head) throws IOException {
-        Request probe = new Request(head, null, null);
+        Request probe = new Request(head, null, null, 0, 0);
         String cl = probe.header("Content-Length");
         if (cl != null) {
             return in.readNBytes(Integer.parseInt(cl));
