@@ -126,7 +126,7 @@ class DarwinSendChainTest {
         FileRef f = file("f", 1000);
         assertNull(c.sendChain(Chain.of(mem("H"), Buf.ofFile(f, 0, 1000), mem("T")), 0));
         assertNull(c.sendChain(Chain.of(Buf.ofFile(f, 0, 1000), mem("TAIL")), 0));
-        SendScratch s = platform.sendScratch();
+        io.sendchain.spi.posix.PosixScratch s = platform.sendScratch();
         assertEquals(0, s.header.count());
         assertEquals(0, s.trailer.count());
         assertNull(s.run.first());

@@ -205,7 +205,7 @@ class EmulatedDarwinKernel implements DarwinKernel {
     public int bind(int fd, MemorySegment addr, int addrlen) {
         syscalls.incrementAndGet();
         try {
-            return os.bind(fd, BsdSockAddr.decode(addr.reinterpret(addrlen)));
+            return os.bind(fd, Darwin.ABI.sockaddr().decode(addr.reinterpret(addrlen)));
         } catch (IOException e) {
             return -BsdEmulation.EINVAL;
         }
@@ -227,7 +227,7 @@ class EmulatedDarwinKernel implements DarwinKernel {
     public int connect(int fd, MemorySegment addr, int addrlen) {
         syscalls.incrementAndGet();
         try {
-            return os.connect(fd, BsdSockAddr.decode(addr.reinterpret(addrlen)));
+            return os.connect(fd, Darwin.ABI.sockaddr().decode(addr.reinterpret(addrlen)));
         } catch (IOException e) {
             return -BsdEmulation.EINVAL;
         }
@@ -237,7 +237,7 @@ class EmulatedDarwinKernel implements DarwinKernel {
     public int sockname(int fd, boolean peer, MemorySegment addr) {
         syscalls.incrementAndGet();
         try {
-            return BsdSockAddr.encode(os.address(fd, peer), addr);
+            return Darwin.ABI.sockaddr().encode(os.address(fd, peer), addr);
         } catch (IOException e) {
             return -BsdEmulation.ENOTCONN;
         }

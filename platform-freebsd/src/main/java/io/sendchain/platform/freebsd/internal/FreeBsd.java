@@ -1,6 +1,11 @@
 package io.sendchain.platform.freebsd.internal;
 
 import io.sendchain.spi.Errno;
+import io.sendchain.spi.posix.KqueueAbi;
+import io.sendchain.spi.posix.PosixAbi;
+import io.sendchain.spi.posix.SockAddrCodec;
+import java.net.StandardSocketOptions;
+import java.util.Map;
 
 /** FreeBSD constants (amd64 and arm64 alike), from {@code <sys/errno.h>}, {@code <sys/socket.h>} and friends. */
 final class FreeBsd {
@@ -66,6 +71,20 @@ final class FreeBsd {
 
     // <unistd.h>
     static final int SC_PAGESIZE = 47;
+
+    /** What the POSIX toolkit's socket logic needs of FreeBSD. */
+    static final PosixAbi ABI = new PosixAbi("freebsd", EAGAIN, EINTR, EINPROGRESS, ENOTCONN, FreeBsd::errno,
+            SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, SOL_SOCKET, SO_ERROR, SHUT_WR, Map.of(
+                    StandardSocketOptions.SO_SNDBUF, new PosixAbi.IntOption(SOL_SOCKET, SO_SNDBUF),
+                    StandardSocketOptions.SO_RCVBUF, new PosixAbi.IntOption(SOL_SOCKET, SO_RCVBUF),
+                    StandardSocketOptions.SO_KEEPALIVE, new PosixAbi.IntOption(SOL_SOCKET, SO_KEEPALIVE),
+                    StandardSocketOptions.SO_REUSEADDR, new PosixAbi.IntOption(SOL_SOCKET, SO_REUSEADDR),
+                    StandardSocketOptions.TCP_NODELAY, new PosixAbi.IntOption(IPPROTO_TCP, TCP_NODELAY)),
+            SockAddrCodec.withSinLen(AF_INET, AF_INET6));
+
+    /** FreeBSD's kqueue: the 64-byte {@code struct kevent} of FreeBSD 12 and later, {@code EVFILT_USER} -11. */
+    static final KqueueAbi KQUEUE = new KqueueAbi(FreeBsdLayouts.KEVENT, EVFILT_READ, EVFILT_WRITE, EVFILT_USER,
+            EV_ADD, EV_DELETE, EV_CLEAR, EV_ERROR, EV_EOF, NOTE_TRIGGER, EINTR);
 
     /** The portable class of a FreeBsd errno. */
     static Errno errno(int errno) {

@@ -215,7 +215,7 @@ class EmulatedFreeBsdKernel implements FreeBsdKernel {
     public int bind(int fd, MemorySegment addr, int addrlen) {
         syscalls.incrementAndGet();
         try {
-            return os.bind(fd, BsdSockAddr.decode(addr.reinterpret(addrlen)));
+            return os.bind(fd, FreeBsd.ABI.sockaddr().decode(addr.reinterpret(addrlen)));
         } catch (IOException e) {
             return -BsdEmulation.EINVAL;
         }
@@ -237,7 +237,7 @@ class EmulatedFreeBsdKernel implements FreeBsdKernel {
     public int connect(int fd, MemorySegment addr, int addrlen) {
         syscalls.incrementAndGet();
         try {
-            return os.connect(fd, BsdSockAddr.decode(addr.reinterpret(addrlen)));
+            return os.connect(fd, FreeBsd.ABI.sockaddr().decode(addr.reinterpret(addrlen)));
         } catch (IOException e) {
             return -BsdEmulation.EINVAL;
         }
@@ -247,7 +247,7 @@ class EmulatedFreeBsdKernel implements FreeBsdKernel {
     public int sockname(int fd, boolean peer, MemorySegment addr) {
         syscalls.incrementAndGet();
         try {
-            return BsdSockAddr.encode(os.address(fd, peer), addr);
+            return FreeBsd.ABI.sockaddr().encode(os.address(fd, peer), addr);
         } catch (IOException e) {
             return -BsdEmulation.ENOTCONN;
         }
