@@ -1,12 +1,11 @@
 package io.sendchain.platform.darwin.internal;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import io.sendchain.spi.posix.PosixCalls;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
@@ -17,8 +16,9 @@ import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The real {@link DarwinKernel}: macOS's libc through FFM. Loaded only after the probe has seen macOS: its
- * handles are linked when the class initialises, and on another OS the same symbol names mean other functions.
+ * The real {@link DarwinKernel}: macOS's libc through FFM, each function linked as {@link DarwinBindings} declares
+ * it. Loaded only after the probe has seen macOS: its handles are linked when the class initialises, and on another
+ * OS the same symbol names mean other functions.
  */
 public final class DarwinSyscalls implements DarwinKernel {
 
@@ -26,41 +26,30 @@ public final class DarwinSyscalls implements DarwinKernel {
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     private static final int PATH_MAX = 1024;
 
-    private static final MethodHandle WRITEV = call("writev", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle READV = call("readv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle READ = call("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    private static final MethodHandle WRITE = call("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    private static final MethodHandle SENDFILE =
-            call("sendfile", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT);
-    private static final MethodHandle SETSOCKOPT =
-            call("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle GETSOCKOPT =
-            call("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle SOCKET = call("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle BIND = call("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle LISTEN = call("listen", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle ACCEPT = call("accept", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    /** fcntl is variadic: its int argument is the first variadic one. */
-    private static final MethodHandle FCNTL = LINKER.downcallHandle(symbol("fcntl"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO,
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CONNECT = call("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle GETSOCKNAME = call("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle GETPEERNAME = call("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle SHUTDOWN = call("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle CLOSE = call("close", JAVA_INT, JAVA_INT);
-    private static final MethodHandle OPEN = LINKER.downcallHandle(symbol("open"),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), CAPTURE_ERRNO,
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle KQUEUE = call("kqueue", JAVA_INT);
-    private static final MethodHandle KEVENT =
-            call("kevent", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
-    private static final MethodHandle SYSCONF = call("sysconf", JAVA_LONG, JAVA_INT);
-    private static final MethodHandle STRERROR =
-            LINKER.downcallHandle(symbol("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle WRITEV = link(PosixCalls.WRITEV);
+    private static final MethodHandle READV = link(PosixCalls.READV);
+    private static final MethodHandle READ = link(PosixCalls.READ);
+    private static final MethodHandle WRITE = link(PosixCalls.WRITE);
+    private static final MethodHandle SENDFILE = link(DarwinBindings.SENDFILE);
+    private static final MethodHandle SETSOCKOPT = link(PosixCalls.SETSOCKOPT);
+    private static final MethodHandle GETSOCKOPT = link(PosixCalls.GETSOCKOPT);
+    private static final MethodHandle SOCKET = link(PosixCalls.SOCKET);
+    private static final MethodHandle BIND = link(PosixCalls.BIND);
+    private static final MethodHandle LISTEN = link(PosixCalls.LISTEN);
+    private static final MethodHandle ACCEPT = link(DarwinBindings.ACCEPT);
+    private static final MethodHandle FCNTL = link(DarwinBindings.FCNTL);
+    private static final MethodHandle CONNECT = link(PosixCalls.CONNECT);
+    private static final MethodHandle GETSOCKNAME = link(PosixCalls.GETSOCKNAME);
+    private static final MethodHandle GETPEERNAME = link(PosixCalls.GETPEERNAME);
+    private static final MethodHandle SHUTDOWN = link(PosixCalls.SHUTDOWN);
+    private static final MethodHandle CLOSE = link(PosixCalls.CLOSE);
+    private static final MethodHandle OPEN = link(PosixCalls.OPEN);
+    private static final MethodHandle KQUEUE = link(DarwinBindings.KQUEUE);
+    private static final MethodHandle KEVENT = link(DarwinBindings.KEVENT);
+    private static final MethodHandle SYSCONF = link(PosixCalls.SYSCONF);
+    private static final MethodHandle STRERROR = link(PosixCalls.STRERROR);
 
     private static final class Scratch {
         final MemorySegment capture;
@@ -85,8 +74,9 @@ public final class DarwinSyscalls implements DarwinKernel {
         return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
     }
 
-    private static MethodHandle call(String name, MemoryLayout result, MemoryLayout... args) {
-        return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args), CAPTURE_ERRNO);
+    /** Links {@code b} as {@link DarwinBindings} declares it (critical or not, errno capture: PosixCalls). */
+    private static MethodHandle link(PosixCalls.Binding b) {
+        return LINKER.downcallHandle(symbol(b.symbol()), DarwinBindings.descriptor(b), DarwinBindings.options(b));
     }
 
     private static int errno(MemorySegment capture) {
