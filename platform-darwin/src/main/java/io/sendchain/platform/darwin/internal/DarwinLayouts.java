@@ -49,15 +49,4 @@ public final class DarwinLayouts {
             ValueLayout.JAVA_INT_UNALIGNED.withName("sin6_flowinfo"),
             MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE).withName("sin6_addr"),
             ValueLayout.JAVA_INT_UNALIGNED.withName("sin6_scope_id"));
-
-    static final long HDTR_HEADERS = SF_HDTR.byteOffset(MemoryLayout.PathElement.groupElement("headers"));
-    static final long HDTR_HDR_CNT = SF_HDTR.byteOffset(MemoryLayout.PathElement.groupElement("hdr_cnt"));
-    static final long HDTR_TRAILERS = SF_HDTR.byteOffset(MemoryLayout.PathElement.groupElement("trailers"));
-    static final long HDTR_TRL_CNT = SF_HDTR.byteOffset(MemoryLayout.PathElement.groupElement("trl_cnt"));
-    static final long KEV_IDENT = KEVENT.byteOffset(MemoryLayout.PathElement.groupElement("ident"));
-    static final long KEV_FILTER = KEVENT.byteOffset(MemoryLayout.PathElement.groupElement("filter"));
-    static final long KEV_FLAGS = KEVENT.byteOffset(MemoryLayout.PathElement.groupElement("flags"));
-    static final long KEV_FFLAGS = KEVENT.byteOffset(MemoryLayout.PathElement.groupElement("fflags"));
-    static final long KEV_DATA = KEVENT.byteOffset(MemoryLayout.PathElement.groupElement("data"));
-    static final long KEV_UDATA = KEVENT.byteOffset(MemoryLayout.PathElement.groupElement("udata"));
 }
