@@ -3,6 +3,7 @@ package io.sendchain.spi.posix;
 import io.sendchain.spi.Errno;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.IntFunction;
@@ -50,6 +51,34 @@ public record PosixAbi(String platform, int eagain, int eintr, int einprogress, 
             throw new IllegalArgumentException("errno numbers must be positive: EAGAIN " + eagain + ", EINTR "
                     + eintr + ", EINPROGRESS " + einprogress + ", ENOTCONN " + enotconn);
         }
+    }
+
+    /**
+     * The options every POSIX socket has, at their places in {@code <sys/socket.h>} and {@code <netinet/tcp.h>}:
+     * SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE and SO_REUSEADDR at {@code solSocket}, TCP_NODELAY at {@code ipprotoTcp}.
+     */
+    public static Map<SocketOption<?>, IntOption> standardOptions(int solSocket, int soSndbuf, int soRcvbuf,
+            int soKeepalive, int soReuseaddr, int ipprotoTcp, int tcpNodelay) {
+        return Map.of(StandardSocketOptions.SO_SNDBUF, new IntOption(solSocket, soSndbuf),
+                StandardSocketOptions.SO_RCVBUF, new IntOption(solSocket, soRcvbuf),
+                StandardSocketOptions.SO_KEEPALIVE, new IntOption(solSocket, soKeepalive),
+                StandardSocketOptions.SO_REUSEADDR, new IntOption(solSocket, soReuseaddr),
+                StandardSocketOptions.TCP_NODELAY, new IntOption(ipprotoTcp, tcpNodelay));
+    }
+
+    /**
+     * The portable class of a platform's errno, from its numbers for each {@link Errno} but {@code OTHER}
+     * (everything else is {@code OTHER}).
+     */
+    public static IntFunction<Errno> errnoClasses(Map<Errno, Integer> numbers) {
+        Map<Integer, Errno> byNumber = new HashMap<>();
+        numbers.forEach((kind, number) -> {
+            if (kind == Errno.OTHER || byNumber.put(number, kind) != null) {
+                throw new IllegalArgumentException("each class but OTHER once, each number once: " + numbers);
+            }
+        });
+        Map<Integer, Errno> table = Map.copyOf(byNumber);
+        return errno -> table.getOrDefault(errno, Errno.OTHER);
     }
 
     /** The level and name of {@code option}; unsupported options are misuse. */

@@ -1,7 +1,9 @@
 package io.sendchain.spi.posix;
 
+import io.sendchain.buf.Chain;
 import io.sendchain.spi.FileRun;
 import io.sendchain.spi.IoVec;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
@@ -23,7 +25,7 @@ import java.lang.foreign.ValueLayout;
 public final class PosixScratch {
 
     /** {@code sizeof(struct iovec)} on every LP64 ABI: a pointer and a {@code size_t}. */
-    public static final long IOVEC = 16;
+    public static final long IOVEC = PosixLayouts.IOVEC.byteSize();
 
     /** The memory bufs in front of the file run, or of a memory-only chain (writev). */
     public final IoVec header = new IoVec();
@@ -72,6 +74,30 @@ public final class PosixScratch {
         header.clear();
         trailer.clear();
         run.clear();
+    }
+
+    /**
+     * Gathers what one BSD {@code sendfile} call sends, as nginx's {@code ngx_freebsd_sendfile_chain} and
+     * {@code ngx_darwin_sendfile_chain} do: the memory bufs at the head of {@code in} into {@link #header}, and, if
+     * a file buf follows within {@code room} bytes, a coalesced run of it into {@link #run} and then, while still
+     * under {@code room}, the memory bufs after it into {@link #trailer} (only if {@code trailerWithHeader} or there
+     * is no header: macOS's in/out {@code len} counts the headers, so nginx does not send both there).
+     *
+     * @return whether a file run was gathered; if not, {@link #header} is a memory-only part for writev
+     */
+    public boolean gatherSendfile(Chain in, long room, boolean trailerWithHeader) throws IOException {
+        Chain cl = header.fill(in, room);
+        long send = header.size();
+        if (cl == null || !cl.buf().inFile() || send >= room) {
+            return false;
+        }
+        send += run.coalesce(cl, room - send);
+        if (send < room && (trailerWithHeader || header.count() == 0)) {
+            trailer.fill(run.next(), room - send);
+        } else {
+            trailer.clear();
+        }
+        return true;
     }
 
     /** Copies {@code vec}'s entries into {@code iov}; returns the count. */

@@ -8,6 +8,7 @@ import io.sendchain.spi.NativeFile;
 import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
 import io.sendchain.spi.posix.KqueueDriver;
+import io.sendchain.spi.posix.PosixLayouts;
 import io.sendchain.spi.posix.PosixListenSocket;
 import io.sendchain.spi.posix.PosixScratch;
 import io.sendchain.spi.posix.PosixSockets;
@@ -27,7 +28,7 @@ public final class DarwinPlatform implements Platform {
     public DarwinPlatform(DarwinKernel kernel, PlatformConfig config) {
         this.kernel = kernel;
         this.sockets = new PosixSockets(kernel, Darwin.ABI, kernel.sysconf(Darwin.SC_PAGESIZE),
-                DarwinLayouts.SF_HDTR, this::nonBlockingCloseOnExec);
+                PosixLayouts.SF_HDTR, this::nonBlockingCloseOnExec);
     }
 
     DarwinKernel kernel() {

@@ -6,8 +6,6 @@ import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.spi.Chains;
 import io.sendchain.spi.DriverEvents;
-import io.sendchain.spi.FileRun;
-import io.sendchain.spi.IoVec;
 import io.sendchain.spi.NativeFile;
 import io.sendchain.spi.posix.PosixScratch;
 import io.sendchain.spi.posix.PosixStreamSocket;
@@ -37,31 +35,19 @@ final class DarwinStreamSocket extends PosixStreamSocket {
     @Override
     protected Chain sendChain(Connection c, Chain in, long limit, PosixScratch s) throws IOException {
         Event wev = c.write();
-        IoVec header = s.header;
-        IoVec trailer = s.trailer;
-        FileRun run = s.run;
         failOnPendingEof(wev);
         limit = sendLimit(limit);
         long send = 0;
         for (;;) {
             boolean eintr = false;
             long prevSend = send;
-
-            Chain cl = header.fill(in, limit - send);
-            send += header.size();
             long sent;
 
-            if (cl != null && cl.buf().inFile() && send < limit) {
-                Buf file = cl.buf();
-                long fileSize = run.coalesce(cl, limit - send);
-                cl = run.next();
-                send += fileSize;
-                if (header.count() == 0 && send < limit) {
-                    trailer.fill(cl, limit - send);
-                    send += trailer.size();
-                } else {
-                    trailer.clear();
-                }
+            // the header iovec and a coalesced file run; a trailer iovec only without a header, under the limit
+            if (s.gatherSendfile(in, limit - send, false)) {
+                Buf file = s.run.first();
+                long fileSize = s.run.size();
+                send += s.header.size() + fileSize + s.trailer.size();
                 // sendfile() returns EINVAL if a count is 0 but its pointer is not NULL
                 s.hdtr();
                 if (!(NativeFile.of(file.file()) instanceof DarwinFile df)) {
@@ -69,7 +55,7 @@ final class DarwinStreamSocket extends PosixStreamSocket {
                             + "platform (Platform.openFile): it has no descriptor for sendfile()");
                 }
                 // len in: header bytes and file bytes; len out: every byte sent
-                s.word.set(ValueLayout.JAVA_LONG, 0, header.size() + fileSize);
+                s.word.set(ValueLayout.JAVA_LONG, 0, s.header.size() + fileSize);
                 int rc = k.sendfile(df.fd(), fd(), file.filePos(), s.word, s.hdtr, 0);
                 sent = s.word.get(ValueLayout.JAVA_LONG, 0);
                 if (rc < 0) {
@@ -87,6 +73,7 @@ final class DarwinStreamSocket extends PosixStreamSocket {
                             + file.filePos());
                 }
             } else {
+                send += s.header.size();
                 long n = writev(c, s);
                 sent = n == AGAIN_RC ? 0 : n;
             }

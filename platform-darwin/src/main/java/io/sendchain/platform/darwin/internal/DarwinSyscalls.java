@@ -83,6 +83,14 @@ public final class DarwinSyscalls implements DarwinKernel {
         return (int) ERRNO.get(capture, 0L);
     }
 
+    private static long result(long r, MemorySegment capture) {
+        return r >= 0 ? r : -errno(capture);
+    }
+
+    private static int result(int r, MemorySegment capture) {
+        return r >= 0 ? r : -errno(capture);
+    }
+
     private static IllegalStateException failed(String call, Throwable t) {
         if (t instanceof Error e) {
             throw e;
@@ -94,8 +102,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public long writev(int fd, MemorySegment iov, int iovcnt) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) WRITEV.invokeExact(cap, fd, iov, iovcnt);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) WRITEV.invokeExact(cap, fd, iov, iovcnt), cap);
         } catch (Throwable t) {
             throw failed("writev", t);
         }
@@ -105,8 +112,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public long readv(int fd, MemorySegment iov, int iovcnt) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) READV.invokeExact(cap, fd, iov, iovcnt);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) READV.invokeExact(cap, fd, iov, iovcnt), cap);
         } catch (Throwable t) {
             throw failed("readv", t);
         }
@@ -116,8 +122,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public long read(int fd, long address, long count) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) READ.invokeExact(cap, fd, address, count);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) READ.invokeExact(cap, fd, address, count), cap);
         } catch (Throwable t) {
             throw failed("read", t);
         }
@@ -127,8 +132,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public long write(int fd, long address, long count) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) WRITE.invokeExact(cap, fd, address, count);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) WRITE.invokeExact(cap, fd, address, count), cap);
         } catch (Throwable t) {
             throw failed("write", t);
         }
@@ -138,8 +142,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int sendfile(int fd, int s, long offset, MemorySegment len, MemorySegment hdtr, int flags) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) SENDFILE.invokeExact(cap, fd, s, offset, len, hdtr, flags);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) SENDFILE.invokeExact(cap, fd, s, offset, len, hdtr, flags), cap);
         } catch (Throwable t) {
             throw failed("sendfile", t);
         }
@@ -150,8 +153,7 @@ public final class DarwinSyscalls implements DarwinKernel {
         Scratch s = scratch.get();
         s.intVal.set(JAVA_INT, 0, value);
         try {
-            int r = (int) SETSOCKOPT.invokeExact(s.capture, fd, level, name, s.intVal, 4);
-            return r >= 0 ? r : -errno(s.capture);
+            return result((int) SETSOCKOPT.invokeExact(s.capture, fd, level, name, s.intVal, 4), s.capture);
         } catch (Throwable t) {
             throw failed("setsockopt", t);
         }
@@ -173,8 +175,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int socket(int domain, int type, int protocol) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) SOCKET.invokeExact(cap, domain, type, protocol);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) SOCKET.invokeExact(cap, domain, type, protocol), cap);
         } catch (Throwable t) {
             throw failed("socket", t);
         }
@@ -184,8 +185,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int bind(int fd, MemorySegment addr, int addrlen) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) BIND.invokeExact(cap, fd, addr, addrlen);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) BIND.invokeExact(cap, fd, addr, addrlen), cap);
         } catch (Throwable t) {
             throw failed("bind", t);
         }
@@ -195,8 +195,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int listen(int fd, int backlog) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) LISTEN.invokeExact(cap, fd, backlog);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) LISTEN.invokeExact(cap, fd, backlog), cap);
         } catch (Throwable t) {
             throw failed("listen", t);
         }
@@ -206,8 +205,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int accept(int fd) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) ACCEPT.invokeExact(cap, fd, MemorySegment.NULL, MemorySegment.NULL);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) ACCEPT.invokeExact(cap, fd, MemorySegment.NULL, MemorySegment.NULL), cap);
         } catch (Throwable t) {
             throw failed("accept", t);
         }
@@ -217,8 +215,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int fcntl(int fd, int cmd, int arg) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) FCNTL.invokeExact(cap, fd, cmd, arg);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) FCNTL.invokeExact(cap, fd, cmd, arg), cap);
         } catch (Throwable t) {
             throw failed("fcntl", t);
         }
@@ -228,8 +225,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int connect(int fd, MemorySegment addr, int addrlen) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) CONNECT.invokeExact(cap, fd, addr, addrlen);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) CONNECT.invokeExact(cap, fd, addr, addrlen), cap);
         } catch (Throwable t) {
             throw failed("connect", t);
         }
@@ -252,8 +248,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int shutdown(int fd, int how) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) SHUTDOWN.invokeExact(cap, fd, how);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) SHUTDOWN.invokeExact(cap, fd, how), cap);
         } catch (Throwable t) {
             throw failed("shutdown", t);
         }
@@ -263,8 +258,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int close(int fd) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) CLOSE.invokeExact(cap, fd);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) CLOSE.invokeExact(cap, fd), cap);
         } catch (Throwable t) {
             throw failed("close", t);
         }
@@ -280,8 +274,7 @@ public final class DarwinSyscalls implements DarwinKernel {
         MemorySegment.copy(bytes, 0, s.path, JAVA_BYTE, 0, bytes.length);
         s.path.set(JAVA_BYTE, bytes.length, (byte) 0);
         try {
-            int r = (int) OPEN.invokeExact(s.capture, s.path, flags, 0);
-            return r >= 0 ? r : -errno(s.capture);
+            return result((int) OPEN.invokeExact(s.capture, s.path, flags, 0), s.capture);
         } catch (Throwable t) {
             throw failed("open", t);
         }
@@ -291,8 +284,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int kqueue() {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) KQUEUE.invokeExact(cap);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) KQUEUE.invokeExact(cap), cap);
         } catch (Throwable t) {
             throw failed("kqueue", t);
         }
@@ -309,8 +301,7 @@ public final class DarwinSyscalls implements DarwinKernel {
             ts = s.timespec;
         }
         try {
-            int r = (int) KEVENT.invokeExact(s.capture, kq, changes, nchanges, events, nevents, ts);
-            return r >= 0 ? r : -errno(s.capture);
+            return result((int) KEVENT.invokeExact(s.capture, kq, changes, nchanges, events, nevents, ts), s.capture);
         } catch (Throwable t) {
             throw failed("kevent", t);
         }
@@ -320,8 +311,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public long sysconf(int name) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) SYSCONF.invokeExact(cap, name);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) SYSCONF.invokeExact(cap, name), cap);
         } catch (Throwable t) {
             throw failed("sysconf", t);
         }

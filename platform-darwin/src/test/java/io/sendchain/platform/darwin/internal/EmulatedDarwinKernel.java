@@ -1,5 +1,6 @@
 package io.sendchain.platform.darwin.internal;
 
+import io.sendchain.spi.posix.PosixLayouts;
 import io.sendchain.testkit.BsdEmulation;
 import io.sendchain.testkit.EmulatedBsdKernel;
 import io.sendchain.testkit.FaultPlan;
@@ -20,7 +21,7 @@ class EmulatedDarwinKernel extends EmulatedBsdKernel implements DarwinKernel {
     volatile int lastTrailerCount;
 
     EmulatedDarwinKernel(FaultPlan faults) {
-        super(faults, Darwin.ABI, Darwin.KQUEUE, DarwinLayouts.SF_HDTR, Darwin.SC_PAGESIZE);
+        super(faults, Darwin.ABI, Darwin.KQUEUE, PosixLayouts.SF_HDTR, Darwin.SC_PAGESIZE);
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
 import io.sendchain.spi.PlatformOption;
 import io.sendchain.spi.posix.KqueueDriver;
+import io.sendchain.spi.posix.PosixLayouts;
 import io.sendchain.spi.posix.PosixListenSocket;
 import io.sendchain.spi.posix.PosixScratch;
 import io.sendchain.spi.posix.PosixSockets;
@@ -50,7 +51,7 @@ public final class FreeBsdPlatform implements Platform {
     public FreeBsdPlatform(FreeBsdKernel kernel, PlatformConfig config) {
         this.kernel = kernel;
         this.sockets = new PosixSockets(kernel, FreeBsd.ABI, kernel.sysconf(FreeBsd.SC_PAGESIZE),
-                FreeBsdLayouts.SF_HDTR, PosixSockets.DescriptorSetup.NONE);
+                PosixLayouts.SF_HDTR, PosixSockets.DescriptorSetup.NONE);
         this.nbytesBug = config.get(NBYTES_BUG);
         this.nodiskio = config.get(NODISKIO);
         this.tcpNopush = config.get(TCP_NOPUSH);

@@ -6,8 +6,6 @@ import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.spi.Chains;
 import io.sendchain.spi.DriverEvents;
-import io.sendchain.spi.FileRun;
-import io.sendchain.spi.IoVec;
 import io.sendchain.spi.NativeFile;
 import io.sendchain.spi.posix.PosixScratch;
 import io.sendchain.spi.posix.PosixStreamSocket;
@@ -55,9 +53,6 @@ final class FreeBsdStreamSocket extends PosixStreamSocket {
     @Override
     protected Chain sendChain(Connection c, Chain in, long limit, PosixScratch s) throws IOException {
         Event wev = c.write();
-        IoVec header = s.header;
-        IoVec trailer = s.trailer;
-        FileRun run = s.run;
         failOnPendingEof(wev);
         limit = sendLimit(limit);
         long send = 0;
@@ -66,22 +61,13 @@ final class FreeBsdStreamSocket extends PosixStreamSocket {
             boolean eagain = false;
             boolean ebusy = false;
             long prevSend = send;
-
-            Chain cl = header.fill(in, limit - send);
-            send += header.size();
             long sent;
 
-            if (cl != null && cl.buf().inFile() && send < limit) {
-                Buf file = cl.buf();
-                long fileSize = run.coalesce(cl, limit - send);
-                cl = run.next();
-                send += fileSize;
-                if (send < limit) {
-                    trailer.fill(cl, limit - send);
-                    send += trailer.size();
-                } else {
-                    trailer.clear();
-                }
+            // the header iovec, a coalesced file run and the trailer iovec (built only while under the limit)
+            if (s.gatherSendfile(in, limit - send, true)) {
+                Buf file = s.run.first();
+                long fileSize = s.run.size();
+                send += s.header.size() + fileSize + s.trailer.size();
 
                 if (platform.tcpNopush() && c.nopush() && !nopush) {
                     int rc = k.setsockopt(fd(), FreeBsd.IPPROTO_TCP, FreeBsd.TCP_NOPUSH, 1);
@@ -97,7 +83,7 @@ final class FreeBsdStreamSocket extends PosixStreamSocket {
 
                 s.hdtr();
                 // the "nbytes bug" of the old sendfile(): nbytes had to count the headers too
-                long nbytes = fileSize + (platform.nbytesBug() ? header.size() : 0);
+                long nbytes = fileSize + (platform.nbytesBug() ? s.header.size() : 0);
                 int flags = platform.nodiskio() && busyCount <= 2 ? FreeBsd.SF_NODISKIO : 0;
                 if (!(NativeFile.of(file.file()) instanceof FreeBsdFile ff)) {
                     throw new IOException("file \"" + file.file() + "\" was not opened by the freebsd "
@@ -120,6 +106,7 @@ final class FreeBsdStreamSocket extends PosixStreamSocket {
                             + file.filePos());
                 }
             } else {
+                send += s.header.size();
                 long n = writev(c, s);
                 sent = n == AGAIN_RC ? 0 : n;
             }

@@ -82,6 +82,14 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
         return (int) ERRNO.get(capture, 0L);
     }
 
+    private static long result(long r, MemorySegment capture) {
+        return r >= 0 ? r : -errno(capture);
+    }
+
+    private static int result(int r, MemorySegment capture) {
+        return r >= 0 ? r : -errno(capture);
+    }
+
     private static IllegalStateException failed(String call, Throwable t) {
         if (t instanceof Error e) {
             throw e;
@@ -93,8 +101,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
     public long writev(int fd, MemorySegment iov, int iovcnt) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) WRITEV.invokeExact(cap, fd, iov, iovcnt);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) WRITEV.invokeExact(cap, fd, iov, iovcnt), cap);
         } catch (Throwable t) {
             throw failed("writev", t);
         }
@@ -104,8 +111,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
     public long readv(int fd, MemorySegment iov, int iovcnt) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) READV.invokeExact(cap, fd, iov, iovcnt);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) READV.invokeExact(cap, fd, iov, iovcnt), cap);
         } catch (Throwable t) {
             throw failed("readv", t);
         }
@@ -115,8 +121,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
     public long read(int fd, long address, long count) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) READ.invokeExact(cap, fd, address, count);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) READ.invokeExact(cap, fd, address, count), cap);
         } catch (Throwable t) {
             throw failed("read", t);
         }
@@ -126,8 +131,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
     public long write(int fd, long address, long count) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) WRITE.invokeExact(cap, fd, address, count);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) WRITE.invokeExact(cap, fd, address, count), cap);
         } catch (Throwable t) {
             throw failed("write", t);
         }
@@ -138,8 +142,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
             int flags) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) SENDFILE.invokeExact(cap, fd, s, offset, nbytes, hdtr, sbytes, flags);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) SENDFILE.invokeExact(cap, fd, s, offset, nbytes, hdtr, sbytes, flags), cap);
         } catch (Throwable t) {
             throw failed("sendfile", t);
         }
@@ -150,8 +153,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
         Scratch s = scratch.get();
         s.intVal.set(JAVA_INT, 0, value);
         try {
-            int r = (int) SETSOCKOPT.invokeExact(s.capture, fd, level, name, s.intVal, 4);
-            return r >= 0 ? r : -errno(s.capture);
+            return result((int) SETSOCKOPT.invokeExact(s.capture, fd, level, name, s.intVal, 4), s.capture);
         } catch (Throwable t) {
             throw failed("setsockopt", t);
         }
@@ -173,8 +175,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
     public int socket(int domain, int type, int protocol) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) SOCKET.invokeExact(cap, domain, type, protocol);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) SOCKET.invokeExact(cap, domain, type, protocol), cap);
         } catch (Throwable t) {
             throw failed("socket", t);
         }
@@ -184,8 +185,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
     public int bind(int fd, MemorySegment addr, int addrlen) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) BIND.invokeExact(cap, fd, addr, addrlen);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) BIND.invokeExact(cap, fd, addr, addrlen), cap);
         } catch (Throwable t) {
             throw failed("bind", t);
         }
@@ -195,8 +195,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
     public int listen(int fd, int backlog) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) LISTEN.invokeExact(cap, fd, backlog);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) LISTEN.invokeExact(cap, fd, backlog), cap);
         } catch (Throwable t) {
             throw failed("listen", t);
         }
@@ -206,8 +205,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
     public int accept4(int fd, int flags) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) ACCEPT4.invokeExact(cap, fd, MemorySegment.NULL, MemorySegment.NULL, flags);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) ACCEPT4.invokeExact(cap, fd, MemorySegment.NULL, MemorySegment.NULL, flags), cap);
         } catch (Throwable t) {
             throw failed("accept4", t);
         }
@@ -217,8 +215,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
     public int connect(int fd, MemorySegment addr, int addrlen) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) CONNECT.invokeExact(cap, fd, addr, addrlen);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) CONNECT.invokeExact(cap, fd, addr, addrlen), cap);
         } catch (Throwable t) {
             throw failed("connect", t);
         }
@@ -241,8 +238,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
     public int shutdown(int fd, int how) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) SHUTDOWN.invokeExact(cap, fd, how);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) SHUTDOWN.invokeExact(cap, fd, how), cap);
         } catch (Throwable t) {
             throw failed("shutdown", t);
         }
@@ -252,8 +248,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
     public int close(int fd) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) CLOSE.invokeExact(cap, fd);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) CLOSE.invokeExact(cap, fd), cap);
         } catch (Throwable t) {
             throw failed("close", t);
         }
@@ -269,8 +264,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
         MemorySegment.copy(bytes, 0, s.path, JAVA_BYTE, 0, bytes.length);
         s.path.set(JAVA_BYTE, bytes.length, (byte) 0);
         try {
-            int r = (int) OPEN.invokeExact(s.capture, s.path, flags, 0);
-            return r >= 0 ? r : -errno(s.capture);
+            return result((int) OPEN.invokeExact(s.capture, s.path, flags, 0), s.capture);
         } catch (Throwable t) {
             throw failed("open", t);
         }
@@ -280,8 +274,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
     public int kqueue() {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) KQUEUE.invokeExact(cap);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) KQUEUE.invokeExact(cap), cap);
         } catch (Throwable t) {
             throw failed("kqueue", t);
         }
@@ -298,8 +291,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
             ts = s.timespec;
         }
         try {
-            int r = (int) KEVENT.invokeExact(s.capture, kq, changes, nchanges, events, nevents, ts);
-            return r >= 0 ? r : -errno(s.capture);
+            return result((int) KEVENT.invokeExact(s.capture, kq, changes, nchanges, events, nevents, ts), s.capture);
         } catch (Throwable t) {
             throw failed("kevent", t);
         }
@@ -309,8 +301,7 @@ public final class FreeBsdSyscalls implements FreeBsdKernel {
     public long sysconf(int name) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) SYSCONF.invokeExact(cap, name);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) SYSCONF.invokeExact(cap, name), cap);
         } catch (Throwable t) {
             throw failed("sysconf", t);
         }

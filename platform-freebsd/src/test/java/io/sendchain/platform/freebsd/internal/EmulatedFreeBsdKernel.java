@@ -1,5 +1,6 @@
 package io.sendchain.platform.freebsd.internal;
 
+import io.sendchain.spi.posix.PosixLayouts;
 import io.sendchain.testkit.BsdEmulation;
 import io.sendchain.testkit.EmulatedBsdKernel;
 import io.sendchain.testkit.FaultPlan;
@@ -37,7 +38,7 @@ class EmulatedFreeBsdKernel extends EmulatedBsdKernel implements FreeBsdKernel {
     volatile long lastNbytes;
 
     EmulatedFreeBsdKernel(FaultPlan faults, boolean nbytesBug) {
-        super(faults, FreeBsd.ABI, FreeBsd.KQUEUE, FreeBsdLayouts.SF_HDTR, FreeBsd.SC_PAGESIZE);
+        super(faults, FreeBsd.ABI, FreeBsd.KQUEUE, PosixLayouts.SF_HDTR, FreeBsd.SC_PAGESIZE);
         this.nbytesBug = nbytesBug;
     }
 
