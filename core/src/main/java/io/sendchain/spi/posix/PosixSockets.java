@@ -82,12 +82,27 @@ public final class PosixSockets {
 
     /** A listening descriptor bound to {@code address}, with {@code SO_REUSEADDR}; closed again on failure. */
     public int listen(InetSocketAddress address, int backlog) throws IOException {
+        return listen(address, backlog, null);
+    }
+
+    /**
+     * A listening descriptor bound to {@code address}, with {@code SO_REUSEADDR} and, if {@code reusePort} is not
+     * {@code null}, that {@code SO_REUSEPORT} option (set before bind: the socket joins the group of the sockets
+     * already bound to the address); closed again on failure.
+     */
+    public int listen(InetSocketAddress address, int backlog, PosixAbi.IntOption reusePort) throws IOException {
         int fd = socket(address);
         try (Arena arena = Arena.ofConfined()) {
             PosixAbi.IntOption reuse = abi.option(StandardSocketOptions.SO_REUSEADDR);
             int rc = kernel.setsockopt(fd, reuse.level(), reuse.name(), 1);
             if (rc < 0) {
                 throw failure("setsockopt(SO_REUSEADDR)", rc);
+            }
+            if (reusePort != null) {
+                rc = kernel.setsockopt(fd, reusePort.level(), reusePort.name(), 1);
+                if (rc < 0) {
+                    throw failure("setsockopt(SO_REUSEPORT)", rc);
+                }
             }
             MemorySegment sa = arena.allocate(SockAddrCodec.STORAGE, 8);
             int len = abi.sockaddr().encode(address, sa);

@@ -10,6 +10,7 @@ import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.NativeFile;
+import io.sendchain.spi.posix.PosixAbi;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -582,25 +583,18 @@ final class LinuxStreamSocket implements StreamSocket {
     }
 
     private InetSocketAddress name(boolean peer) throws IOException {
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            MemorySegment addr = arena.allocate(SockAddr.STORAGE, 8);
-            int rc = k.sockname(fd, peer, addr);
-            if (rc < 0) {
-                throw new IOException((peer ? "getpeername" : "getsockname") + "() failed: " + k.strerror(-rc));
-            }
-            return SockAddr.decode(addr);
-        }
+        return platform.sockets().name(fd, peer);
     }
 
     @Override
     public <T> void setOption(SocketOption<T> option, T value) throws IOException {
-        int[] ln = LinuxPlatform.intOption(option);
+        PosixAbi.IntOption o = Linux.ABI.option(option);
         int v = value instanceof Boolean bool ? (bool ? 1 : 0) : (Integer) value;
-        boolean nodelayOption = ln[0] == Linux.IPPROTO_TCP && ln[1] == Linux.TCP_NODELAY;
+        boolean nodelayOption = o.level() == Linux.IPPROTO_TCP && o.name() == Linux.TCP_NODELAY;
         if (nodelayOption && v == 1 && nodelay == SET) {
             return; // on already (nginx's ngx_tcp_nodelay checks c->tcp_nodelay the same way)
         }
-        int rc = k.setsockopt(fd, ln[0], ln[1], v);
+        int rc = k.setsockopt(fd, o.level(), o.name(), v);
         if (rc < 0) {
             if (nodelayOption) {
                 nodelay = DISABLED;
