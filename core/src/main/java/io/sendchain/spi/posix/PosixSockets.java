@@ -1,5 +1,11 @@
 package io.sendchain.spi.posix;
 
+import io.sendchain.buf.Buf;
+import io.sendchain.buf.Chain;
+import io.sendchain.event.Connection;
+import io.sendchain.event.Event;
+import io.sendchain.spi.DriverEvents;
+import io.sendchain.spi.IoVec;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -37,6 +43,8 @@ public final class PosixSockets {
     }
 
     private static final Logger log = LoggerFactory.getLogger(PosixSockets.class);
+    /** A call was interrupted (EINTR): make it again. */
+    private static final long RETRY = Long.MIN_VALUE;
 
     private final PosixKernel kernel;
     private final PosixAbi abi;
@@ -171,6 +179,168 @@ public final class PosixSockets {
                 throw failure(peer ? "getpeername" : "getsockname", rc);
             }
             return abi.sockaddr().decode(addr);
+        }
+    }
+
+    // ---------------------------------------------------------------- a connected descriptor's calls
+
+    /** Sets the event's {@code error} and returns {@code "call() failed: text"} for {@code rc = -errno}. */
+    public IOException error(Event ev, String call, long rc) {
+        DriverEvents.error(ev, true);
+        return failure(call, rc);
+    }
+
+    /**
+     * A read that brought nothing ({@code rc <= 0}): 0 at the end of the stream, AGAIN for EAGAIN (both clear
+     * ready), RETRY for EINTR; other errors throw.
+     */
+    private long notRead(Event rev, String call, long rc) throws IOException {
+        if (rc == 0) {
+            DriverEvents.eof(rev, true);
+            DriverEvents.ready(rev, false);
+            return 0;
+        }
+        if (rc == -abi.eagain()) {
+            DriverEvents.ready(rev, false);
+            return Connection.AGAIN;
+        }
+        if (rc == -abi.eintr()) {
+            return RETRY;
+        }
+        throw error(rev, call, rc);
+    }
+
+    /**
+     * nginx's {@code ngx_unix_recv}: reads into {@code b}'s free space; EAGAIN clears {@code ready} and returns
+     * {@link Connection#AGAIN}, end of stream sets {@code eof} and returns 0, EINTR reads again, a failure sets
+     * {@code error} and throws.
+     *
+     * @param shortReadDrains a read shorter than the room clears {@code ready} too (an edge-triggered driver
+     *     reports the next arrival), unless the driver saw the peer's FIN come with the data
+     */
+    public long recv(Connection c, int fd, Buf b, boolean shortReadDrains) throws IOException {
+        long room = b.end() - b.last();
+        if (room <= 0) {
+            throw new IllegalArgumentException("recv into a full buf: " + b);
+        }
+        Event rev = c.read();
+        for (;;) {
+            long rc = kernel.read(fd, b.segment().address() + b.last(), room);
+            if (rc > 0) {
+                b.last(b.last() + rc);
+                if (shortReadDrains && rc < room && !DriverEvents.pendingEof(rev)) {
+                    // the socket is drained; with edge-triggered epoll the next arrival is a new edge, so there
+                    // is no need to spend a read on EAGAIN. Not so when the peer's FIN came with the data
+                    // (EPOLLRDHUP): no edge will announce it, so the next read must find it (as nginx does).
+                    DriverEvents.ready(rev, false);
+                }
+                return rc;
+            }
+            long r = notRead(rev, "recv", rc);
+            if (r != RETRY) {
+                return r;
+            }
+        }
+    }
+
+    /**
+     * nginx's {@code ngx_readv_chain}: one readv into the free space of {@code in}'s bufs (at most
+     * {@code limit} bytes when {@code limit > 0}, at most {@link IoVec#DEFAULT_CAPACITY} bufs), built in
+     * {@code iov} (room for that many {@code struct iovec}s); the events as {@link #recv}.
+     */
+    public long recvChain(Connection c, int fd, Chain in, long limit, MemorySegment iov) throws IOException {
+        int count = 0;
+        long total = 0;
+        for (Chain cl = in; cl != null && count < IoVec.DEFAULT_CAPACITY && (limit <= 0 || total < limit);
+                cl = cl.next()) {
+            Buf b = cl.buf();
+            long room = b.end() - b.last();
+            if (room <= 0) {
+                continue;
+            }
+            if (limit > 0 && room > limit - total) {
+                room = limit - total;
+            }
+            PosixScratch.iovec(iov, count++, b.segment().address() + b.last(), room);
+            total += room;
+        }
+        if (count == 0) {
+            throw new IllegalArgumentException("recv chain without free space");
+        }
+        Event rev = c.read();
+        for (;;) {
+            long rc = kernel.readv(fd, iov, count);
+            if (rc > 0) {
+                long left = rc;
+                for (Chain cl = in; cl != null && left > 0; cl = cl.next()) {
+                    Buf b = cl.buf();
+                    long take = Math.min(b.end() - b.last(), left);
+                    b.last(b.last() + take);
+                    left -= take;
+                }
+                return rc;
+            }
+            long r = notRead(rev, "readv", rc);
+            if (r != RETRY) {
+                return r;
+            }
+        }
+    }
+
+    /**
+     * nginx's {@code ngx_unix_send}: writes {@code b}'s bytes; a short write clears {@code ready}, as does EAGAIN
+     * (which returns {@link Connection#AGAIN}); EINTR writes again; a failure sets {@code error} and throws.
+     */
+    public long send(Connection c, int fd, Buf b) throws IOException {
+        long size = b.last() - b.pos();
+        if (size <= 0) {
+            return 0;
+        }
+        Event wev = c.write();
+        for (;;) {
+            long rc = kernel.write(fd, b.segment().address() + b.pos(), size);
+            if (rc > 0) {
+                b.pos(b.pos() + rc);
+                DriverEvents.addSent(c, rc);
+                if (rc < size) {
+                    DriverEvents.ready(wev, false);
+                }
+                return rc;
+            }
+            if (rc == 0 || rc == -abi.eagain()) {
+                DriverEvents.ready(wev, false);
+                return Connection.AGAIN;
+            }
+            if (rc != -abi.eintr()) {
+                throw error(wev, "send", rc);
+            }
+        }
+    }
+
+    /**
+     * Whether a non-blocking connect on {@code fd} has completed ({@code SO_ERROR} is 0); {@code false}, with
+     * {@code ready} cleared, while it is in progress; a failure sets {@code error} and throws naming connect.
+     */
+    public boolean connected(Connection c, int fd) throws IOException {
+        long err = kernel.getsockopt(fd, abi.solSocket(), abi.soError());
+        if (err < 0) {
+            throw error(c.write(), "getsockopt(SO_ERROR)", err);
+        }
+        if (err == abi.einprogress()) {
+            DriverEvents.ready(c.write(), false);
+            return false;
+        }
+        if (err != 0) {
+            throw error(c.write(), "connect", -err);
+        }
+        return true;
+    }
+
+    /** {@code shutdown(fd, SHUT_WR)}; a socket the peer already reset ({@code ENOTCONN}) is not an error. */
+    public void shutdownOutput(int fd) throws IOException {
+        int rc = kernel.shutdown(fd, abi.shutWr());
+        if (rc < 0 && rc != -abi.enotconn()) {
+            throw failure("shutdown", rc);
         }
     }
 

@@ -6,7 +6,6 @@ import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.DriverEvents;
-import io.sendchain.spi.IoVec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
@@ -14,10 +13,8 @@ import java.net.StandardSocketOptions;
 
 /**
  * A connected non-blocking socket on a {@link PosixKernel}: everything but the send chain, which is the platform's
- * (the nginx file it ports). Reads and single writes keep the connection's events the way nginx's
- * {@code ngx_unix_recv}, {@code ngx_readv_chain} and {@code ngx_unix_send} do: EAGAIN clears {@code ready} and
- * returns {@link Connection#AGAIN}, end of stream sets {@code eof}, EINTR makes the call again, a failure sets
- * {@code error} and throws an {@code IOException} naming the call and the errno's text.
+ * (the nginx file it ports). Reads and single writes are {@link PosixSockets}' (nginx's {@code ngx_unix_recv},
+ * {@code ngx_readv_chain} and {@code ngx_unix_send}), which a platform with a socket of its own uses too.
  *
  * <p>A subclass implements {@link #sendChain} with the thread's {@link PosixScratch}; {@link #writev} is nginx's
  * {@code ngx_writev} for the memory at the head of a chain. The socket holds no gather list of its own: an idle
@@ -27,8 +24,6 @@ public abstract class PosixStreamSocket implements StreamSocket {
 
     /** {@link #writev}'s result when the call would block. */
     protected static final long AGAIN_RC = -2;
-    /** A call was interrupted (EINTR): make it again. */
-    private static final long RETRY = Long.MIN_VALUE;
 
     private final PosixSockets sockets;
     private final PosixKernel k;
@@ -61,8 +56,7 @@ public abstract class PosixStreamSocket implements StreamSocket {
 
     /** Sets the event's {@code error} and returns {@code "call() failed: text"} for {@code rc = -errno}. */
     protected final IOException error(Event ev, String call, long rc) {
-        DriverEvents.error(ev, true);
-        return sockets.failure(call, rc);
+        return sockets.error(ev, call, rc);
     }
 
     /**
@@ -124,112 +118,19 @@ public abstract class PosixStreamSocket implements StreamSocket {
 
     // ---------------------------------------------------------------- reads and single writes
 
-    /**
-     * A read that brought nothing ({@code rc <= 0}): 0 at the end of the stream, AGAIN for EAGAIN (both clear
-     * ready), RETRY for EINTR; other errors throw.
-     */
-    private long notRead(Event rev, String call, long rc) throws IOException {
-        if (rc == 0) {
-            DriverEvents.eof(rev, true);
-            DriverEvents.ready(rev, false);
-            return 0;
-        }
-        if (rc == -abi.eagain()) {
-            DriverEvents.ready(rev, false);
-            return Connection.AGAIN;
-        }
-        if (rc == -abi.eintr()) {
-            return RETRY;
-        }
-        throw error(rev, call, rc);
-    }
-
     @Override
     public long recv(Connection c, Buf b) throws IOException {
-        long room = b.end() - b.last();
-        if (room <= 0) {
-            throw new IllegalArgumentException("recv into a full buf: " + b);
-        }
-        Event rev = c.read();
-        for (;;) {
-            long rc = k.read(fd, b.segment().address() + b.last(), room);
-            if (rc > 0) {
-                b.last(b.last() + rc);
-                return rc;
-            }
-            long r = notRead(rev, "recv", rc);
-            if (r != RETRY) {
-                return r;
-            }
-        }
+        return sockets.recv(c, fd, b, false);
     }
 
     @Override
     public long recvChain(Connection c, Chain in, long limit) throws IOException {
-        PosixScratch s = sockets.scratch();
-        int count = 0;
-        long total = 0;
-        for (Chain cl = in; cl != null && count < IoVec.DEFAULT_CAPACITY && (limit <= 0 || total < limit);
-                cl = cl.next()) {
-            Buf b = cl.buf();
-            long room = b.end() - b.last();
-            if (room <= 0) {
-                continue;
-            }
-            if (limit > 0 && room > limit - total) {
-                room = limit - total;
-            }
-            PosixScratch.iovec(s.headers, count++, b.segment().address() + b.last(), room);
-            total += room;
-        }
-        if (count == 0) {
-            throw new IllegalArgumentException("recv chain without free space");
-        }
-        Event rev = c.read();
-        for (;;) {
-            long rc = k.readv(fd, s.headers, count);
-            if (rc > 0) {
-                long left = rc;
-                for (Chain cl = in; cl != null && left > 0; cl = cl.next()) {
-                    Buf b = cl.buf();
-                    long take = Math.min(b.end() - b.last(), left);
-                    b.last(b.last() + take);
-                    left -= take;
-                }
-                return rc;
-            }
-            long r = notRead(rev, "readv", rc);
-            if (r != RETRY) {
-                return r;
-            }
-        }
+        return sockets.recvChain(c, fd, in, limit, sockets.scratch().headers);
     }
 
     @Override
     public long send(Connection c, Buf b) throws IOException {
-        long size = b.last() - b.pos();
-        if (size <= 0) {
-            return 0;
-        }
-        Event wev = c.write();
-        for (;;) {
-            long rc = k.write(fd, b.segment().address() + b.pos(), size);
-            if (rc > 0) {
-                b.pos(b.pos() + rc);
-                DriverEvents.addSent(c, rc);
-                if (rc < size) {
-                    DriverEvents.ready(wev, false);
-                }
-                return rc;
-            }
-            if (rc == 0 || rc == -abi.eagain()) {
-                DriverEvents.ready(wev, false);
-                return Connection.AGAIN;
-            }
-            if (rc != -abi.eintr()) {
-                throw error(wev, "send", rc);
-            }
-        }
+        return sockets.send(c, fd, b);
     }
 
     @Override
@@ -242,16 +143,8 @@ public abstract class PosixStreamSocket implements StreamSocket {
         if (!connectPending) {
             return true;
         }
-        long err = k.getsockopt(fd, abi.solSocket(), abi.soError());
-        if (err < 0) {
-            throw error(c.write(), "getsockopt(SO_ERROR)", err);
-        }
-        if (err == abi.einprogress()) {
-            DriverEvents.ready(c.write(), false);
+        if (!sockets.connected(c, fd)) {
             return false;
-        }
-        if (err != 0) {
-            throw error(c.write(), "connect", -err);
         }
         connectPending = false;
         return true;
@@ -259,10 +152,7 @@ public abstract class PosixStreamSocket implements StreamSocket {
 
     @Override
     public void shutdownOutput() throws IOException {
-        int rc = k.shutdown(fd, abi.shutWr());
-        if (rc < 0 && rc != -abi.enotconn()) {
-            throw sockets.failure("shutdown", rc);
-        }
+        sockets.shutdownOutput(fd);
     }
 
     @Override
