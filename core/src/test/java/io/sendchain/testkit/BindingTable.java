@@ -20,7 +20,7 @@ import java.util.function.Function;
  * its link options. A row is {@code "symbol  result(arg,arg|variadic)  flags"}: types are {@code int},
  * {@code long} (also {@code size_t}, {@code ssize_t}, {@code off_t}, and a buffer passed by its address) and
  * {@code ptr}; {@code |} marks the first variadic argument; flags are {@code critical} and/or {@code errno}, or
- * {@code -} for neither.
+ * {@code -} for neither. {@link #posixAnd} adds the rows of the functions every POSIX platform links.
  */
 public final class BindingTable {
 
@@ -35,9 +35,39 @@ public final class BindingTable {
         }
     }
 
+    /**
+     * The rows of {@code PosixCalls.SHARED}, from POSIX's headers on an LP64 system ({@code <sys/uio.h>},
+     * {@code <unistd.h>}, {@code <sys/socket.h>}, {@code <fcntl.h>}, {@code <string.h>}): the same on every
+     * platform. A buffer of read and write goes by its address, as {@code long}.
+     */
+    public static final List<String> POSIX = List.of(
+            "writev      long(int,ptr,int)         critical,errno",  // ssize_t writev(int, const struct iovec *, int)
+            "readv       long(int,ptr,int)         critical,errno",
+            "read        long(int,long,long)       critical,errno",  // ssize_t read(int, void *, size_t)
+            "write       long(int,long,long)       critical,errno",
+            "setsockopt  int(int,int,int,ptr,int)  critical,errno",  // (int, int, int, const void *, socklen_t)
+            "getsockopt  int(int,int,int,ptr,ptr)  critical,errno",  // (int, int, int, void *, socklen_t *)
+            "socket      int(int,int,int)          errno",
+            "bind        int(int,ptr,int)          errno",           // (int, const struct sockaddr *, socklen_t)
+            "listen      int(int,int)              errno",
+            "connect     int(int,ptr,int)          errno",
+            "getsockname int(int,ptr,ptr)          errno",           // (int, struct sockaddr *, socklen_t *)
+            "getpeername int(int,ptr,ptr)          errno",
+            "shutdown    int(int,int)              critical,errno",
+            "close       int(int)                  critical,errno",
+            "open        int(ptr,int|int)          errno",           // int open(const char *, int, ...)
+            "sysconf     long(int)                 errno",
+            "strerror    ptr(int)                  -");              // char *strerror(int)
+
     /** The table, one row per function. */
     public static BindingTable of(String... rows) {
         return new BindingTable(rows);
+    }
+
+    /** {@link #POSIX}'s rows and the platform's own. */
+    public static BindingTable posixAnd(String... own) {
+        return new BindingTable(java.util.stream.Stream.concat(POSIX.stream(), Arrays.stream(own))
+                .toArray(String[]::new));
     }
 
     /**

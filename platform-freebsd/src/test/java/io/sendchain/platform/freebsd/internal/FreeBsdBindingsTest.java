@@ -8,31 +8,9 @@ class FreeBsdBindingsTest {
 
     @Test
     void everyBindingHasTheSignatureAndLinkOptionsOfFreeBsdsHeaders() {
-        BindingTable.of(
-                // <sys/uio.h>: ssize_t writev(int, const struct iovec *, int); readv alike
-                "writev      long(int,ptr,int)                  critical,errno",
-                "readv       long(int,ptr,int)                  critical,errno",
-                // <unistd.h>: ssize_t read(int, void *, size_t), write alike; the buffer goes by its address
-                "read        long(int,long,long)                critical,errno",
-                "write       long(int,long,long)                critical,errno",
-                // <sys/socket.h>: setsockopt(int, int, int, const void *, socklen_t), getsockopt(.., socklen_t *)
-                "setsockopt  int(int,int,int,ptr,int)           critical,errno",
-                "getsockopt  int(int,int,int,ptr,ptr)           critical,errno",
-                "socket      int(int,int,int)                   errno",
-                "bind        int(int,ptr,int)                   errno",
-                "listen      int(int,int)                       errno",
-                "connect     int(int,ptr,int)                   errno",
-                "getsockname int(int,ptr,ptr)                   errno",
-                "getpeername int(int,ptr,ptr)                   errno",
-                "shutdown    int(int,int)                       critical,errno",
+        BindingTable.posixAnd(
                 // accept4(2): int accept4(int, struct sockaddr *restrict, socklen_t *restrict, int)
                 "accept4     int(int,ptr,ptr,int)               critical,errno",
-                "close       int(int)                           critical,errno",
-                // <fcntl.h>: int open(const char *, int, ...)
-                "open        int(ptr,int|int)                   errno",
-                // <unistd.h>: long sysconf(int); <string.h>: char *strerror(int)
-                "sysconf     long(int)                          errno",
-                "strerror    ptr(int)                           -",
                 // sendfile(2): int sendfile(int fd, int s, off_t offset, size_t nbytes, struct sf_hdtr *hdtr,
                 // off_t *sbytes, int flags); it may wait for the disk without SF_NODISKIO
                 "sendfile    int(int,int,long,long,ptr,ptr,int) errno",
