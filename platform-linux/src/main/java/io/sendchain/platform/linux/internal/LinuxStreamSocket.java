@@ -13,7 +13,6 @@ import io.sendchain.spi.NativeFile;
 import io.sendchain.spi.posix.PosixAbi;
 import java.io.Closeable;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
 import java.nio.ByteBuffer;
