@@ -11,6 +11,7 @@ module io.sendchain.core {
     exports io.sendchain.output;
     exports io.sendchain.event;
     exports io.sendchain.spi;
+    exports io.sendchain.spi.posix;
     exports io.sendchain.loop;
     exports io.sendchain.pipe;
     exports io.sendchain.annotations;

@@ -63,6 +63,7 @@ public final class ArchitectureRules {
     /** Packages core exports in its module descriptor: the only core code others may use. */
     public static final List<String> CORE_API = List.of(
             "io.sendchain.buf", "io.sendchain.output", "io.sendchain.event", "io.sendchain.spi",
+            "io.sendchain.spi.posix",
             "io.sendchain.pipe", "io.sendchain.loop", "io.sendchain.annotations");
 
     private ArchitectureRules() {

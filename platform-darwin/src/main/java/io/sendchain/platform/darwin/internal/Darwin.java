@@ -1,6 +1,10 @@
 package io.sendchain.platform.darwin.internal;
 
 import io.sendchain.spi.Errno;
+import io.sendchain.spi.posix.KqueueAbi;
+import io.sendchain.spi.posix.PosixAbi;
+import io.sendchain.spi.posix.SockAddrCodec;
+import java.util.Map;
 
 /** macOS constants (x86_64 and arm64 alike), from {@code <sys/errno.h>}, {@code <sys/socket.h>} and friends. */
 final class Darwin {
@@ -65,18 +69,17 @@ final class Darwin {
     // <unistd.h>
     static final int SC_PAGESIZE = 29;
 
-    /** The portable class of a Darwin errno. */
-    static Errno errno(int errno) {
-        return switch (errno) {
-            case EMFILE -> Errno.EMFILE;
-            case ENFILE -> Errno.ENFILE;
-            case ENOBUFS -> Errno.ENOBUFS;
-            case ENOMEM -> Errno.ENOMEM;
-            case ECONNABORTED -> Errno.ECONNABORTED;
-            case EPROTO -> Errno.EPROTO;
-            case EPERM -> Errno.EPERM;
-            case EINTR -> Errno.EINTR;
-            default -> Errno.OTHER;
-        };
-    }
+    /** What the POSIX toolkit's socket logic needs of macOS: a plain SOCK_STREAM, fcntl does the rest. */
+    static final PosixAbi ABI = new PosixAbi("darwin", EAGAIN, EINTR, EINPROGRESS, ENOTCONN,
+            PosixAbi.errnoClasses(Map.of(Errno.EMFILE, EMFILE, Errno.ENFILE, ENFILE, Errno.ENOBUFS, ENOBUFS,
+                    Errno.ENOMEM, ENOMEM, Errno.ECONNABORTED, ECONNABORTED, Errno.EPROTO, EPROTO, Errno.EPERM, EPERM,
+                    Errno.EINTR, EINTR)),
+            SOCK_STREAM, SOL_SOCKET, SO_ERROR, SHUT_WR,
+            PosixAbi.standardOptions(SOL_SOCKET, SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE, SO_REUSEADDR, IPPROTO_TCP,
+                    TCP_NODELAY),
+            SockAddrCodec.withSinLen(AF_INET, AF_INET6));
+
+    /** macOS's kqueue: the 32-byte {@code struct kevent}, {@code EVFILT_USER} -10. */
+    static final KqueueAbi KQUEUE = new KqueueAbi(DarwinLayouts.KEVENT, EVFILT_READ, EVFILT_WRITE, EVFILT_USER,
+            EV_ADD, EV_DELETE, EV_CLEAR, EV_ERROR, EV_EOF, NOTE_TRIGGER, EINTR);
 }

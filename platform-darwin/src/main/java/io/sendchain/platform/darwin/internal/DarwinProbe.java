@@ -3,7 +3,7 @@ package io.sendchain.platform.darwin.internal;
 import io.sendchain.spi.Availability;
 import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
-import java.util.Locale;
+import io.sendchain.spi.posix.PosixProbe;
 
 /** Whether the macOS platform works here: macOS, then native access, then libc's symbols. Decided once. */
 public final class DarwinProbe {
@@ -28,22 +28,8 @@ public final class DarwinProbe {
     }
 
     static Availability probe() {
-        String os = System.getProperty("os.name", "?");
-        if (!os.toLowerCase(Locale.ROOT).startsWith("mac")) {
-            return Availability.unavailable("needs macOS; this is " + os);
-        }
-        Module module = DarwinProbe.class.getModule();
-        if (!module.isNativeAccessEnabled()) {
-            String who = module.isNamed() ? module.getName() : "ALL-UNNAMED";
-            return Availability.unavailable("native access is not enabled: run java with --enable-native-access="
-                    + who);
-        }
-        try {
-            long pageSize = new DarwinSyscalls().sysconf(Darwin.SC_PAGESIZE);
-            return Availability.available("kqueue, sendfile with sf_hdtr via FFM (page size "
-                    + pageSize + ")");
-        } catch (LinkageError | IllegalStateException e) {
-            return Availability.unavailable("libc binding failed: " + e);
-        }
+        Availability no = PosixProbe.unavailable("mac", "macOS", DarwinProbe.class);
+        return no != null ? no : PosixProbe.linked(() -> "kqueue, sendfile with sf_hdtr via FFM (page size "
+                + new DarwinSyscalls().sysconf(Darwin.SC_PAGESIZE) + ")");
     }
 }

@@ -1,12 +1,11 @@
 package io.sendchain.platform.darwin.internal;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import io.sendchain.spi.posix.PosixCalls;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
@@ -17,8 +16,9 @@ import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The real {@link DarwinKernel}: macOS's libc through FFM. Loaded only after the probe has seen macOS: its
- * handles are linked when the class initialises, and on another OS the same symbol names mean other functions.
+ * The real {@link DarwinKernel}: macOS's libc through FFM, each function linked as {@link DarwinBindings} declares
+ * it. Loaded only after the probe has seen macOS: its handles are linked when the class initialises, and on another
+ * OS the same symbol names mean other functions.
  */
 public final class DarwinSyscalls implements DarwinKernel {
 
@@ -26,41 +26,30 @@ public final class DarwinSyscalls implements DarwinKernel {
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     private static final int PATH_MAX = 1024;
 
-    private static final MethodHandle WRITEV = call("writev", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle READV = call("readv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle READ = call("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    private static final MethodHandle WRITE = call("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    private static final MethodHandle SENDFILE =
-            call("sendfile", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT);
-    private static final MethodHandle SETSOCKOPT =
-            call("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle GETSOCKOPT =
-            call("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle SOCKET = call("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle BIND = call("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle LISTEN = call("listen", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle ACCEPT = call("accept", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    /** fcntl is variadic: its int argument is the first variadic one. */
-    private static final MethodHandle FCNTL = LINKER.downcallHandle(symbol("fcntl"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO,
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CONNECT = call("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle GETSOCKNAME = call("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle GETPEERNAME = call("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle SHUTDOWN = call("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle CLOSE = call("close", JAVA_INT, JAVA_INT);
-    private static final MethodHandle OPEN = LINKER.downcallHandle(symbol("open"),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), CAPTURE_ERRNO,
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle KQUEUE = call("kqueue", JAVA_INT);
-    private static final MethodHandle KEVENT =
-            call("kevent", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
-    private static final MethodHandle SYSCONF = call("sysconf", JAVA_LONG, JAVA_INT);
-    private static final MethodHandle STRERROR =
-            LINKER.downcallHandle(symbol("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle WRITEV = link(PosixCalls.WRITEV);
+    private static final MethodHandle READV = link(PosixCalls.READV);
+    private static final MethodHandle READ = link(PosixCalls.READ);
+    private static final MethodHandle WRITE = link(PosixCalls.WRITE);
+    private static final MethodHandle SENDFILE = link(DarwinBindings.SENDFILE);
+    private static final MethodHandle SETSOCKOPT = link(PosixCalls.SETSOCKOPT);
+    private static final MethodHandle GETSOCKOPT = link(PosixCalls.GETSOCKOPT);
+    private static final MethodHandle SOCKET = link(PosixCalls.SOCKET);
+    private static final MethodHandle BIND = link(PosixCalls.BIND);
+    private static final MethodHandle LISTEN = link(PosixCalls.LISTEN);
+    private static final MethodHandle ACCEPT = link(DarwinBindings.ACCEPT);
+    private static final MethodHandle FCNTL = link(DarwinBindings.FCNTL);
+    private static final MethodHandle CONNECT = link(PosixCalls.CONNECT);
+    private static final MethodHandle GETSOCKNAME = link(PosixCalls.GETSOCKNAME);
+    private static final MethodHandle GETPEERNAME = link(PosixCalls.GETPEERNAME);
+    private static final MethodHandle SHUTDOWN = link(PosixCalls.SHUTDOWN);
+    private static final MethodHandle CLOSE = link(PosixCalls.CLOSE);
+    private static final MethodHandle OPEN = link(PosixCalls.OPEN);
+    private static final MethodHandle KQUEUE = link(DarwinBindings.KQUEUE);
+    private static final MethodHandle KEVENT = link(DarwinBindings.KEVENT);
+    private static final MethodHandle SYSCONF = link(PosixCalls.SYSCONF);
+    private static final MethodHandle STRERROR = link(PosixCalls.STRERROR);
 
     private static final class Scratch {
         final MemorySegment capture;
@@ -85,12 +74,21 @@ public final class DarwinSyscalls implements DarwinKernel {
         return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
     }
 
-    private static MethodHandle call(String name, MemoryLayout result, MemoryLayout... args) {
-        return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args), CAPTURE_ERRNO);
+    /** Links {@code b} as {@link DarwinBindings} declares it (critical or not, errno capture: PosixCalls). */
+    private static MethodHandle link(PosixCalls.Binding b) {
+        return LINKER.downcallHandle(symbol(b.symbol()), DarwinBindings.descriptor(b), DarwinBindings.options(b));
     }
 
     private static int errno(MemorySegment capture) {
         return (int) ERRNO.get(capture, 0L);
+    }
+
+    private static long result(long r, MemorySegment capture) {
+        return r >= 0 ? r : -errno(capture);
+    }
+
+    private static int result(int r, MemorySegment capture) {
+        return r >= 0 ? r : -errno(capture);
     }
 
     private static IllegalStateException failed(String call, Throwable t) {
@@ -104,8 +102,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public long writev(int fd, MemorySegment iov, int iovcnt) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) WRITEV.invokeExact(cap, fd, iov, iovcnt);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) WRITEV.invokeExact(cap, fd, iov, iovcnt), cap);
         } catch (Throwable t) {
             throw failed("writev", t);
         }
@@ -115,8 +112,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public long readv(int fd, MemorySegment iov, int iovcnt) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) READV.invokeExact(cap, fd, iov, iovcnt);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) READV.invokeExact(cap, fd, iov, iovcnt), cap);
         } catch (Throwable t) {
             throw failed("readv", t);
         }
@@ -126,8 +122,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public long read(int fd, long address, long count) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) READ.invokeExact(cap, fd, address, count);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) READ.invokeExact(cap, fd, address, count), cap);
         } catch (Throwable t) {
             throw failed("read", t);
         }
@@ -137,8 +132,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public long write(int fd, long address, long count) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) WRITE.invokeExact(cap, fd, address, count);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) WRITE.invokeExact(cap, fd, address, count), cap);
         } catch (Throwable t) {
             throw failed("write", t);
         }
@@ -148,8 +142,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int sendfile(int fd, int s, long offset, MemorySegment len, MemorySegment hdtr, int flags) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) SENDFILE.invokeExact(cap, fd, s, offset, len, hdtr, flags);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) SENDFILE.invokeExact(cap, fd, s, offset, len, hdtr, flags), cap);
         } catch (Throwable t) {
             throw failed("sendfile", t);
         }
@@ -160,8 +153,7 @@ public final class DarwinSyscalls implements DarwinKernel {
         Scratch s = scratch.get();
         s.intVal.set(JAVA_INT, 0, value);
         try {
-            int r = (int) SETSOCKOPT.invokeExact(s.capture, fd, level, name, s.intVal, 4);
-            return r >= 0 ? r : -errno(s.capture);
+            return result((int) SETSOCKOPT.invokeExact(s.capture, fd, level, name, s.intVal, 4), s.capture);
         } catch (Throwable t) {
             throw failed("setsockopt", t);
         }
@@ -183,8 +175,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int socket(int domain, int type, int protocol) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) SOCKET.invokeExact(cap, domain, type, protocol);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) SOCKET.invokeExact(cap, domain, type, protocol), cap);
         } catch (Throwable t) {
             throw failed("socket", t);
         }
@@ -194,8 +185,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int bind(int fd, MemorySegment addr, int addrlen) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) BIND.invokeExact(cap, fd, addr, addrlen);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) BIND.invokeExact(cap, fd, addr, addrlen), cap);
         } catch (Throwable t) {
             throw failed("bind", t);
         }
@@ -205,8 +195,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int listen(int fd, int backlog) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) LISTEN.invokeExact(cap, fd, backlog);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) LISTEN.invokeExact(cap, fd, backlog), cap);
         } catch (Throwable t) {
             throw failed("listen", t);
         }
@@ -216,8 +205,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int accept(int fd) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) ACCEPT.invokeExact(cap, fd, MemorySegment.NULL, MemorySegment.NULL);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) ACCEPT.invokeExact(cap, fd, MemorySegment.NULL, MemorySegment.NULL), cap);
         } catch (Throwable t) {
             throw failed("accept", t);
         }
@@ -227,8 +215,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int fcntl(int fd, int cmd, int arg) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) FCNTL.invokeExact(cap, fd, cmd, arg);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) FCNTL.invokeExact(cap, fd, cmd, arg), cap);
         } catch (Throwable t) {
             throw failed("fcntl", t);
         }
@@ -238,8 +225,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int connect(int fd, MemorySegment addr, int addrlen) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) CONNECT.invokeExact(cap, fd, addr, addrlen);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) CONNECT.invokeExact(cap, fd, addr, addrlen), cap);
         } catch (Throwable t) {
             throw failed("connect", t);
         }
@@ -262,8 +248,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int shutdown(int fd, int how) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) SHUTDOWN.invokeExact(cap, fd, how);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) SHUTDOWN.invokeExact(cap, fd, how), cap);
         } catch (Throwable t) {
             throw failed("shutdown", t);
         }
@@ -273,8 +258,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int close(int fd) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) CLOSE.invokeExact(cap, fd);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) CLOSE.invokeExact(cap, fd), cap);
         } catch (Throwable t) {
             throw failed("close", t);
         }
@@ -290,8 +274,7 @@ public final class DarwinSyscalls implements DarwinKernel {
         MemorySegment.copy(bytes, 0, s.path, JAVA_BYTE, 0, bytes.length);
         s.path.set(JAVA_BYTE, bytes.length, (byte) 0);
         try {
-            int r = (int) OPEN.invokeExact(s.capture, s.path, flags, 0);
-            return r >= 0 ? r : -errno(s.capture);
+            return result((int) OPEN.invokeExact(s.capture, s.path, flags, 0), s.capture);
         } catch (Throwable t) {
             throw failed("open", t);
         }
@@ -301,8 +284,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public int kqueue() {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) KQUEUE.invokeExact(cap);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) KQUEUE.invokeExact(cap), cap);
         } catch (Throwable t) {
             throw failed("kqueue", t);
         }
@@ -319,8 +301,7 @@ public final class DarwinSyscalls implements DarwinKernel {
             ts = s.timespec;
         }
         try {
-            int r = (int) KEVENT.invokeExact(s.capture, kq, changes, nchanges, events, nevents, ts);
-            return r >= 0 ? r : -errno(s.capture);
+            return result((int) KEVENT.invokeExact(s.capture, kq, changes, nchanges, events, nevents, ts), s.capture);
         } catch (Throwable t) {
             throw failed("kevent", t);
         }
@@ -330,8 +311,7 @@ public final class DarwinSyscalls implements DarwinKernel {
     public long sysconf(int name) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) SYSCONF.invokeExact(cap, name);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) SYSCONF.invokeExact(cap, name), cap);
         } catch (Throwable t) {
             throw failed("sysconf", t);
         }

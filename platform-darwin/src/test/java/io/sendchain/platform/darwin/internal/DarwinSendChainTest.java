@@ -19,6 +19,7 @@ import io.sendchain.platform.darwin.DarwinPlatformProvider;
 import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.IoDriver;
 import io.sendchain.spi.PlatformConfig;
+import io.sendchain.spi.posix.PosixLayouts;
 import io.sendchain.testkit.BsdEmulation;
 import io.sendchain.testkit.FaultPlan;
 import io.sendchain.testkit.TestFiles;
@@ -126,7 +127,7 @@ class DarwinSendChainTest {
         FileRef f = file("f", 1000);
         assertNull(c.sendChain(Chain.of(mem("H"), Buf.ofFile(f, 0, 1000), mem("T")), 0));
         assertNull(c.sendChain(Chain.of(Buf.ofFile(f, 0, 1000), mem("TAIL")), 0));
-        SendScratch s = platform.sendScratch();
+        io.sendchain.spi.posix.PosixScratch s = platform.sendScratch();
         assertEquals(0, s.header.count());
         assertEquals(0, s.trailer.count());
         assertNull(s.run.first());
@@ -181,14 +182,14 @@ class DarwinSendChainTest {
 
     @Test
     void layoutsMatchMacOsHeaders() {
-        assertEquals(32, DarwinLayouts.SF_HDTR.byteSize());
-        assertEquals(8, DarwinLayouts.SF_HDTR.byteOffset(PathElement.groupElement("hdr_cnt")));
-        assertEquals(16, DarwinLayouts.SF_HDTR.byteOffset(PathElement.groupElement("trailers")));
+        assertEquals(32, PosixLayouts.SF_HDTR.byteSize());
+        assertEquals(8, PosixLayouts.SF_HDTR.byteOffset(PathElement.groupElement("hdr_cnt")));
+        assertEquals(16, PosixLayouts.SF_HDTR.byteOffset(PathElement.groupElement("trailers")));
         assertEquals(32, DarwinLayouts.KEVENT.byteSize(), "macOS's kevent has no ext[] array");
         assertEquals(16, DarwinLayouts.KEVENT.byteOffset(PathElement.groupElement("data")));
         assertEquals(24, DarwinLayouts.KEVENT.byteOffset(PathElement.groupElement("udata")));
-        assertEquals(16, DarwinLayouts.SOCKADDR_IN.byteSize());
-        assertEquals(28, DarwinLayouts.SOCKADDR_IN6.byteSize());
+        assertEquals(16, PosixLayouts.BSD_SOCKADDR_IN.byteSize());
+        assertEquals(28, PosixLayouts.BSD_SOCKADDR_IN6.byteSize());
         assertEquals(30, Darwin.AF_INET6);
         assertEquals(-10, Darwin.EVFILT_USER);
     }

@@ -1,6 +1,10 @@
 package io.sendchain.platform.freebsd.internal;
 
 import io.sendchain.spi.Errno;
+import io.sendchain.spi.posix.KqueueAbi;
+import io.sendchain.spi.posix.PosixAbi;
+import io.sendchain.spi.posix.SockAddrCodec;
+import java.util.Map;
 
 /** FreeBSD constants (amd64 and arm64 alike), from {@code <sys/errno.h>}, {@code <sys/socket.h>} and friends. */
 final class FreeBsd {
@@ -67,18 +71,17 @@ final class FreeBsd {
     // <unistd.h>
     static final int SC_PAGESIZE = 47;
 
-    /** The portable class of a FreeBsd errno. */
-    static Errno errno(int errno) {
-        return switch (errno) {
-            case EMFILE -> Errno.EMFILE;
-            case ENFILE -> Errno.ENFILE;
-            case ENOBUFS -> Errno.ENOBUFS;
-            case ENOMEM -> Errno.ENOMEM;
-            case ECONNABORTED -> Errno.ECONNABORTED;
-            case EPROTO -> Errno.EPROTO;
-            case EPERM -> Errno.EPERM;
-            case EINTR -> Errno.EINTR;
-            default -> Errno.OTHER;
-        };
-    }
+    /** What the POSIX toolkit's socket logic needs of FreeBSD. */
+    static final PosixAbi ABI = new PosixAbi("freebsd", EAGAIN, EINTR, EINPROGRESS, ENOTCONN,
+            PosixAbi.errnoClasses(Map.of(Errno.EMFILE, EMFILE, Errno.ENFILE, ENFILE, Errno.ENOBUFS, ENOBUFS,
+                    Errno.ENOMEM, ENOMEM, Errno.ECONNABORTED, ECONNABORTED, Errno.EPROTO, EPROTO, Errno.EPERM, EPERM,
+                    Errno.EINTR, EINTR)),
+            SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, SOL_SOCKET, SO_ERROR, SHUT_WR,
+            PosixAbi.standardOptions(SOL_SOCKET, SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE, SO_REUSEADDR, IPPROTO_TCP,
+                    TCP_NODELAY),
+            SockAddrCodec.withSinLen(AF_INET, AF_INET6));
+
+    /** FreeBSD's kqueue: the 64-byte {@code struct kevent} of FreeBSD 12 and later, {@code EVFILT_USER} -11. */
+    static final KqueueAbi KQUEUE = new KqueueAbi(FreeBsdLayouts.KEVENT, EVFILT_READ, EVFILT_WRITE, EVFILT_USER,
+            EV_ADD, EV_DELETE, EV_CLEAR, EV_ERROR, EV_EOF, NOTE_TRIGGER, EINTR);
 }

@@ -5,30 +5,14 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 
 /**
- * FreeBSD structure layouts for 64-bit ABIs, as in the system headers. Only layouts: nothing here links to a
+ * FreeBSD structure layouts for 64-bit ABIs, as in the system headers, where they differ from the ones the BSDs
+ * share ({@code PosixLayouts}: iovec, sf_hdtr, sockaddr_in with sin_len). Only layouts: nothing here links to a
  * native function, so tests can check sizes and offsets on any OS.
  */
 public final class FreeBsdLayouts {
 
     private FreeBsdLayouts() {
     }
-
-    /** {@code struct iovec { void *iov_base; size_t iov_len; }} */
-    public static final StructLayout IOVEC = MemoryLayout.structLayout(
-            ValueLayout.ADDRESS.withName("iov_base"),
-            ValueLayout.JAVA_LONG.withName("iov_len"));
-
-    /**
-     * {@code struct sf_hdtr { struct iovec *headers; int hdr_cnt; struct iovec *trailers; int trl_cnt; }}: 32 bytes,
-     * each int padded to the next pointer's alignment.
-     */
-    public static final StructLayout SF_HDTR = MemoryLayout.structLayout(
-            ValueLayout.ADDRESS.withName("headers"),
-            ValueLayout.JAVA_INT.withName("hdr_cnt"),
-            MemoryLayout.paddingLayout(4),
-            ValueLayout.ADDRESS.withName("trailers"),
-            ValueLayout.JAVA_INT.withName("trl_cnt"),
-            MemoryLayout.paddingLayout(4));
 
     /**
      * {@code struct kevent} of FreeBSD 12 and later: {@code uintptr_t ident; short filter; u_short flags;
@@ -42,32 +26,4 @@ public final class FreeBsdLayouts {
             ValueLayout.JAVA_LONG.withName("data"),
             ValueLayout.JAVA_LONG.withName("udata"),
             MemoryLayout.sequenceLayout(4, ValueLayout.JAVA_LONG).withName("ext"));
-
-    /** {@code struct sockaddr_in { uint8_t sin_len; sa_family_t sin_family; in_port_t sin_port; ... }} (16). */
-    public static final StructLayout SOCKADDR_IN = MemoryLayout.structLayout(
-            ValueLayout.JAVA_BYTE.withName("sin_len"),
-            ValueLayout.JAVA_BYTE.withName("sin_family"),
-            ValueLayout.JAVA_SHORT_UNALIGNED.withName("sin_port"),
-            ValueLayout.JAVA_INT_UNALIGNED.withName("sin_addr"),
-            MemoryLayout.sequenceLayout(8, ValueLayout.JAVA_BYTE).withName("sin_zero"));
-
-    /** {@code struct sockaddr_in6} (28 bytes): length, family, port, flow info, address, scope id. */
-    public static final StructLayout SOCKADDR_IN6 = MemoryLayout.structLayout(
-            ValueLayout.JAVA_BYTE.withName("sin6_len"),
-            ValueLayout.JAVA_BYTE.withName("sin6_family"),
-            ValueLayout.JAVA_SHORT_UNALIGNED.withName("sin6_port"),
-            ValueLayout.JAVA_INT_UNALIGNED.withName("sin6_flowinfo"),
-            MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE).withName("sin6_addr"),
-            ValueLayout.JAVA_INT_UNALIGNED.withName("sin6_scope_id"));
-
-    static final long HDTR_HEADERS = SF_HDTR.byteOffset(MemoryLayout.PathElement.groupElement("headers"));
-    static final long HDTR_HDR_CNT = SF_HDTR.byteOffset(MemoryLayout.PathElement.groupElement("hdr_cnt"));
-    static final long HDTR_TRAILERS = SF_HDTR.byteOffset(MemoryLayout.PathElement.groupElement("trailers"));
-    static final long HDTR_TRL_CNT = SF_HDTR.byteOffset(MemoryLayout.PathElement.groupElement("trl_cnt"));
-    static final long KEV_IDENT = KEVENT.byteOffset(MemoryLayout.PathElement.groupElement("ident"));
-    static final long KEV_FILTER = KEVENT.byteOffset(MemoryLayout.PathElement.groupElement("filter"));
-    static final long KEV_FLAGS = KEVENT.byteOffset(MemoryLayout.PathElement.groupElement("flags"));
-    static final long KEV_FFLAGS = KEVENT.byteOffset(MemoryLayout.PathElement.groupElement("fflags"));
-    static final long KEV_DATA = KEVENT.byteOffset(MemoryLayout.PathElement.groupElement("data"));
-    static final long KEV_UDATA = KEVENT.byteOffset(MemoryLayout.PathElement.groupElement("udata"));
 }

@@ -8,19 +8,18 @@ import io.sendchain.spi.NativeFile;
 import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
 import io.sendchain.spi.PlatformOption;
+import io.sendchain.spi.posix.KqueueDriver;
+import io.sendchain.spi.posix.PosixLayouts;
+import io.sendchain.spi.posix.PosixListenSocket;
+import io.sendchain.spi.posix.PosixScratch;
+import io.sendchain.spi.posix.PosixSockets;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
-import java.net.SocketOption;
-import java.net.StandardSocketOptions;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The FreeBSD platform: descriptors through {@link FreeBsdKernel}, kqueue, sendfile with sf_hdtr, TCP_NOPUSH,
@@ -43,21 +42,16 @@ public final class FreeBsdPlatform implements Platform {
     /** Every option this platform reads: what its provider declares. */
     public static final List<PlatformOption<?>> OPTIONS = List.of(NBYTES_BUG, NODISKIO, TCP_NOPUSH);
 
-    private static final Logger log = LoggerFactory.getLogger(FreeBsdPlatform.class);
-
     private final FreeBsdKernel kernel;
-    private final long pageSize;
+    private final PosixSockets sockets;
     private final boolean nbytesBug;
     private final boolean nodiskio;
     private final boolean tcpNopush;
-    private final ThreadLocal<SendScratch> scratch;
 
     public FreeBsdPlatform(FreeBsdKernel kernel, PlatformConfig config) {
         this.kernel = kernel;
-        long ps = kernel.sysconf(FreeBsd.SC_PAGESIZE);
-        this.pageSize = ps > 0 && (ps & (ps - 1)) == 0 ? ps : 4096;
-        long page = pageSize;
-        this.scratch = ThreadLocal.withInitial(() -> new SendScratch(page));
+        this.sockets = new PosixSockets(kernel, FreeBsd.ABI, kernel.sysconf(FreeBsd.SC_PAGESIZE),
+                PosixLayouts.SF_HDTR, PosixSockets.DescriptorSetup.NONE);
         this.nbytesBug = config.get(NBYTES_BUG);
         this.nodiskio = config.get(NODISKIO);
         this.tcpNopush = config.get(TCP_NOPUSH);
@@ -67,8 +61,8 @@ public final class FreeBsdPlatform implements Platform {
         return kernel;
     }
 
-    long pageSize() {
-        return pageSize;
+    PosixSockets sockets() {
+        return sockets;
     }
 
     boolean nbytesBug() {
@@ -84,12 +78,8 @@ public final class FreeBsdPlatform implements Platform {
     }
 
     /** The calling thread's scratch; a send or receive call fetches it once. */
-    SendScratch sendScratch() {
-        return scratch.get();
-    }
-
-    Logger log() {
-        return log;
+    PosixScratch sendScratch() {
+        return sockets.scratch();
     }
 
     @Override
@@ -99,7 +89,7 @@ public final class FreeBsdPlatform implements Platform {
 
     @Override
     public IoDriver newDriver() throws IOException {
-        return new KqueueDriver(this);
+        return new KqueueDriver(kernel, FreeBsd.KQUEUE);
     }
 
     // supportsReusePort() stays false: FreeBSD's SO_REUSEPORT lets sockets share an address but gives every new
@@ -107,55 +97,14 @@ public final class FreeBsdPlatform implements Platform {
     // Adding it means a constant, a probe for the kernel version and a test on FreeBSD, which cannot run here.
     @Override
     public ListenSocket listen(InetSocketAddress address, int backlog) throws IOException {
-        int fd = socket(address);
-        try (Arena arena = Arena.ofConfined()) {
-            int rc = kernel.setsockopt(fd, FreeBsd.SOL_SOCKET, FreeBsd.SO_REUSEADDR, 1);
-            if (rc < 0) {
-                throw new IOException("setsockopt(SO_REUSEADDR) failed: " + kernel.strerror(-rc));
-            }
-            MemorySegment sa = arena.allocate(BsdSockAddr.STORAGE, 8);
-            int len = BsdSockAddr.encode(address, sa);
-            rc = kernel.bind(fd, sa, len);
-            if (rc < 0) {
-                throw new IOException("bind() to " + address + " failed: " + kernel.strerror(-rc));
-            }
-            rc = kernel.listen(fd, backlog);
-            if (rc < 0) {
-                throw new IOException("listen() failed: " + kernel.strerror(-rc));
-            }
-        } catch (IOException | RuntimeException e) {
-            kernel.close(fd);
-            throw e;
-        }
-        return new FreeBsdListenSocket(this, fd);
+        return new PosixListenSocket(sockets, sockets.listen(address, backlog), "accept4",
+                fd -> kernel.accept4(fd, FreeBsd.SOCK_NONBLOCK | FreeBsd.SOCK_CLOEXEC),
+                fd -> new FreeBsdStreamSocket(this, fd, false));
     }
 
     @Override
     public StreamSocket connect(InetSocketAddress address) throws IOException {
-        int fd = socket(address);
-        boolean pending;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment sa = arena.allocate(BsdSockAddr.STORAGE, 8);
-            int len = BsdSockAddr.encode(address, sa);
-            int rc = kernel.connect(fd, sa, len);
-            if (rc < 0 && rc != -FreeBsd.EINPROGRESS && rc != -FreeBsd.EINTR) {
-                throw new IOException("connect() to " + address + " failed: " + kernel.strerror(-rc));
-            }
-            pending = rc < 0;
-        } catch (IOException | RuntimeException e) {
-            kernel.close(fd);
-            throw e;
-        }
-        return new FreeBsdStreamSocket(this, fd, pending);
-    }
-
-    private int socket(InetSocketAddress address) throws IOException {
-        int fd = kernel.socket(BsdSockAddr.family(address),
-                FreeBsd.SOCK_STREAM | FreeBsd.SOCK_NONBLOCK | FreeBsd.SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            throw new IOException("socket() failed: " + kernel.strerror(-fd));
-        }
-        return fd;
+        return sockets.connect(address, (fd, pending) -> new FreeBsdStreamSocket(this, fd, pending));
     }
 
     @Override
@@ -173,25 +122,6 @@ public final class FreeBsdPlatform implements Platform {
         }
         return NativeFile.fileRef(name, new FreeBsdFile(fd), () -> kernel.close(fd),
                 () -> FileChannel.open(path, StandardOpenOption.READ));
-    }
-
-    static int[] intOption(SocketOption<?> option) {
-        if (option == StandardSocketOptions.SO_SNDBUF) {
-            return new int[] {FreeBsd.SOL_SOCKET, FreeBsd.SO_SNDBUF};
-        }
-        if (option == StandardSocketOptions.SO_RCVBUF) {
-            return new int[] {FreeBsd.SOL_SOCKET, FreeBsd.SO_RCVBUF};
-        }
-        if (option == StandardSocketOptions.SO_KEEPALIVE) {
-            return new int[] {FreeBsd.SOL_SOCKET, FreeBsd.SO_KEEPALIVE};
-        }
-        if (option == StandardSocketOptions.SO_REUSEADDR) {
-            return new int[] {FreeBsd.SOL_SOCKET, FreeBsd.SO_REUSEADDR};
-        }
-        if (option == StandardSocketOptions.TCP_NODELAY) {
-            return new int[] {FreeBsd.IPPROTO_TCP, FreeBsd.TCP_NODELAY};
-        }
-        throw new UnsupportedOperationException("socket option not supported by the freebsd platform: " + option);
     }
 
     @Override

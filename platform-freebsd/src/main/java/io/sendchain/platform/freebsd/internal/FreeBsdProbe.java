@@ -3,7 +3,7 @@ package io.sendchain.platform.freebsd.internal;
 import io.sendchain.spi.Availability;
 import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
-import java.util.Locale;
+import io.sendchain.spi.posix.PosixProbe;
 
 /** Whether the FreeBSD platform works here: FreeBSD, then native access, then libc's symbols. Decided once. */
 public final class FreeBsdProbe {
@@ -28,22 +28,8 @@ public final class FreeBsdProbe {
     }
 
     static Availability probe() {
-        String os = System.getProperty("os.name", "?");
-        if (!os.toLowerCase(Locale.ROOT).startsWith("freebsd")) {
-            return Availability.unavailable("needs FreeBSD; this is " + os);
-        }
-        Module module = FreeBsdProbe.class.getModule();
-        if (!module.isNativeAccessEnabled()) {
-            String who = module.isNamed() ? module.getName() : "ALL-UNNAMED";
-            return Availability.unavailable("native access is not enabled: run java with --enable-native-access="
-                    + who);
-        }
-        try {
-            long pageSize = new FreeBsdSyscalls().sysconf(FreeBsd.SC_PAGESIZE);
-            return Availability.available("kqueue, sendfile with sf_hdtr, TCP_NOPUSH, SF_NODISKIO via FFM (page size "
-                    + pageSize + ")");
-        } catch (LinkageError | IllegalStateException e) {
-            return Availability.unavailable("libc binding failed: " + e);
-        }
+        Availability no = PosixProbe.unavailable("freebsd", "FreeBSD", FreeBsdProbe.class);
+        return no != null ? no : PosixProbe.linked(() -> "kqueue, sendfile with sf_hdtr, TCP_NOPUSH, SF_NODISKIO via "
+                + "FFM (page size " + new FreeBsdSyscalls().sysconf(FreeBsd.SC_PAGESIZE) + ")");
     }
 }

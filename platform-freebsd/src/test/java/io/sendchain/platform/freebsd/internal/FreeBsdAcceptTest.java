@@ -23,7 +23,7 @@ class FreeBsdAcceptTest extends AcceptContract {
     protected boolean failNextAccepts(ListenSocket ls, int count) {
         int[] errors = new int[count];
         Arrays.fill(errors, BsdEmulation.EMFILE);
-        kernel.os.injectAcceptErrors(((FreeBsdListenSocket) ls).fd(), errors);
+        kernel.os.injectAcceptErrors(((io.sendchain.spi.posix.PosixListenSocket) ls).fd(), errors);
         return true;
     }
 }

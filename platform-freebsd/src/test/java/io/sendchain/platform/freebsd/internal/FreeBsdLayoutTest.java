@@ -2,6 +2,7 @@ package io.sendchain.platform.freebsd.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.sendchain.spi.posix.PosixLayouts;
 import java.lang.foreign.MemoryLayout.PathElement;
 import org.junit.jupiter.api.Test;
 
@@ -14,11 +15,11 @@ class FreeBsdLayoutTest {
 
     @Test
     void sfHdtrIs32BytesWithEachCountPaddedToThePointer() {
-        assertEquals(32, FreeBsdLayouts.SF_HDTR.byteSize());
-        assertEquals(0, offset(FreeBsdLayouts.SF_HDTR, "headers"));
-        assertEquals(8, offset(FreeBsdLayouts.SF_HDTR, "hdr_cnt"));
-        assertEquals(16, offset(FreeBsdLayouts.SF_HDTR, "trailers"));
-        assertEquals(24, offset(FreeBsdLayouts.SF_HDTR, "trl_cnt"));
+        assertEquals(32, PosixLayouts.SF_HDTR.byteSize());
+        assertEquals(0, offset(PosixLayouts.SF_HDTR, "headers"));
+        assertEquals(8, offset(PosixLayouts.SF_HDTR, "hdr_cnt"));
+        assertEquals(16, offset(PosixLayouts.SF_HDTR, "trailers"));
+        assertEquals(24, offset(PosixLayouts.SF_HDTR, "trl_cnt"));
     }
 
     @Test
@@ -35,14 +36,14 @@ class FreeBsdLayoutTest {
 
     @Test
     void iovecAndSocketAddressesMatchTheHeaders() {
-        assertEquals(16, FreeBsdLayouts.IOVEC.byteSize());
-        assertEquals(16, FreeBsdLayouts.SOCKADDR_IN.byteSize());
-        assertEquals(1, offset(FreeBsdLayouts.SOCKADDR_IN, "sin_family"));
-        assertEquals(2, offset(FreeBsdLayouts.SOCKADDR_IN, "sin_port"));
-        assertEquals(4, offset(FreeBsdLayouts.SOCKADDR_IN, "sin_addr"));
-        assertEquals(28, FreeBsdLayouts.SOCKADDR_IN6.byteSize());
-        assertEquals(8, offset(FreeBsdLayouts.SOCKADDR_IN6, "sin6_addr"));
-        assertEquals(24, offset(FreeBsdLayouts.SOCKADDR_IN6, "sin6_scope_id"));
+        assertEquals(16, PosixLayouts.IOVEC.byteSize());
+        assertEquals(16, PosixLayouts.BSD_SOCKADDR_IN.byteSize());
+        assertEquals(1, offset(PosixLayouts.BSD_SOCKADDR_IN, "sin_family"));
+        assertEquals(2, offset(PosixLayouts.BSD_SOCKADDR_IN, "sin_port"));
+        assertEquals(4, offset(PosixLayouts.BSD_SOCKADDR_IN, "sin_addr"));
+        assertEquals(28, PosixLayouts.BSD_SOCKADDR_IN6.byteSize());
+        assertEquals(8, offset(PosixLayouts.BSD_SOCKADDR_IN6, "sin6_addr"));
+        assertEquals(24, offset(PosixLayouts.BSD_SOCKADDR_IN6, "sin6_scope_id"));
     }
 
     @Test

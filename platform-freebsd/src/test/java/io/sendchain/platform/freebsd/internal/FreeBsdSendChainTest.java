@@ -124,7 +124,7 @@ class FreeBsdSendChainTest {
     }
 
     private void assertScratchHoldsNoBuf() {
-        SendScratch s = platform.sendScratch();
+        io.sendchain.spi.posix.PosixScratch s = platform.sendScratch();
         assertEquals(0, s.header.count());
         assertEquals(0, s.trailer.count());
         assertNull(s.run.first());

@@ -6,6 +6,7 @@ import io.sendchain.event.NetSocket;
 import io.sendchain.spi.ConnectionTable;
 import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.IoDriver;
+import io.sendchain.spi.posix.PosixListenSocket;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -78,7 +79,7 @@ final class EpollDriver implements IoDriver {
         if (s instanceof LinuxStreamSocket ls) {
             return ls.fd();
         }
-        if (s instanceof LinuxListenSocket ll) {
+        if (s instanceof PosixListenSocket ll) {
             return ll.fd();
         }
         throw new IllegalArgumentException("not a socket of the linux platform: " + c + " (" + s + ")");
@@ -87,7 +88,7 @@ final class EpollDriver implements IoDriver {
     @Override
     public void register(Connection c) throws IOException {
         int fd = fdOf(c);
-        int mask = DriverEvents.socket(c) instanceof LinuxListenSocket ? Linux.EPOLLIN | Linux.EPOLLET
+        int mask = DriverEvents.socket(c) instanceof PosixListenSocket ? Linux.EPOLLIN | Linux.EPOLLET
                 : Linux.EPOLLIN | Linux.EPOLLOUT | Linux.EPOLLRDHUP | Linux.EPOLLET;
         try {
             add(fd, mask, table.add(c));

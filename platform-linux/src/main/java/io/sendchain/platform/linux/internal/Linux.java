@@ -1,6 +1,9 @@
 package io.sendchain.platform.linux.internal;
 
 import io.sendchain.spi.Errno;
+import io.sendchain.spi.posix.PosixAbi;
+import io.sendchain.spi.posix.SockAddrCodec;
+import java.util.Map;
 
 /** Linux constants shared by x86_64 and aarch64 (asm-generic), from the kernel and glibc headers. */
 final class Linux {
@@ -69,20 +72,15 @@ final class Linux {
     // <unistd.h>
     static final int SC_PAGESIZE = 30;
 
-    /** The portable class of a Linux errno. */
-    static Errno errno(int errno) {
-        return switch (errno) {
-            case EMFILE -> Errno.EMFILE;
-            case ENFILE -> Errno.ENFILE;
-            case ENOBUFS -> Errno.ENOBUFS;
-            case ENOMEM -> Errno.ENOMEM;
-            case ECONNABORTED -> Errno.ECONNABORTED;
-            case EPROTO -> Errno.EPROTO;
-            case EPERM -> Errno.EPERM;
-            case EINTR -> Errno.EINTR;
-            default -> Errno.OTHER;
-        };
-    }
+    /** What the POSIX toolkit's socket logic needs of Linux: no sin_len, a two-byte family. */
+    static final PosixAbi ABI = new PosixAbi("linux", EAGAIN, EINTR, EINPROGRESS, ENOTCONN,
+            PosixAbi.errnoClasses(Map.of(Errno.EMFILE, EMFILE, Errno.ENFILE, ENFILE, Errno.ENOBUFS, ENOBUFS,
+                    Errno.ENOMEM, ENOMEM, Errno.ECONNABORTED, ECONNABORTED, Errno.EPROTO, EPROTO, Errno.EPERM, EPERM,
+                    Errno.EINTR, EINTR)),
+            SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, SOL_SOCKET, SO_ERROR, SHUT_WR,
+            PosixAbi.standardOptions(SOL_SOCKET, SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE, SO_REUSEADDR, IPPROTO_TCP,
+                    TCP_NODELAY),
+            SockAddrCodec.withoutSinLen(AF_INET, AF_INET6));
 
     /** sendfile() takes at most 2 GiB - 1 per call on old kernels (nginx's NGX_SENDFILE_MAXSIZE). */
     static final long SENDFILE_MAXSIZE = 2147483647L;

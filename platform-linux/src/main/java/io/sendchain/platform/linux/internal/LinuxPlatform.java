@@ -9,14 +9,13 @@ import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
 import io.sendchain.spi.PlatformOption;
 import io.sendchain.spi.StandardPlatformOptions;
+import io.sendchain.spi.posix.PosixAbi;
+import io.sendchain.spi.posix.PosixListenSocket;
+import io.sendchain.spi.posix.PosixSockets;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
-import java.net.SocketOption;
-import java.net.StandardSocketOptions;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
@@ -53,6 +52,7 @@ public final class LinuxPlatform implements Platform {
     private static final Logger log = LoggerFactory.getLogger(LinuxPlatform.class);
 
     private final LinuxKernel kernel;
+    private final PosixSockets sockets;
     private final long pageSize;
     private final EpollDriver.EpollLayout epollLayout;
     private final ExecutorService sendfilePool;
@@ -75,6 +75,7 @@ public final class LinuxPlatform implements Platform {
         this.kernel = kernel;
         long ps = kernel.sysconf(Linux.SC_PAGESIZE);
         this.pageSize = ps > 0 && (ps & (ps - 1)) == 0 ? ps : 4096;
+        this.sockets = new PosixSockets(kernel, Linux.ABI, pageSize, null, PosixSockets.DescriptorSetup.NONE);
         long page = pageSize;
         this.scratch = ThreadLocal.withInitial(() -> new IoScratch(page));
         this.epollLayout = epollLayoutForThisMachine();
@@ -182,6 +183,10 @@ public final class LinuxPlatform implements Platform {
         return tasks.get();
     }
 
+    PosixSockets sockets() {
+        return sockets;
+    }
+
     @Override
     public String name() {
         return "linux";
@@ -217,61 +222,16 @@ public final class LinuxPlatform implements Platform {
 
     @Override
     public ListenSocket listen(InetSocketAddress address, int backlog, boolean reusePort) throws IOException {
-        int fd = socket(address);
-        try (Arena arena = Arena.ofConfined()) {
-            int rc = kernel.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_REUSEADDR, 1);
-            if (rc < 0) {
-                throw new IOException("setsockopt(SO_REUSEADDR) failed: " + kernel.strerror(-rc));
-            }
-            if (reusePort) {
-                // before bind: the socket joins the group of the sockets already bound to the address
-                rc = kernel.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_REUSEPORT, 1);
-                if (rc < 0) {
-                    throw new IOException("setsockopt(SO_REUSEPORT) failed: " + kernel.strerror(-rc));
-                }
-            }
-            MemorySegment sa = arena.allocate(SockAddr.STORAGE, 8);
-            int len = SockAddr.encode(address, sa);
-            rc = kernel.bind(fd, sa, len);
-            if (rc < 0) {
-                throw new IOException("bind() to " + address + " failed: " + kernel.strerror(-rc));
-            }
-            rc = kernel.listen(fd, backlog);
-            if (rc < 0) {
-                throw new IOException("listen() failed: " + kernel.strerror(-rc));
-            }
-        } catch (IOException | RuntimeException e) {
-            kernel.close(fd);
-            throw e;
-        }
-        return new LinuxListenSocket(this, fd);
+        int fd = sockets.listen(address, backlog,
+                reusePort ? new PosixAbi.IntOption(Linux.SOL_SOCKET, Linux.SO_REUSEPORT) : null);
+        return new PosixListenSocket(sockets, fd, "accept4",
+                lfd -> kernel.accept4(lfd, Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC),
+                afd -> new LinuxStreamSocket(this, afd, false, null));
     }
 
     @Override
     public StreamSocket connect(InetSocketAddress address) throws IOException {
-        int fd = socket(address);
-        boolean pending;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment sa = arena.allocate(SockAddr.STORAGE, 8);
-            int len = SockAddr.encode(address, sa);
-            int rc = kernel.connect(fd, sa, len);
-            if (rc < 0 && rc != -Linux.EINPROGRESS && rc != -Linux.EINTR) {
-                throw new IOException("connect() to " + address + " failed: " + kernel.strerror(-rc));
-            }
-            pending = rc < 0;
-        } catch (IOException | RuntimeException e) {
-            kernel.close(fd);
-            throw e;
-        }
-        return new LinuxStreamSocket(this, fd, pending, null);
-    }
-
-    private int socket(InetSocketAddress address) throws IOException {
-        int fd = kernel.socket(SockAddr.family(address), Linux.SOCK_STREAM | Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            throw new IOException("socket() failed: " + kernel.strerror(-fd));
-        }
-        return fd;
+        return sockets.connect(address, (fd, pending) -> new LinuxStreamSocket(this, fd, pending, null));
     }
 
     /**
@@ -317,26 +277,6 @@ public final class LinuxPlatform implements Platform {
         LinuxFile file = new LinuxFile(fd, kernel, name);
         return NativeFile.fileRef(name, file, file::close,
                 () -> FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ));
-    }
-
-    /** {@code {level, name}} of an int-valued socket option. */
-    static int[] intOption(SocketOption<?> option) {
-        if (option == StandardSocketOptions.SO_SNDBUF) {
-            return new int[] {Linux.SOL_SOCKET, Linux.SO_SNDBUF};
-        }
-        if (option == StandardSocketOptions.SO_RCVBUF) {
-            return new int[] {Linux.SOL_SOCKET, Linux.SO_RCVBUF};
-        }
-        if (option == StandardSocketOptions.SO_KEEPALIVE) {
-            return new int[] {Linux.SOL_SOCKET, Linux.SO_KEEPALIVE};
-        }
-        if (option == StandardSocketOptions.SO_REUSEADDR) {
-            return new int[] {Linux.SOL_SOCKET, Linux.SO_REUSEADDR};
-        }
-        if (option == StandardSocketOptions.TCP_NODELAY) {
-            return new int[] {Linux.IPPROTO_TCP, Linux.TCP_NODELAY};
-        }
-        throw new UnsupportedOperationException("socket option not supported by the linux platform: " + option);
     }
 
     @Override

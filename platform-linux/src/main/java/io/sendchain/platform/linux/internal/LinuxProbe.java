@@ -3,7 +3,7 @@ package io.sendchain.platform.linux.internal;
 import io.sendchain.spi.Availability;
 import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
-import java.util.Locale;
+import io.sendchain.spi.posix.PosixProbe;
 
 /**
  * Whether the linux platform works here, decided once: the OS, the CPU architecture (the epoll_event layout
@@ -32,26 +32,15 @@ public final class LinuxProbe {
     }
 
     private static Availability probe() {
-        String os = System.getProperty("os.name", "?");
-        if (!os.toLowerCase(Locale.ROOT).startsWith("linux")) {
-            return Availability.unavailable("needs Linux; this is " + os);
+        Availability no = PosixProbe.unavailable("linux", "Linux", LinuxProbe.class);
+        if (no != null) {
+            return no;
         }
         if (LinuxPlatform.epollLayoutForThisMachine() == null) {
             return Availability.unavailable("needs x86_64 or aarch64 (epoll_event layout); this is "
                     + System.getProperty("os.arch"));
         }
-        Module module = LinuxProbe.class.getModule();
-        if (!module.isNativeAccessEnabled()) {
-            String who = module.isNamed() ? module.getName() : "ALL-UNNAMED";
-            return Availability.unavailable("native access is not enabled: run java with --enable-native-access="
-                    + who + " (or Enable-Native-Access in the jar manifest)");
-        }
-        try {
-            long pageSize = new Syscalls().sysconf(Linux.SC_PAGESIZE);
-            return Availability.available("epoll, sendfile64 with TCP_CORK or MSG_MORE, writev, thread-pool sendfile via FFM "
-                    + "(page size " + pageSize + ")");
-        } catch (LinkageError | IllegalStateException e) {
-            return Availability.unavailable("libc binding failed: " + e);
-        }
+        return PosixProbe.linked(() -> "epoll, sendfile64 with TCP_CORK or MSG_MORE, writev, thread-pool sendfile "
+                + "via FFM (page size " + new Syscalls().sysconf(Linux.SC_PAGESIZE) + ")");
     }
 }

@@ -10,9 +10,9 @@ import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.NativeFile;
+import io.sendchain.spi.posix.PosixAbi;
 import java.io.Closeable;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
 import java.nio.ByteBuffer;
@@ -96,8 +96,7 @@ final class LinuxStreamSocket implements StreamSocket {
     }
 
     private IOException error(Event ev, String call, long rc) {
-        DriverEvents.error(ev, true);
-        return new IOException(call + "() failed: " + k.strerror((int) -rc));
+        return platform.sockets().error(ev, call, rc);
     }
 
     // ---------------------------------------------------------------- send chain
@@ -293,26 +292,6 @@ final class LinuxStreamSocket implements StreamSocket {
         throw error(c.write(), call, rc);
     }
 
-    /**
-     * A read that brought nothing ({@code rc <= 0}): 0 at the end of the stream, AGAIN for EAGAIN (both clear
-     * ready), RETRY for EINTR; other errors throw.
-     */
-    private long notRead(Event rev, String call, long rc) throws IOException {
-        if (rc == 0) {
-            DriverEvents.eof(rev, true);
-            DriverEvents.ready(rev, false);
-            return 0;
-        }
-        if (rc == -Linux.EAGAIN) {
-            DriverEvents.ready(rev, false);
-            return Connection.AGAIN;
-        }
-        if (rc == -Linux.EINTR) {
-            return RETRY;
-        }
-        throw error(rev, call, rc);
-    }
-
     private long writev(Connection c, IoScratch s) throws IOException {
         IoVec vec = s.vec;
         int n = vec.count();
@@ -441,99 +420,23 @@ final class LinuxStreamSocket implements StreamSocket {
 
     // ---------------------------------------------------------------- reads and single writes
 
+    /**
+     * nginx's ngx_unix_recv, the POSIX toolkit's: a short read clears {@code ready} too, as the socket is drained
+     * and edge-triggered epoll reports the next arrival (not when the peer's FIN came with the data: EPOLLRDHUP).
+     */
     @Override
     public long recv(Connection c, Buf b) throws IOException {
-        long room = b.end() - b.last();
-        if (room <= 0) {
-            throw new IllegalArgumentException("recv into a full buf: " + b);
-        }
-        Event rev = c.read();
-        for (;;) {
-            long rc = k.read(fd, b.segment().address() + b.last(), room);
-            if (rc > 0) {
-                b.last(b.last() + rc);
-                if (rc < room && !DriverEvents.pendingEof(rev)) {
-                    // the socket is drained; with edge-triggered epoll the next arrival is a new edge, so there
-                    // is no need to spend a read on EAGAIN. Not so when the peer's FIN came with the data
-                    // (EPOLLRDHUP): no edge will announce it, so the next read must find it (as nginx does).
-                    DriverEvents.ready(rev, false);
-                }
-                return rc;
-            }
-            long r = notRead(rev, "recv", rc);
-            if (r != RETRY) {
-                return r;
-            }
-        }
+        return platform.sockets().recv(c, fd, b, true);
     }
 
     @Override
     public long recvChain(Connection c, Chain in, long limit) throws IOException {
-        IoScratch s = platform.scratch();
-        int count = 0;
-        long total = 0;
-        for (Chain cl = in; cl != null && count < IoVec.DEFAULT_CAPACITY && (limit <= 0 || total < limit);
-                cl = cl.next()) {
-            Buf b = cl.buf();
-            long room = b.end() - b.last();
-            if (room <= 0) {
-                continue;
-            }
-            if (limit > 0 && room > limit - total) {
-                room = limit - total;
-            }
-            s.iovec(count++, b.segment().address() + b.last(), room);
-            total += room;
-        }
-        if (count == 0) {
-            throw new IllegalArgumentException("recv chain without free space");
-        }
-        Event rev = c.read();
-        for (;;) {
-            long rc = k.readv(fd, s.iov, count);
-            if (rc > 0) {
-                long left = rc;
-                for (Chain cl = in; cl != null && left > 0; cl = cl.next()) {
-                    Buf b = cl.buf();
-                    long room = b.end() - b.last();
-                    long take = Math.min(room, left);
-                    b.last(b.last() + take);
-                    left -= take;
-                }
-                return rc;
-            }
-            long r = notRead(rev, "readv", rc);
-            if (r != RETRY) {
-                return r;
-            }
-        }
+        return platform.sockets().recvChain(c, fd, in, limit, platform.scratch().iov);
     }
 
     @Override
     public long send(Connection c, Buf b) throws IOException {
-        long size = b.last() - b.pos();
-        if (size <= 0) {
-            return 0;
-        }
-        Event wev = c.write();
-        for (;;) {
-            long rc = k.write(fd, b.segment().address() + b.pos(), size);
-            if (rc > 0) {
-                b.pos(b.pos() + rc);
-                DriverEvents.addSent(c, rc);
-                if (rc < size) {
-                    DriverEvents.ready(wev, false);
-                }
-                return rc;
-            }
-            if (rc == 0 || rc == -Linux.EAGAIN) {
-                DriverEvents.ready(wev, false);
-                return Connection.AGAIN;
-            }
-            if (rc != -Linux.EINTR) {
-                throw error(wev, "send", rc);
-            }
-        }
+        return platform.sockets().send(c, fd, b);
     }
 
     // ---------------------------------------------------------------- connection management
@@ -548,16 +451,8 @@ final class LinuxStreamSocket implements StreamSocket {
         if (!connectPending) {
             return true;
         }
-        long err = k.getsockopt(fd, Linux.SOL_SOCKET, Linux.SO_ERROR);
-        if (err < 0) {
-            throw error(c.write(), "getsockopt(SO_ERROR)", err);
-        }
-        if (err == Linux.EINPROGRESS) {
-            DriverEvents.ready(c.write(), false);
+        if (!platform.sockets().connected(c, fd)) {
             return false;
-        }
-        if (err != 0) {
-            throw error(c.write(), "connect", -err);
         }
         connectPending = false;
         return true;
@@ -565,10 +460,7 @@ final class LinuxStreamSocket implements StreamSocket {
 
     @Override
     public void shutdownOutput() throws IOException {
-        int rc = k.shutdown(fd, Linux.SHUT_WR);
-        if (rc < 0 && rc != -Linux.ENOTCONN) {
-            throw new IOException("shutdown() failed: " + k.strerror(-rc));
-        }
+        platform.sockets().shutdownOutput(fd);
     }
 
     @Override
@@ -582,25 +474,18 @@ final class LinuxStreamSocket implements StreamSocket {
     }
 
     private InetSocketAddress name(boolean peer) throws IOException {
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            MemorySegment addr = arena.allocate(SockAddr.STORAGE, 8);
-            int rc = k.sockname(fd, peer, addr);
-            if (rc < 0) {
-                throw new IOException((peer ? "getpeername" : "getsockname") + "() failed: " + k.strerror(-rc));
-            }
-            return SockAddr.decode(addr);
-        }
+        return platform.sockets().name(fd, peer);
     }
 
     @Override
     public <T> void setOption(SocketOption<T> option, T value) throws IOException {
-        int[] ln = LinuxPlatform.intOption(option);
+        PosixAbi.IntOption o = Linux.ABI.option(option);
         int v = value instanceof Boolean bool ? (bool ? 1 : 0) : (Integer) value;
-        boolean nodelayOption = ln[0] == Linux.IPPROTO_TCP && ln[1] == Linux.TCP_NODELAY;
+        boolean nodelayOption = o.level() == Linux.IPPROTO_TCP && o.name() == Linux.TCP_NODELAY;
         if (nodelayOption && v == 1 && nodelay == SET) {
             return; // on already (nginx's ngx_tcp_nodelay checks c->tcp_nodelay the same way)
         }
-        int rc = k.setsockopt(fd, ln[0], ln[1], v);
+        int rc = k.setsockopt(fd, o.level(), o.name(), v);
         if (rc < 0) {
             if (nodelayOption) {
                 nodelay = DISABLED;

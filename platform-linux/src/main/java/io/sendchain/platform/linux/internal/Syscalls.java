@@ -1,12 +1,11 @@
 package io.sendchain.platform.linux.internal;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import io.sendchain.spi.posix.PosixCalls;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
@@ -17,7 +16,8 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The real {@link LinuxKernel}: libc through the Foreign Function &amp; Memory API. Each call has one downcall
- * handle, made once; errno is captured by the linker into a per-thread segment, so no call allocates.
+ * handle, made once as {@link LinuxBindings} declares it; errno is captured by the linker into a per-thread
+ * segment, so no call allocates.
  */
 public final class Syscalls implements LinuxKernel {
 
@@ -25,44 +25,34 @@ public final class Syscalls implements LinuxKernel {
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    private static final MethodHandle WRITEV = quickCall("writev", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle READV = quickCall("readv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle WRITEV = link(PosixCalls.WRITEV);
+    private static final MethodHandle READV = link(PosixCalls.READV);
     // read and write take the buffer as a raw address (a pointer travels in an integer register on x86_64 and
     // aarch64): bufs keep their memory reachable, and no slice segment is made per call
-    private static final MethodHandle READ = quickCall("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    private static final MethodHandle WRITE = quickCall("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    private static final MethodHandle SEND = quickCall("send", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT);
-    private static final MethodHandle SYSCONF = errnoCall("sysconf", JAVA_LONG, JAVA_INT);
+    private static final MethodHandle READ = link(PosixCalls.READ);
+    private static final MethodHandle WRITE = link(PosixCalls.WRITE);
+    private static final MethodHandle SEND = link(LinuxBindings.SEND);
+    private static final MethodHandle SYSCONF = link(PosixCalls.SYSCONF);
     /** sendfile64: 64-bit offsets on every ABI (on 64-bit ABIs it is the same function as sendfile). */
-    private static final MethodHandle SENDFILE =
-            errnoCall("sendfile64", JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle SETSOCKOPT =
-            quickCall("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle GETSOCKOPT =
-            quickCall("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle SOCKET = errnoCall("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle BIND = errnoCall("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle LISTEN = errnoCall("listen", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle ACCEPT4 = quickCall("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
-    private static final MethodHandle CONNECT = errnoCall("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle GETSOCKNAME = errnoCall("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle GETPEERNAME = errnoCall("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle SHUTDOWN = quickCall("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle CLOSE = quickCall("close", JAVA_INT, JAVA_INT);
-    /** open is variadic: the mode is its first variadic argument. */
-    private static final MethodHandle OPEN = LINKER.downcallHandle(symbol("open"),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle EPOLL_CREATE1 = errnoCall("epoll_create1", JAVA_INT, JAVA_INT);
-    private static final MethodHandle EPOLL_CTL =
-            quickCall("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle EPOLL_WAIT =
-            errnoCall("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    private static final MethodHandle EVENTFD = errnoCall("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle STRERROR =
-            LINKER.downcallHandle(symbol("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle SENDFILE = link(LinuxBindings.SENDFILE64);
+    private static final MethodHandle SETSOCKOPT = link(PosixCalls.SETSOCKOPT);
+    private static final MethodHandle GETSOCKOPT = link(PosixCalls.GETSOCKOPT);
+    private static final MethodHandle SOCKET = link(PosixCalls.SOCKET);
+    private static final MethodHandle BIND = link(PosixCalls.BIND);
+    private static final MethodHandle LISTEN = link(PosixCalls.LISTEN);
+    private static final MethodHandle ACCEPT4 = link(LinuxBindings.ACCEPT4);
+    private static final MethodHandle CONNECT = link(PosixCalls.CONNECT);
+    private static final MethodHandle GETSOCKNAME = link(PosixCalls.GETSOCKNAME);
+    private static final MethodHandle GETPEERNAME = link(PosixCalls.GETPEERNAME);
+    private static final MethodHandle SHUTDOWN = link(PosixCalls.SHUTDOWN);
+    private static final MethodHandle CLOSE = link(PosixCalls.CLOSE);
+    private static final MethodHandle OPEN = link(PosixCalls.OPEN);
+    private static final MethodHandle EPOLL_CREATE1 = link(LinuxBindings.EPOLL_CREATE1);
+    private static final MethodHandle EPOLL_CTL = link(LinuxBindings.EPOLL_CTL);
+    private static final MethodHandle EPOLL_WAIT = link(LinuxBindings.EPOLL_WAIT);
+    private static final MethodHandle EVENTFD = link(LinuxBindings.EVENTFD);
+    private static final MethodHandle STRERROR = link(PosixCalls.STRERROR);
 
     /** PATH_MAX on Linux, with the terminating NUL. */
     private static final int PATH_MAX = 4096;
@@ -91,19 +81,23 @@ public final class Syscalls implements LinuxKernel {
         return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
     }
 
-    private static MethodHandle errnoCall(String name, MemoryLayout result, MemoryLayout... args) {
-        return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args), CAPTURE_ERRNO);
+    /**
+     * Links {@code b} as {@link LinuxBindings} declares it. A call that never blocks (on non-blocking sockets, or a
+     * bounded kernel operation) is linked as a critical function ({@code PosixCalls.Link.CRITICAL}), which skips
+     * the thread-state transition a downcall normally makes. It must stay short: the JVM cannot reach a safepoint
+     * while it runs, so calls that may wait (epoll_wait, open on a cold disk, sendfile from a cold file) are not
+     * linked this way.
+     */
+    private static MethodHandle link(PosixCalls.Binding b) {
+        return LINKER.downcallHandle(symbol(b.symbol()), LinuxBindings.descriptor(b), LinuxBindings.options(b));
     }
 
-    /**
-     * A call that never blocks (on non-blocking sockets, or a bounded kernel operation): linked as a critical
-     * function, which skips the thread-state transition a downcall normally makes. It must stay short: the JVM
-     * cannot reach a safepoint while it runs, so calls that may wait (epoll_wait, open on a cold disk, sendfile
-     * from a cold file) are not linked this way.
-     */
-    private static MethodHandle quickCall(String name, MemoryLayout result, MemoryLayout... args) {
-        return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args), CAPTURE_ERRNO,
-                Linker.Option.critical(false));
+    private static long result(long r, MemorySegment capture) {
+        return r >= 0 ? r : -errno(capture);
+    }
+
+    private static int result(int r, MemorySegment capture) {
+        return r >= 0 ? r : -errno(capture);
     }
 
     private static int errno(MemorySegment capture) {
@@ -121,8 +115,7 @@ public final class Syscalls implements LinuxKernel {
     public long writev(int fd, MemorySegment iov, int iovcnt) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) WRITEV.invokeExact(cap, fd, iov, iovcnt);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) WRITEV.invokeExact(cap, fd, iov, iovcnt), cap);
         } catch (Throwable t) {
             throw downcallFailed("writev", t);
         }
@@ -132,8 +125,7 @@ public final class Syscalls implements LinuxKernel {
     public long readv(int fd, MemorySegment iov, int iovcnt) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) READV.invokeExact(cap, fd, iov, iovcnt);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) READV.invokeExact(cap, fd, iov, iovcnt), cap);
         } catch (Throwable t) {
             throw downcallFailed("readv", t);
         }
@@ -143,8 +135,7 @@ public final class Syscalls implements LinuxKernel {
     public long read(int fd, long address, long count) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) READ.invokeExact(cap, fd, address, count);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) READ.invokeExact(cap, fd, address, count), cap);
         } catch (Throwable t) {
             throw downcallFailed("read", t);
         }
@@ -154,8 +145,7 @@ public final class Syscalls implements LinuxKernel {
     public long write(int fd, long address, long count) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) WRITE.invokeExact(cap, fd, address, count);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) WRITE.invokeExact(cap, fd, address, count), cap);
         } catch (Throwable t) {
             throw downcallFailed("write", t);
         }
@@ -165,8 +155,7 @@ public final class Syscalls implements LinuxKernel {
     public long send(int fd, long address, long count, int flags) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) SEND.invokeExact(cap, fd, address, count, flags);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) SEND.invokeExact(cap, fd, address, count, flags), cap);
         } catch (Throwable t) {
             throw downcallFailed("send", t);
         }
@@ -177,8 +166,7 @@ public final class Syscalls implements LinuxKernel {
         Scratch s = scratch.get();
         s.longVal.set(JAVA_LONG, 0, offset);
         try {
-            long r = (long) SENDFILE.invokeExact(s.capture, outFd, inFd, s.longVal, count);
-            return r >= 0 ? r : -errno(s.capture);
+            return result((long) SENDFILE.invokeExact(s.capture, outFd, inFd, s.longVal, count), s.capture);
         } catch (Throwable t) {
             throw downcallFailed("sendfile", t);
         }
@@ -189,8 +177,7 @@ public final class Syscalls implements LinuxKernel {
         Scratch s = scratch.get();
         s.intVal.set(JAVA_INT, 0, value);
         try {
-            int r = (int) SETSOCKOPT.invokeExact(s.capture, fd, level, name, s.intVal, 4);
-            return r >= 0 ? r : -errno(s.capture);
+            return result((int) SETSOCKOPT.invokeExact(s.capture, fd, level, name, s.intVal, 4), s.capture);
         } catch (Throwable t) {
             throw downcallFailed("setsockopt", t);
         }
@@ -212,8 +199,7 @@ public final class Syscalls implements LinuxKernel {
     public int socket(int domain, int type, int protocol) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) SOCKET.invokeExact(cap, domain, type, protocol);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) SOCKET.invokeExact(cap, domain, type, protocol), cap);
         } catch (Throwable t) {
             throw downcallFailed("socket", t);
         }
@@ -223,8 +209,7 @@ public final class Syscalls implements LinuxKernel {
     public int bind(int fd, MemorySegment addr, int addrlen) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) BIND.invokeExact(cap, fd, addr, addrlen);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) BIND.invokeExact(cap, fd, addr, addrlen), cap);
         } catch (Throwable t) {
             throw downcallFailed("bind", t);
         }
@@ -234,8 +219,7 @@ public final class Syscalls implements LinuxKernel {
     public int listen(int fd, int backlog) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) LISTEN.invokeExact(cap, fd, backlog);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) LISTEN.invokeExact(cap, fd, backlog), cap);
         } catch (Throwable t) {
             throw downcallFailed("listen", t);
         }
@@ -245,8 +229,7 @@ public final class Syscalls implements LinuxKernel {
     public int accept4(int fd, int flags) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) ACCEPT4.invokeExact(cap, fd, MemorySegment.NULL, MemorySegment.NULL, flags);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) ACCEPT4.invokeExact(cap, fd, MemorySegment.NULL, MemorySegment.NULL, flags), cap);
         } catch (Throwable t) {
             throw downcallFailed("accept4", t);
         }
@@ -256,8 +239,7 @@ public final class Syscalls implements LinuxKernel {
     public int connect(int fd, MemorySegment addr, int addrlen) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) CONNECT.invokeExact(cap, fd, addr, addrlen);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) CONNECT.invokeExact(cap, fd, addr, addrlen), cap);
         } catch (Throwable t) {
             throw downcallFailed("connect", t);
         }
@@ -280,8 +262,7 @@ public final class Syscalls implements LinuxKernel {
     public int shutdown(int fd, int how) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) SHUTDOWN.invokeExact(cap, fd, how);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) SHUTDOWN.invokeExact(cap, fd, how), cap);
         } catch (Throwable t) {
             throw downcallFailed("shutdown", t);
         }
@@ -291,8 +272,7 @@ public final class Syscalls implements LinuxKernel {
     public int close(int fd) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) CLOSE.invokeExact(cap, fd);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) CLOSE.invokeExact(cap, fd), cap);
         } catch (Throwable t) {
             throw downcallFailed("close", t);
         }
@@ -308,8 +288,7 @@ public final class Syscalls implements LinuxKernel {
         MemorySegment.copy(bytes, 0, s.path, JAVA_BYTE, 0, bytes.length);
         s.path.set(JAVA_BYTE, bytes.length, (byte) 0);
         try {
-            int r = (int) OPEN.invokeExact(s.capture, s.path, flags, 0);
-            return r >= 0 ? r : -errno(s.capture);
+            return result((int) OPEN.invokeExact(s.capture, s.path, flags, 0), s.capture);
         } catch (Throwable t) {
             throw downcallFailed("open", t);
         }
@@ -319,8 +298,7 @@ public final class Syscalls implements LinuxKernel {
     public int epollCreate1(int flags) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) EPOLL_CREATE1.invokeExact(cap, flags);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) EPOLL_CREATE1.invokeExact(cap, flags), cap);
         } catch (Throwable t) {
             throw downcallFailed("epoll_create1", t);
         }
@@ -330,8 +308,7 @@ public final class Syscalls implements LinuxKernel {
     public int epollCtl(int epfd, int op, int fd, MemorySegment event) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) EPOLL_CTL.invokeExact(cap, epfd, op, fd, event);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) EPOLL_CTL.invokeExact(cap, epfd, op, fd, event), cap);
         } catch (Throwable t) {
             throw downcallFailed("epoll_ctl", t);
         }
@@ -341,8 +318,7 @@ public final class Syscalls implements LinuxKernel {
     public int epollWait(int epfd, MemorySegment events, int maxevents, int timeoutMillis) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) EPOLL_WAIT.invokeExact(cap, epfd, events, maxevents, timeoutMillis);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) EPOLL_WAIT.invokeExact(cap, epfd, events, maxevents, timeoutMillis), cap);
         } catch (Throwable t) {
             throw downcallFailed("epoll_wait", t);
         }
@@ -352,8 +328,7 @@ public final class Syscalls implements LinuxKernel {
     public int eventfd(int initval, int flags) {
         MemorySegment cap = scratch.get().capture;
         try {
-            int r = (int) EVENTFD.invokeExact(cap, initval, flags);
-            return r >= 0 ? r : -errno(cap);
+            return result((int) EVENTFD.invokeExact(cap, initval, flags), cap);
         } catch (Throwable t) {
             throw downcallFailed("eventfd", t);
         }
@@ -363,8 +338,7 @@ public final class Syscalls implements LinuxKernel {
     public long sysconf(int name) {
         MemorySegment cap = scratch.get().capture;
         try {
-            long r = (long) SYSCONF.invokeExact(cap, name);
-            return r >= 0 ? r : -errno(cap);
+            return result((long) SYSCONF.invokeExact(cap, name), cap);
         } catch (Throwable t) {
             throw downcallFailed("sysconf", t);
         }

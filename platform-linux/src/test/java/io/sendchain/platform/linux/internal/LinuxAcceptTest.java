@@ -30,7 +30,7 @@ class LinuxAcceptTest extends AcceptContract {
 
     @Override
     protected boolean failNextAccepts(ListenSocket ls, int count) {
-        failing.put(((LinuxListenSocket) ls).fd(), new AtomicInteger(count));
+        failing.put(((io.sendchain.spi.posix.PosixListenSocket) ls).fd(), new AtomicInteger(count));
         return true;
     }
 }

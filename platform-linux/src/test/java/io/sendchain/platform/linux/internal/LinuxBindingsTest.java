@@ -1,0 +1,24 @@
+package io.sendchain.platform.linux.internal;
+
+import io.sendchain.testkit.BindingTable;
+import org.junit.jupiter.api.Test;
+
+/** The linux bindings against a table written from glibc's headers and the man pages. */
+class LinuxBindingsTest {
+
+    @Test
+    void everyBindingHasTheSignatureAndLinkOptionsOfGlibcsHeaders() {
+        BindingTable.posixAnd(
+                // <sys/socket.h>: ssize_t send(int, const void *, size_t, int), the buffer by its address
+                "send          long(int,long,long,int)    critical,errno",
+                "accept4       int(int,ptr,ptr,int)       critical,errno",
+                // <sys/sendfile.h>: ssize_t sendfile64(int, int, off64_t *, size_t); it may wait for the disk
+                "sendfile64    long(int,int,ptr,long)     errno",
+                // <sys/epoll.h>, <sys/eventfd.h>; epoll_wait waits
+                "epoll_create1 int(int)                   errno",
+                "epoll_ctl     int(int,int,int,ptr)       critical,errno",
+                "epoll_wait    int(int,ptr,int,int)       errno",
+                "eventfd       int(int,int)               errno")
+                .check(LinuxBindings.ALL, LinuxBindings::descriptor, LinuxBindings::options);
+    }
+}
