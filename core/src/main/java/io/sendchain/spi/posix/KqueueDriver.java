@@ -41,6 +41,9 @@ public final class KqueueDriver implements IoDriver {
     private final MemorySegment changes;
     private final MemorySegment wake;
     private final ConnectionTable table = new ConnectionTable();
+    /** The event lists and the wake-up event, freed by {@link #close()}. */
+    private final Arena arena = Arena.ofShared();
+    /** Guarded by {@link #wake}: a late {@link #wakeup()} must not reach a descriptor number reused since. */
     private boolean closed;
 
     public KqueueDriver(KqueueKernel k, KqueueAbi abi) throws IOException {
@@ -53,17 +56,22 @@ public final class KqueueDriver implements IoDriver {
         this.fflagsAt = abi.offset("fflags");
         this.dataAt = abi.offset("data");
         this.udataAt = abi.offset("udata");
-        Arena arena = Arena.ofAuto();
         this.events = arena.allocate(kev * MAX_EVENTS, 8);
         this.changes = arena.allocate(kev * 2, 8);
         this.wake = arena.allocate(kev, 8);
         int q = k.kqueue();
         if (q < 0) {
+            arena.close();
             throw new IOException("kqueue() failed: " + k.strerror(-q));
         }
         this.kq = q;
         kev(changes, 0, WAKE_IDENT, abi.evfiltUser(), (short) (abi.evAdd() | abi.evClear()), 0, -1);
-        change(1, "EVFILT_USER");
+        try {
+            change(1, "EVFILT_USER");
+        } catch (IOException e) {
+            close();
+            throw e;
+        }
         kev(wake, 0, WAKE_IDENT, abi.evfiltUser(), (short) 0, abi.noteTrigger(), -1);
     }
 
@@ -172,15 +180,20 @@ public final class KqueueDriver implements IoDriver {
     @Override
     public void wakeup() {
         synchronized (wake) {
-            k.kevent(kq, wake, 1, MemorySegment.NULL, 0, 0);
+            if (!closed) {
+                k.kevent(kq, wake, 1, MemorySegment.NULL, 0, 0);
+            }
         }
     }
 
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            k.close(kq);
+        synchronized (wake) {
+            if (!closed) {
+                closed = true;
+                k.close(kq);
+                arena.close();
+            }
         }
     }
 }

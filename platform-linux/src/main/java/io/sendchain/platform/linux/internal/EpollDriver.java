@@ -40,13 +40,19 @@ final class EpollDriver implements IoDriver {
     private final MemorySegment one;
     private final MemorySegment drain;
     private final ConnectionTable table = new ConnectionTable();
+    /** The events array and the small out-parameters, freed by {@link #close()}. */
+    private final Arena arena = Arena.ofShared();
+    /**
+     * Guards {@link #closed} against {@link #wakeup()} from other threads: once the descriptors are closed their
+     * numbers may belong to someone else's file, which a late wake-up must never write to.
+     */
+    private final Object lock = new Object();
     private boolean closed;
 
     EpollDriver(LinuxPlatform platform) throws IOException {
         this.platform = platform;
         this.k = platform.kernel();
         this.layout = platform.epollLayout();
-        Arena arena = Arena.ofAuto();
         this.events = arena.allocate(layout.size() * MAX_EVENTS, 8);
         this.ctl = arena.allocate(layout.size(), 8);
         this.one = arena.allocate(ValueLayout.JAVA_LONG);
@@ -54,16 +60,23 @@ final class EpollDriver implements IoDriver {
         one.set(ValueLayout.JAVA_LONG, 0, 1L);
         int ep = k.epollCreate1(Linux.EPOLL_CLOEXEC);
         if (ep < 0) {
+            arena.close();
             throw new IOException("epoll_create1() failed: " + k.strerror(-ep));
         }
         int ev = k.eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
         if (ev < 0) {
             k.close(ep);
+            arena.close();
             throw new IOException("eventfd() failed: " + k.strerror(-ev));
         }
         this.epfd = ep;
         this.efd = ev;
-        add(efd, Linux.EPOLLIN | Linux.EPOLLET, WAKE);
+        try {
+            add(efd, Linux.EPOLLIN | Linux.EPOLLET, WAKE);
+        } catch (IOException e) {
+            close();
+            throw e;
+        }
     }
 
     private void add(int fd, int mask, long data) throws IOException {
@@ -169,17 +182,24 @@ final class EpollDriver implements IoDriver {
     @Override
     public void wakeup() {
         // any thread: write 1 to the eventfd; the counter saturating is harmless (EAGAIN)
-        k.write(efd, one.address(), 8);
+        synchronized (lock) {
+            if (!closed) {
+                k.write(efd, one.address(), 8);
+            }
+        }
     }
 
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            k.close(efd);
+            k.close(epfd);
+            arena.close();
         }
-        closed = true;
-        k.close(efd);
-        k.close(epfd);
     }
 
     /** {@code struct epoll_event}: packed on x86_64 (12 bytes), naturally aligned on aarch64 (16 bytes). */
