@@ -25,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -38,14 +39,21 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole pipeline on a platform's event loop: accept, read a request, answer with a header and a file
  * through the output chain and the chain writer, resume on write events while slow clients read. Part of the
- * provider contract: a platform module subclasses it and makes its platform.
+ * provider contract: a platform module subclasses it and makes its platform. Bounded: a client that gets no byte
+ * for {@link #STALL_MILLIS} fails naming the likely cause (a driver that never reports a socket writable again),
+ * and every test fails after two minutes instead of hanging.
  */
+@Timeout(120)
 public abstract class EventLoopContract {
+
+    /** How long a client waits for the next byte before the test fails. */
+    protected static final int STALL_MILLIS = 20_000;
 
     /** The platform under test (its driver runs the loop; its sockets and files serve). */
     protected abstract Platform openPlatform() throws IOException;
@@ -195,13 +203,19 @@ public abstract class EventLoopContract {
         try (Socket s = new Socket()) {
             s.setReceiveBufferSize(16 * 1024);
             s.connect(address, 10_000);
+            s.setSoTimeout(STALL_MILLIS);
             s.getOutputStream().write("GET\n".getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             byte[] buf = new byte[readChunk];
             int n;
-            while ((n = in.read(buf)) > 0) {
-                got.write(buf, 0, n);
+            try {
+                while ((n = in.read(buf)) > 0) {
+                    got.write(buf, 0, n);
+                }
+            } catch (SocketTimeoutException e) {
+                throw new AssertionError("no byte for " + STALL_MILLIS + " ms after " + got.size() + " bytes of the "
+                        + "response: it stalled (does the driver report a socket writable again after EAGAIN?)", e);
             }
             return got.toByteArray();
         }
@@ -244,6 +258,7 @@ public abstract class EventLoopContract {
         try (Socket s = new Socket()) {
             s.setReceiveBufferSize(16 * 1024);
             s.connect(address, 10_000);
+            s.setSoTimeout(STALL_MILLIS);
             s.getOutputStream().write("GET\n".getBytes(StandardCharsets.US_ASCII));
             s.getInputStream().readNBytes(1000);
             s.setSoLinger(true, 0);
