@@ -241,7 +241,8 @@ public final class Main {
               --upstream-name NAME          the Host sent upstream (nginx's upstream block name) [the first
                                             server's HOST:PORT]
               --proxy-next-upstream WORDS   when a failed request goes to the next server: error, timeout,
-                                            invalid_header, non_idempotent (comma-separated) or off [error,timeout]
+                                            invalid_header, http_500, http_502, http_503, http_504,
+                                            non_idempotent (comma-separated) or off [error,timeout]
               --proxy-next-upstream-tries N most servers one request tries, 0 = all of them [0]
               --listen HOST:PORT            address to listen on [127.0.0.1:8081] (port 0 picks a free one)
               --platform NAME               platform to use (default: the best available)

@@ -87,10 +87,31 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
     public static final int NEXT_INVALID_HEADER = 4;
     /** {@code proxy_next_upstream non_idempotent}: POST, LOCK and PATCH too, once the request went out. */
     public static final int NEXT_NON_IDEMPOTENT = 8;
+    /** {@code proxy_next_upstream http_500}: the upstream answered 500 (passed on as is when no try is left). */
+    public static final int NEXT_HTTP_500 = 16;
+    /** {@code proxy_next_upstream http_502}. */
+    public static final int NEXT_HTTP_502 = 32;
+    /** {@code proxy_next_upstream http_503}. */
+    public static final int NEXT_HTTP_503 = 64;
+    /** {@code proxy_next_upstream http_504}. */
+    public static final int NEXT_HTTP_504 = 128;
+    private static final int NEXT_ALL = NEXT_ERROR | NEXT_TIMEOUT | NEXT_INVALID_HEADER | NEXT_NON_IDEMPOTENT
+            | NEXT_HTTP_500 | NEXT_HTTP_502 | NEXT_HTTP_503 | NEXT_HTTP_504;
+
+    /** The {@code NEXT_HTTP_*} bit for an upstream's status, 0 for a status that is never passed on. */
+    static int nextUpstreamStatus(int status) {
+        return switch (status) {
+            case 500 -> NEXT_HTTP_500;
+            case 502 -> NEXT_HTTP_502;
+            case 503 -> NEXT_HTTP_503;
+            case 504 -> NEXT_HTTP_504;
+            default -> 0;
+        };
+    }
 
     /**
-     * nginx's {@code proxy_next_upstream} from its words ({@code error timeout invalid_header non_idempotent off}),
-     * separated by spaces or commas.
+     * nginx's {@code proxy_next_upstream} from its words ({@code error timeout invalid_header http_500 http_502
+     * http_503 http_504 non_idempotent off}), separated by spaces or commas.
      */
     public static int nextUpstream(String words) {
         int mask = 0;
@@ -101,9 +122,14 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
                 case "timeout" -> mask |= NEXT_TIMEOUT;
                 case "invalid_header" -> mask |= NEXT_INVALID_HEADER;
                 case "non_idempotent" -> mask |= NEXT_NON_IDEMPOTENT;
+                case "http_500" -> mask |= NEXT_HTTP_500;
+                case "http_502" -> mask |= NEXT_HTTP_502;
+                case "http_503" -> mask |= NEXT_HTTP_503;
+                case "http_504" -> mask |= NEXT_HTTP_504;
                 case "off" -> off = true;
                 default -> throw new IllegalArgumentException("invalid value \"" + w + "\" in \"proxy_next_upstream\""
-                        + " (error, timeout, invalid_header, non_idempotent or off)");
+                        + " (error, timeout, invalid_header, http_500, http_502, http_503, http_504, non_idempotent"
+                        + " or off)");
             }
         }
         if (off && mask != 0) {
@@ -267,7 +293,7 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
 
         /** nginx's {@code proxy_next_upstream}: a mask of {@code NEXT_*}, 0 for off. */
         public Builder nextUpstream(int mask) {
-            if ((mask & ~(NEXT_ERROR | NEXT_TIMEOUT | NEXT_INVALID_HEADER | NEXT_NON_IDEMPOTENT)) != 0) {
+            if ((mask & ~NEXT_ALL) != 0) {
                 throw new IllegalArgumentException("unknown proxy_next_upstream bits: " + mask);
             }
             nextUpstream = mask;

@@ -597,6 +597,13 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                     continue;
                 }
                 loop.deleteTimer(u.read());
+                int kind = ProxyConfig.nextUpstreamStatus(uh.status);
+                if (kind != 0 && (config.nextUpstream() & kind) != 0 && triesLeft > 1) {
+                    // nginx's ngx_http_upstream_test_next: with a try left, an answer proxy_next_upstream names
+                    // is a failure and goes no further; the last try's answer is passed on as it is
+                    next(kind, uh.status, "upstream answered " + uh.status, "reading response header from");
+                    return;
+                }
                 peers.free(peer, false); // the server answered
                 responseHead();
                 return;

@@ -391,6 +391,47 @@ abstract class ReverseProxyBalancingTest {
     }
 
     /**
+     * proxy_next_upstream http_502 (not nginx's default): a 502 from one server is a failure and the request goes on
+     * while a try is left; the last try's 502 reaches the client as the upstream sent it. By default a 502 is an
+     * answer like any other.
+     */
+    @Test
+    void anUpstreams502GoesToTheNextServerOnlyWhenProxyNextUpstreamNamesIt() throws Exception {
+        ScriptedUpstream a = scripted((req, out) -> out.write(
+                "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 5\r\n\r\nbad-a".getBytes(StandardCharsets.ISO_8859_1)));
+        ScriptedUpstream b = named("b");
+        start(x -> x.upstream(a.address()).upstream(b.address()));
+        try (HttpTestClient cl = client()) {
+            HttpTestClient.Response r = cl.get("/1").read();
+            assertEquals(502, r.status());
+            assertEquals("bad-a", r.text());
+        }
+        assertEquals(List.of(), failed);
+        proxy.close();
+        proxy = null;
+        start(x -> x.upstream(a.address()).upstream(b.address())
+                .nextUpstream(ProxyConfig.nextUpstream("error timeout http_502")));
+        try (HttpTestClient cl = client()) {
+            assertEquals("b", cl.get("/2").read().text());
+            assertEquals("b", cl.get("/3").read().text()); // a is left out for fail_timeout
+        }
+        assertEquals(List.of(name(a.address()) + " next"), failed);
+        proxy.close();
+        proxy = null;
+        failed.clear();
+        ScriptedUpstream c = scripted((req, out) -> out.write(
+                "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 5\r\n\r\nbad-c".getBytes(StandardCharsets.ISO_8859_1)));
+        start(x -> x.upstream(a.address()).upstream(c.address())
+                .nextUpstream(ProxyConfig.nextUpstream("error timeout http_502")));
+        try (HttpTestClient cl = client()) {
+            HttpTestClient.Response r = cl.get("/4").read();
+            assertEquals(502, r.status());
+            assertEquals("bad-c", r.text(), "the last try's answer as the upstream sent it");
+        }
+        assertEquals(List.of(name(a.address()) + " next"), failed);
+    }
+
+    /**
      * A kept connection the upstream closed under a request is retried on a new connection to the same server,
      * and that is not the server's failure.
      */

@@ -45,8 +45,10 @@ class ReverseProxyUpstreamConfigTest {
         assertEquals(ProxyConfig.NEXT_ERROR | ProxyConfig.NEXT_INVALID_HEADER | ProxyConfig.NEXT_NON_IDEMPOTENT,
                 ProxyConfig.nextUpstream("error,invalid_header,non_idempotent"));
         assertEquals(0, ProxyConfig.nextUpstream("off"));
+        assertEquals(ProxyConfig.NEXT_HTTP_500 | ProxyConfig.NEXT_HTTP_502 | ProxyConfig.NEXT_HTTP_503
+                | ProxyConfig.NEXT_HTTP_504, ProxyConfig.nextUpstream("http_500 http_502 http_503 http_504"));
         assertThrows(IllegalArgumentException.class, () -> ProxyConfig.nextUpstream("off error"));
-        assertThrows(IllegalArgumentException.class, () -> ProxyConfig.nextUpstream("http_502"));
+        assertThrows(IllegalArgumentException.class, () -> ProxyConfig.nextUpstream("http_418"));
     }
 
     @Test
