@@ -226,14 +226,24 @@ public final class Main {
     }
 
     private static final String PROXY_HELP = """
-            usage: sendchain proxy --upstream HOST:PORT [--listen HOST:PORT] [options]
+            usage: sendchain proxy --upstream HOST:PORT[,weight=N][,max_fails=N][,fail_timeout=TIME]...
+                                   [--listen HOST:PORT] [options]
 
             Proxies HTTP/1.1 requests to the upstream until Ctrl-C, reusing idle upstream connections (nginx's
             upstream keepalive; --upstream-keepalive 0 opens one per request, as nginx's proxy_pass does by
             default). Sizes, rates and times are written as nginx writes them: 4k, 512k, 1m, 60s. Defaults are
             nginx's proxy_* defaults, but for upstream keep-alive.
 
-              --upstream HOST:PORT          the server to proxy to (required)
+              --upstream HOST:PORT[,weight=N][,max_fails=N][,fail_timeout=TIME]
+                                            a server to proxy to (required); given more than once, the servers
+                                            are balanced by weighted round robin (nginx's upstream block): one
+                                            that fails max_fails times is left out for fail_timeout [1,1,10s]
+              --upstream-name NAME          the Host sent upstream (nginx's upstream block name) [the first
+                                            server's HOST:PORT]
+              --proxy-next-upstream WORDS   when a failed request goes to the next server: error, timeout,
+                                            invalid_header, http_500, http_502, http_503, http_504,
+                                            non_idempotent (comma-separated) or off [error,timeout]
+              --proxy-next-upstream-tries N most servers one request tries, 0 = all of them [0]
               --listen HOST:PORT            address to listen on [127.0.0.1:8081] (port 0 picks a free one)
               --platform NAME               platform to use (default: the best available)
               --buffering on|off            buffer the response (pipe, temp file) or relay it at the client's pace [on]
@@ -276,7 +286,10 @@ public final class Main {
                         out.print(PROXY_HELP);
                         return 0;
                     }
-                    case "--upstream" -> cfg.upstream(address(opt, o.value(opt)));
+                    case "--upstream" -> cfg.upstream(ProxyConfig.UpstreamServer.parse(o.value(opt)));
+                    case "--upstream-name" -> cfg.upstreamName(o.value(opt));
+                    case "--proxy-next-upstream" -> cfg.nextUpstream(ProxyConfig.nextUpstream(o.value(opt)));
+                    case "--proxy-next-upstream-tries" -> cfg.nextUpstreamTries(Integer.parseInt(o.value(opt)));
                     case "--buffering" -> cfg.buffering(o.onOff(opt));
                     case "--buffer-size" -> cfg.bufferSize(Sizes.size(o.value(opt)));
                     case "--buffers" -> cfg.buffers(Integer.parseInt(o.value(opt)), Sizes.size(o.value(opt)));
@@ -310,8 +323,8 @@ public final class Main {
             ReverseProxy proxy = new ReverseProxy(config);
             InetSocketAddress bound = proxy.start();
             PlatformRegistry.Choice choice = proxy.platformChoice();
-            out.println("sendchain proxy: http://" + bound.getHostString() + ":" + bound.getPort() + "/ -> http://"
-                    + config.upstream().getHostString() + ":" + config.upstream().getPort() + "/");
+            out.println("sendchain proxy: http://" + bound.getHostString() + ":" + bound.getPort() + "/ -> "
+                    + upstreams(config));
             out.println("platform " + choice.name() + " (" + choice.why() + "): "
                     + choice.chosen().availability().reason());
             out.println(config.workers() + " worker(s), " + listeners(proxy.listeners()) + ", buffering " + (config.buffering() ? "on" : "off")
@@ -324,6 +337,21 @@ public final class Main {
             err.println("sendchain proxy: " + e.getMessage());
             return 1;
         }
+    }
+
+    /** {@code http://HOST:PORT/}, or with several servers each with its weight and the Host they get. */
+    private static String upstreams(ProxyConfig config) {
+        if (config.upstreams().size() == 1) {
+            return "http://" + config.upstreams().get(0).name() + "/";
+        }
+        StringBuilder sb = new StringBuilder("http://" + config.upstreamName() + "/ (");
+        String sep = "";
+        for (ProxyConfig.UpstreamServer s : config.upstreams()) {
+            sb.append(sep).append(s.name()).append(" weight=").append(s.weight()).append(" max_fails=")
+                    .append(s.maxFails()).append(" fail_timeout=").append(s.failTimeoutMillis()).append("ms");
+            sep = ", ";
+        }
+        return sb.append(")").toString();
     }
 
     private static String listeners(int n) {

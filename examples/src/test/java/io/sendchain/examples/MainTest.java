@@ -76,6 +76,20 @@ class MainTest {
     }
 
     @Test
+    void proxyHelpNamesTheBalancingOptionsAndABadUpstreamParameterIsAUsageError() {
+        assertEquals(0, run("proxy", "--help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("--upstream HOST:PORT[,weight=N][,max_fails=N][,fail_timeout=TIME]")
+                && help.contains("--proxy-next-upstream WORDS") && help.contains("--proxy-next-upstream-tries N")
+                && help.contains("--upstream-name NAME"), help);
+        assertEquals(2, run("proxy", "--upstream", "127.0.0.1:1,weight=0"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("invalid weight 0"), err.toString(StandardCharsets.UTF_8));
+        assertEquals(2, run("proxy", "--upstream", "127.0.0.1:1", "--proxy-next-upstream", "error,http_418"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("invalid value \"http_418\""),
+                err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void proxyWithoutAnUpstreamIsAUsageError() {
         assertEquals(2, run("proxy", "--listen", "127.0.0.1:0"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("an upstream is required"));

@@ -2,6 +2,8 @@ package io.sendchain.examples.http;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The reverse proxy's settings, with nginx's names and defaults: {@code proxy_buffering on},
@@ -16,8 +18,18 @@ import java.nio.file.Path;
  * {@code proxy_set_header Connection ""}); {@code upstreamKeepalive(0)} is nginx's default, a new connection per
  * request with {@code Connection: close}.
  *
+ * <p>Several upstream servers form one group, nginx's {@code upstream} block with {@code server} lines: balanced by
+ * weighted round robin, each taken out for {@code fail_timeout} after {@code max_fails} failures, and a request
+ * that fails on one before its answer began is passed on to the next (nginx's {@code proxy_next_upstream error
+ * timeout}, at most {@code proxy_next_upstream_tries} servers, 0: as many as there are).
+ *
  * @param listen                 address to listen on
- * @param upstream               the upstream server
+ * @param upstreams              the upstream servers, in the order given
+ * @param upstreamName           the {@code Host} sent upstream: nginx's {@code $proxy_host}, the group's name (by
+ *                               default the only server's {@code HOST:PORT}, or with several the first's)
+ * @param nextUpstream           when a request is passed on to the next server: {@link #NEXT_ERROR} and
+ *                               {@link #NEXT_TIMEOUT} by default, 0 for never ({@code off})
+ * @param nextUpstreamTries      most servers one request tries, 0: no limit but the number of servers
  * @param platform               explicit platform name, or {@code null} to let the SPI choose
  * @param buffering              read the whole response as fast as the upstream gives it (temp file if needed);
  *                               off: relay it through one buffer at the client's pace
@@ -57,7 +69,8 @@ import java.nio.file.Path;
  * @param upstreamKeepaliveTimeoutMillis longest an upstream connection is kept idle (nginx's upstream
  *                               {@code keepalive_timeout})
  */
-public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, String platform, boolean buffering,
+public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstreams, String upstreamName,
+        int nextUpstream, int nextUpstreamTries, String platform, boolean buffering,
         long bufferSize, int buffersNum, long buffersSize, long busyBuffersSize, long maxTempFileSize,
         long tempFileWriteSize, Path tempPath, long limitRate, long connectTimeoutMillis, long readTimeoutMillis,
         long sendTimeoutMillis, long clientSendTimeoutMillis, long clientBodyTimeoutMillis, long clientMaxBodySize,
@@ -66,6 +79,150 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
         int clientSendBuffer, boolean reusePort, int upstreamKeepalive, int upstreamKeepaliveRequests,
         long upstreamKeepaliveTimeoutMillis) {
 
+    /** {@code proxy_next_upstream error}: connecting, sending the request or reading the answer's head failed. */
+    public static final int NEXT_ERROR = 1;
+    /** {@code proxy_next_upstream timeout}: a connect, send or read timeout before the answer's head. */
+    public static final int NEXT_TIMEOUT = 2;
+    /** {@code proxy_next_upstream invalid_header}: the upstream's head was malformed or too big. */
+    public static final int NEXT_INVALID_HEADER = 4;
+    /** {@code proxy_next_upstream non_idempotent}: POST, LOCK and PATCH too, once the request went out. */
+    public static final int NEXT_NON_IDEMPOTENT = 8;
+    /** {@code proxy_next_upstream http_500}: the upstream answered 500 (passed on as is when no try is left). */
+    public static final int NEXT_HTTP_500 = 16;
+    /** {@code proxy_next_upstream http_502}. */
+    public static final int NEXT_HTTP_502 = 32;
+    /** {@code proxy_next_upstream http_503}. */
+    public static final int NEXT_HTTP_503 = 64;
+    /** {@code proxy_next_upstream http_504}. */
+    public static final int NEXT_HTTP_504 = 128;
+    private static final int NEXT_ALL = NEXT_ERROR | NEXT_TIMEOUT | NEXT_INVALID_HEADER | NEXT_NON_IDEMPOTENT
+            | NEXT_HTTP_500 | NEXT_HTTP_502 | NEXT_HTTP_503 | NEXT_HTTP_504;
+
+    /** The {@code NEXT_HTTP_*} bit for an upstream's status, 0 for a status that is never passed on. */
+    static int nextUpstreamStatus(int status) {
+        return switch (status) {
+            case 500 -> NEXT_HTTP_500;
+            case 502 -> NEXT_HTTP_502;
+            case 503 -> NEXT_HTTP_503;
+            case 504 -> NEXT_HTTP_504;
+            default -> 0;
+        };
+    }
+
+    /**
+     * nginx's {@code proxy_next_upstream} from its words ({@code error timeout invalid_header http_500 http_502
+     * http_503 http_504 non_idempotent off}), separated by spaces or commas.
+     */
+    public static int nextUpstream(String words) {
+        int mask = 0;
+        boolean off = false;
+        for (String w : words.trim().split("[\\s,]+")) {
+            switch (w) {
+                case "error" -> mask |= NEXT_ERROR;
+                case "timeout" -> mask |= NEXT_TIMEOUT;
+                case "invalid_header" -> mask |= NEXT_INVALID_HEADER;
+                case "non_idempotent" -> mask |= NEXT_NON_IDEMPOTENT;
+                case "http_500" -> mask |= NEXT_HTTP_500;
+                case "http_502" -> mask |= NEXT_HTTP_502;
+                case "http_503" -> mask |= NEXT_HTTP_503;
+                case "http_504" -> mask |= NEXT_HTTP_504;
+                case "off" -> off = true;
+                default -> throw new IllegalArgumentException("invalid value \"" + w + "\" in \"proxy_next_upstream\""
+                        + " (error, timeout, invalid_header, http_500, http_502, http_503, http_504, non_idempotent"
+                        + " or off)");
+            }
+        }
+        if (off && mask != 0) {
+            throw new IllegalArgumentException("\"proxy_next_upstream\" off cannot go with other values: " + words);
+        }
+        return mask;
+    }
+
+    /**
+     * One upstream server, nginx's {@code server ADDRESS weight=N max_fails=N fail_timeout=TIME}, with its defaults
+     * (1, 1, 10s); {@code max_fails} 0 never takes it out.
+     */
+    public record UpstreamServer(InetSocketAddress address, int weight, int maxFails, long failTimeoutMillis) {
+
+        public UpstreamServer {
+            java.util.Objects.requireNonNull(address, "address");
+            if (weight < 1) {
+                throw new IllegalArgumentException("invalid weight " + weight + " for upstream " + address);
+            }
+            if (maxFails < 0) {
+                throw new IllegalArgumentException("invalid max_fails " + maxFails + " for upstream " + address);
+            }
+            if (failTimeoutMillis < 0) {
+                throw new IllegalArgumentException("invalid fail_timeout " + failTimeoutMillis + " for upstream "
+                        + address);
+            }
+        }
+
+        /** nginx's defaults: weight 1, max_fails 1, fail_timeout 10s. */
+        public static UpstreamServer of(InetSocketAddress address) {
+            return new UpstreamServer(address, 1, 1, 10_000);
+        }
+
+        /**
+         * {@code HOST:PORT[,weight=N][,max_fails=N][,fail_timeout=TIME]}, TIME as nginx writes it ({@code 10s}).
+         *
+         * @throws IllegalArgumentException naming what is wrong
+         */
+        public static UpstreamServer parse(String spec) {
+            String[] parts = spec.split(",");
+            InetSocketAddress address = hostPort(parts[0].trim(), spec);
+            int weight = 1;
+            int maxFails = 1;
+            long failTimeout = 10_000;
+            for (int i = 1; i < parts.length; i++) {
+                String p = parts[i].trim();
+                int eq = p.indexOf('=');
+                String key = eq < 0 ? p : p.substring(0, eq);
+                String value = eq < 0 ? "" : p.substring(eq + 1);
+                try {
+                    switch (key) {
+                        case "weight" -> weight = Integer.parseInt(value);
+                        case "max_fails" -> maxFails = Integer.parseInt(value);
+                        case "fail_timeout" -> failTimeout = Sizes.millis(value);
+                        default -> throw new IllegalArgumentException("unknown upstream parameter \"" + p
+                                + "\" in \"" + spec + "\" (weight=, max_fails=, fail_timeout=)");
+                    }
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("invalid " + key + " \"" + value + "\" in upstream \"" + spec
+                            + "\"", e);
+                }
+            }
+            return new UpstreamServer(address, weight, maxFails, failTimeout);
+        }
+
+        private static InetSocketAddress hostPort(String hostPort, String spec) {
+            int colon = hostPort.lastIndexOf(':');
+            if (colon <= 0 || colon == hostPort.length() - 1) {
+                throw new IllegalArgumentException("an upstream needs HOST:PORT, not \"" + spec + "\"");
+            }
+            String host = hostPort.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port;
+            try {
+                port = Integer.parseInt(hostPort.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("invalid port in upstream \"" + spec + "\"", e);
+            }
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port out of range in upstream \"" + spec + "\": " + port);
+            }
+            return new InetSocketAddress(host, port);
+        }
+
+        /** {@code HOST:PORT} (an IPv6 host in brackets): the server as logs and the default {@code Host} name it. */
+        public String name() {
+            String host = address.getHostString();
+            return host.indexOf(':') >= 0 ? "[" + host + "]:" + address.getPort() : host + ":" + address.getPort();
+        }
+    }
+
     public static Builder builder() {
         return new Builder();
     }
@@ -73,7 +230,10 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
     /** Settings one by one, starting from nginx's defaults; {@link #build()} checks them as nginx does. */
     public static final class Builder implements ServerSettings {
         private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 8081);
-        private InetSocketAddress upstream;
+        private final List<UpstreamServer> upstreams = new ArrayList<>();
+        private String upstreamName;
+        private int nextUpstream = NEXT_ERROR | NEXT_TIMEOUT;
+        private int nextUpstreamTries;
         private String platform;
         private boolean buffering = true;
         private long bufferSize = 4096;
@@ -111,8 +271,38 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
             return this;
         }
 
+        /** Adds an upstream server with nginx's defaults (weight 1, max_fails 1, fail_timeout 10s). */
         public Builder upstream(InetSocketAddress v) {
-            upstream = v;
+            return upstream(UpstreamServer.of(v));
+        }
+
+        /** Adds an upstream server; several form a balanced group. */
+        public Builder upstream(UpstreamServer v) {
+            upstreams.add(java.util.Objects.requireNonNull(v, "upstream"));
+            return this;
+        }
+
+        /** The {@code Host} sent upstream (nginx's upstream block name); by default the first server's. */
+        public Builder upstreamName(String v) {
+            if (v == null || v.isEmpty() || v.chars().anyMatch(ch -> ch <= ' ' || ch >= 0x7f)) {
+                throw new IllegalArgumentException("invalid upstream name \"" + v + "\"");
+            }
+            upstreamName = v;
+            return this;
+        }
+
+        /** nginx's {@code proxy_next_upstream}: a mask of {@code NEXT_*}, 0 for off. */
+        public Builder nextUpstream(int mask) {
+            if ((mask & ~NEXT_ALL) != 0) {
+                throw new IllegalArgumentException("unknown proxy_next_upstream bits: " + mask);
+            }
+            nextUpstream = mask;
+            return this;
+        }
+
+        /** nginx's {@code proxy_next_upstream_tries}: most servers one request tries, 0 for all of them. */
+        public Builder nextUpstreamTries(int v) {
+            nextUpstreamTries = (int) atLeast("proxy_next_upstream_tries", v, 0);
             return this;
         }
 
@@ -283,8 +473,11 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
          * @throws IllegalArgumentException naming the directive and the limit it breaks
          */
         public ProxyConfig build() {
-            if (upstream == null) {
+            if (upstreams.isEmpty()) {
                 throw new IllegalArgumentException("an upstream is required");
+            }
+            if (upstreams.size() > 1024) {
+                throw new IllegalArgumentException("too many upstream servers: " + upstreams.size() + " (1024 at most)");
             }
             long size = Math.max(bufferSize, buffersSize);
             long busy = busyBuffersSize < 0 ? 2 * size : busyBuffersSize;
@@ -310,7 +503,8 @@ public record ProxyConfig(InetSocketAddress listen, InetSocketAddress upstream, 
                         + " than the maximum of the value of \"proxy_buffer_size\" and one of the \"proxy_buffers\" ("
                         + size + ")");
             }
-            return new ProxyConfig(listen, upstream, platform, buffering, bufferSize, buffersNum, buffersSize, busy,
+            String name = upstreamName != null ? upstreamName : upstreams.get(0).name();
+            return new ProxyConfig(listen, List.copyOf(upstreams), name, nextUpstream, nextUpstreamTries, platform, buffering, bufferSize, buffersNum, buffersSize, busy,
                     maxTempFileSize, writeSize, tempPath, limitRate, connectTimeoutMillis, readTimeoutMillis,
                     sendTimeoutMillis, clientSendTimeoutMillis, clientBodyTimeoutMillis, clientMaxBodySize, workers,
                     accessLog, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize, largeHeaderBuffers,

@@ -34,8 +34,12 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>A request sent on a kept-alive connection that fails before any byte of the answer came back (the upstream
- * closed the connection as the request went out) is sent once more on a new connection when that is safe
- * ({@code retry}), as nginx's ngx_http_upstream_next does for a cached connection.
+ * closed the connection as the request went out) is sent once more on a new connection to the same server when
+ * that is safe ({@code retry}), as nginx's ngx_http_upstream_next does for a cached connection; that is not the
+ * server's failure. Any other failure before the answer's head (connect error or timeout, reset, timeout, early
+ * close) counts against the server ({@link UpstreamPeers#free}) and passes the request on to the next server
+ * ({@code next}, nginx's ngx_http_upstream_next with {@code proxy_next_upstream error timeout}) while servers and
+ * tries are left, the request can be sent again (no body byte went) and it is idempotent or was not sent yet.
  *
  * <p>Before the response head goes to the client, a failure is answered with an error page (502, 504); after it,
  * the client connection is closed, so a truncated body is never mistaken for a complete one (nginx does the
@@ -61,6 +65,10 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
 
     private final ProxyConfig config;
     private final String hostHeader;
+    /** The worker's upstream servers. */
+    private final UpstreamPeers peers;
+    /** The servers this request tried: one bit each (reused from request to request). */
+    private final long[] tried;
     /** The upstream's response head; then the pipe's preread buf, or the relay's buffer. */
     private final Buf ub = new Buf();
     /** The request head for the upstream. */
@@ -89,6 +97,14 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
 
     private State state = State.IDLE;
     private Connection u;
+    /** The server of this attempt ({@link UpstreamPeers}' index), or {@code -1} before one is chosen. */
+    private int peer = -1;
+    /** Its {@code HOST:PORT}, for logs. */
+    private String peerName = "";
+    /** Servers this request may still try (nginx's {@code u->peer.tries}). */
+    private int triesLeft;
+    /** Some of the request went out to the current or an earlier server (nginx's {@code u->request_sent}). */
+    private boolean requestSent;
     private EventPipe pipe;
     /** The piped body has neither a length nor chunks: it ends when the upstream closes. */
     private boolean pipeToEof;
@@ -131,9 +147,9 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     ProxySession(ReverseProxy proxy, ReverseProxy.ProxyWorker worker) {
         super(proxy, worker);
         this.config = proxy.config();
-        String host = config.upstream().getHostString();
-        this.hostHeader = host.indexOf(':') >= 0 ? "[" + host + "]:" + config.upstream().getPort()
-                : host + ":" + config.upstream().getPort();
+        this.hostHeader = config.upstreamName();
+        this.peers = worker.peers;
+        this.tried = peers.newTried();
         this.encoder = new ChunkedEncoder(pool, filter);
         this.keepalive = worker.keepalive;
         // nginx's postpone_output 1460: the head waits for the first body bytes, so both leave in one write
@@ -182,6 +198,10 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         responding = true;
         retried = false;
         bodySent = 0;
+        requestSent = false;
+        java.util.Arrays.fill(tried, 0L);
+        int tries = config.nextUpstreamTries();
+        triesLeft = tries == 0 ? peers.size() : Math.min(tries, peers.size());
         ensure(ub, config.bufferSize());
         bodyChunked = req.chunked;
         bodyLeft = bodyChunked ? -1 : Math.max(0, req.contentLength);
@@ -256,14 +276,30 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     }
 
     /**
-     * Sends the request on an idle kept-alive connection if the worker has one (not for a retry), else on a new
-     * connection: nginx's ngx_http_upstream_connect with ngx_http_upstream_get_keepalive_peer.
+     * Chooses the server for the next attempt (round robin, skipping those taken out and those this request tried)
+     * and connects to it; none left: nginx's "no live upstreams", a 502.
      */
     private void connect() {
+        peer = peers.get(tried);
+        if (peer < 0) {
+            log.error("no live upstreams while connecting to upstream {}", hostHeader);
+            fail(502);
+            return;
+        }
+        peerName = peers.name(peer);
+        connectPeer(false);
+    }
+
+    /**
+     * Sends the request on an idle kept-alive connection to the chosen server if the worker has one (not when
+     * {@code fresh}), else on a new connection: nginx's ngx_http_upstream_connect with
+     * ngx_http_upstream_get_keepalive_peer.
+     */
+    private void connectPeer(boolean fresh) {
         state = State.CONNECTING;
         upstreamAnswered = false;
-        if (keepalive != null && !retried) {
-            Connection k = keepalive.take();
+        if (keepalive != null && !fresh) {
+            Connection k = keepalive.take(peer);
             if (k != null) {
                 u = k;
                 reused = true;
@@ -279,10 +315,9 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         uRequests = 1;
         StreamSocket s;
         try {
-            s = server.platform().connect(config.upstream());
+            s = server.platform().connect(peers.address(peer));
         } catch (IOException e) {
-            log.error("{} while connecting to upstream {}", e.getMessage(), hostHeader);
-            fail(502);
+            next(ProxyConfig.NEXT_ERROR, 502, e.getMessage(), "connecting to");
             return;
         }
         u = new Connection("upstream", s);
@@ -291,8 +326,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         try {
             loop.add(u);
         } catch (IOException e) {
-            log.error("{} while connecting to upstream {}", e.getMessage(), hostHeader);
-            fail(502);
+            next(ProxyConfig.NEXT_ERROR, 502, e.getMessage(), "connecting to");
             return;
         }
         if (s.connectPending()) {
@@ -325,8 +359,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         }
         if (state == State.CONNECTING) {
             if (ev.timedOut()) {
-                log.error("upstream timed out (connect) while connecting to upstream {}", hostHeader);
-                fail(504);
+                next(ProxyConfig.NEXT_TIMEOUT, 504, "upstream timed out (connect)", "connecting to");
                 return;
             }
             try {
@@ -334,8 +367,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                     return;
                 }
             } catch (IOException e) {
-                log.error("{} while connecting to upstream {}", e.getMessage(), hostHeader);
-                fail(502);
+                next(ProxyConfig.NEXT_ERROR, 502, e.getMessage(), "connecting to");
                 return;
             }
             loop.deleteTimer(u.write());
@@ -343,8 +375,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             sendRequest();
         } else if (state == State.SENDING) {
             if (ev.timedOut()) {
-                log.error("upstream timed out while sending request to upstream {}", hostHeader);
-                fail(504);
+                next(ProxyConfig.NEXT_TIMEOUT, 504, "upstream timed out", "sending request to");
                 return;
             }
             sendRequest();
@@ -353,6 +384,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
 
     /** Sends the head, then the body as it arrives from the client; then waits for the response head. */
     private void sendRequest() {
+        requestSent = true;
         for (;;) {
             Buf pending = uhead.pos() < uhead.last() ? uhead : body.pos() < body.last() ? body : null;
             if (pending != null) {
@@ -360,11 +392,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 try {
                     n = u.send(pending);
                 } catch (IOException e) {
-                    if (retry(e.getMessage(), "sending request to")) {
-                        return;
-                    }
-                    log.error("{} while sending request to upstream {}", e.getMessage(), hostHeader);
-                    fail(502);
+                    next(ProxyConfig.NEXT_ERROR, 502, e.getMessage(), "sending request to");
                     return;
                 }
                 if (n == Connection.AGAIN) {
@@ -520,8 +548,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         switch (state) {
             case READING_HEAD -> {
                 if (ev.timedOut()) {
-                    log.error("upstream timed out while reading response header from upstream {}", hostHeader);
-                    fail(504);
+                    next(ProxyConfig.NEXT_TIMEOUT, 504, "upstream timed out", "reading response header from");
                     return;
                 }
                 readResponseHead();
@@ -529,7 +556,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             case PIPE -> {
                 if (ev.timedOut()) {
                     if (!ev.delayed()) {
-                        log.error("upstream timed out while reading upstream {}", hostHeader);
+                        log.error("upstream timed out while reading upstream {}", peerName);
                         fail(504);
                         return;
                     }
@@ -541,7 +568,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             }
             case RELAY -> {
                 if (ev.timedOut()) {
-                    log.error("upstream timed out while reading upstream {}", hostHeader);
+                    log.error("upstream timed out while reading upstream {}", peerName);
                     fail(504);
                     return;
                 }
@@ -570,12 +597,19 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                     continue;
                 }
                 loop.deleteTimer(u.read());
+                int kind = ProxyConfig.nextUpstreamStatus(uh.status);
+                if (kind != 0 && (config.nextUpstream() & kind) != 0 && triesLeft > 1) {
+                    // nginx's ngx_http_upstream_test_next: with a try left, an answer proxy_next_upstream names
+                    // is a failure and goes no further; the last try's answer is passed on as it is
+                    next(kind, uh.status, "upstream answered " + uh.status, "reading response header from");
+                    return;
+                }
+                peers.free(peer, false); // the server answered
                 responseHead();
                 return;
             }
             if (rc == UpstreamHead.INVALID) {
-                log.error("{} while reading response header from upstream {}", uh.error, hostHeader);
-                fail(502);
+                next(ProxyConfig.NEXT_INVALID_HEADER, 502, uh.error, "reading response header from");
                 return;
             }
             if (ub.last() == ub.end()) {
@@ -585,9 +619,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                     ub.last(ub.start() + len);
                     upstreamHeadStart = ub.start();
                 } else {
-                    log.error("upstream sent too big header while reading response header from upstream {}",
-                            hostHeader);
-                    fail(502);
+                    next(ProxyConfig.NEXT_INVALID_HEADER, 502, "upstream sent too big header",
+                            "reading response header from");
                     return;
                 }
             }
@@ -595,11 +628,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             try {
                 n = u.recv(ub);
             } catch (IOException e) {
-                if (retry(e.getMessage(), "reading response header from")) {
-                    return;
-                }
-                log.error("{} while reading response header from upstream {}", e.getMessage(), hostHeader);
-                fail(502);
+                next(ProxyConfig.NEXT_ERROR, 502, e.getMessage(), "reading response header from");
                 return;
             }
             if (n == Connection.AGAIN) {
@@ -612,12 +641,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 upstreamAnswered = true;
             }
             if (n == 0) {
-                if (retry("upstream closed the connection", "reading response header from")) {
-                    return;
-                }
-                log.error("upstream prematurely closed connection while reading response header from upstream {}",
-                        hostHeader);
-                fail(502);
+                next(ProxyConfig.NEXT_ERROR, 502, "upstream prematurely closed connection",
+                        "reading response header from");
                 return;
             }
         }
@@ -710,7 +735,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 pipe.run(true); // pass on what was read before the end
             }
         } catch (IOException e) {
-            log.error("{} while reading upstream {}", e.getMessage(), hostHeader);
+            log.error("{} while reading upstream {}", e.getMessage(), peerName);
             fail(502);
             return;
         }
@@ -726,7 +751,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         bodyBytes = pipe.readLength();
         boolean complete = pipe.upstreamDone() || (pipeToEof && !pipe.upstreamError());
         if (!complete) {
-            log.error("upstream prematurely closed connection while reading upstream {}", hostHeader);
+            log.error("upstream prematurely closed connection while reading upstream {}", peerName);
             fail(502);
             return;
         }
@@ -799,7 +824,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 try {
                     to = relayData();
                 } catch (IOException e) {
-                    log.error("{} while reading upstream {}", e.getMessage(), hostHeader);
+                    log.error("{} while reading upstream {}", e.getMessage(), peerName);
                     fail(502);
                     return;
                 }
@@ -825,7 +850,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             if (relayDone || relayEof) {
                 boolean complete = relayDone || (!chunkedIn && relayLeft == -1);
                 if (!complete) {
-                    log.error("upstream prematurely closed connection while reading upstream {}", hostHeader);
+                    log.error("upstream prematurely closed connection while reading upstream {}", peerName);
                     fail(502);
                     return;
                 }
@@ -836,7 +861,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             try {
                 n = u.recv(ub);
             } catch (IOException e) {
-                log.error("{} while reading upstream {}", e.getMessage(), hostHeader);
+                log.error("{} while reading upstream {}", e.getMessage(), peerName);
                 fail(502);
                 return;
             }
@@ -964,7 +989,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         if (u != null && reusable && keepalive != null && !uh.connectionClose && bodyDone && !closed) {
             Connection k = u;
             u = null;
-            keepalive.keep(k, uRequests);
+            keepalive.keep(k, uRequests, peer);
         } else {
             closeUpstream();
         }
@@ -985,13 +1010,50 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             return false;
         }
         log.info("{} while {} upstream {} on a kept-alive connection: sending the request again on a new one", what,
-                doing, hostHeader);
+                doing, peerName);
         closeUpstream();
         retried = true;
         uhead.pos(uhead.start());
         server.probe().upstreamRetried();
-        connect();
+        connectPeer(true);
         return true;
+    }
+
+    /**
+     * nginx's ngx_http_upstream_next: the attempt on the current server failed before its answer's head
+     * ({@code kind}: one of {@link ProxyConfig}'s {@code NEXT_*}). A kept-alive connection closed under the request
+     * is retried on a new connection to the same server without counting against it ({@link #retry}; nginx counts
+     * it and adds a try, its "TODO: inform balancer instead"). Otherwise the failure counts towards the server's
+     * {@code max_fails}, and the request goes to the next server when {@code proxy_next_upstream} includes
+     * {@code kind}, tries are left, the whole request can be sent again (no body byte went: the body streams
+     * through and is not kept) and a non-idempotent one was not sent yet (nginx's default leaves out
+     * {@code non_idempotent}); else the client gets {@code status}.
+     */
+    private void next(int kind, int status, String what, String doing) {
+        if (kind == ProxyConfig.NEXT_ERROR && retry(what, doing)) {
+            return;
+        }
+        peers.free(peer, true);
+        if (triesLeft > 0) {
+            triesLeft--;
+        }
+        int allowed = config.nextUpstream();
+        boolean pass = triesLeft > 0 && (allowed & kind) != 0 && bodySent == 0 && !closed
+                && (!requestSent || idempotent() || (allowed & ProxyConfig.NEXT_NON_IDEMPOTENT) != 0);
+        if (pass) {
+            log.warn("{} while {} upstream {}: passing the request to the next upstream server", what, doing,
+                    peerName);
+        } else {
+            log.error("{} while {} upstream {}", what, doing, peerName);
+        }
+        server.probe().upstreamFailed(peerName, pass);
+        if (!pass) {
+            fail(status);
+            return;
+        }
+        closeUpstream();
+        uhead.pos(uhead.start());
+        connect();
     }
 
     /** Whether the request's method is idempotent as nginx counts it for a retry (not POST, LOCK or PATCH). */

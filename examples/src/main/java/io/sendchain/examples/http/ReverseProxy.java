@@ -20,6 +20,8 @@ public final class ReverseProxy extends AbstractHttpServer {
     private final ProxyConfig config;
     private volatile Probe probe = new Probe() {
     };
+    /** Milliseconds for the upstream servers' {@code fail_timeout}: the wall clock, or a test's. */
+    private volatile java.util.function.LongSupplier clock = System::currentTimeMillis;
 
     /**
      * What the proxy reports as it works, for tests and monitoring; called on a worker's loop thread, so an
@@ -44,15 +46,25 @@ public final class ReverseProxy extends AbstractHttpServer {
         /** An idle upstream connection was closed: by the upstream, after its idle time, or to make room. */
         default void upstreamIdleClosed() {
         }
+
+        /**
+         * An attempt on upstream server {@code server} ({@code HOST:PORT}) failed before its answer began; the request
+         * goes on to the next server if {@code next}, else the client gets the error.
+         */
+        default void upstreamFailed(String server, boolean next) {
+        }
     }
 
-    /** A worker of the proxy: its loop and its idle upstream connections. */
+    /** A worker of the proxy: its loop, its view of the upstream servers and its idle upstream connections. */
     final class ProxyWorker extends Worker {
         /** The worker's idle upstream connections, or {@code null} when upstream keep-alive is off. */
         final UpstreamKeepalive keepalive;
+        /** The upstream servers as this worker balances them and counts their failures (nginx without a zone). */
+        final UpstreamPeers peers;
 
         ProxyWorker(EventLoop loop) {
             super(ReverseProxy.this, loop);
+            peers = new UpstreamPeers(config.upstreams(), ReverseProxy.this::now);
             keepalive = config.upstreamKeepalive() == 0 ? null
                     : new UpstreamKeepalive(loop, ReverseProxy.this, config.upstreamKeepalive(),
                             config.upstreamKeepaliveRequests(), config.upstreamKeepaliveTimeoutMillis());
@@ -117,6 +129,15 @@ public final class ReverseProxy extends AbstractHttpServer {
 
     Probe probe() {
         return probe;
+    }
+
+    /** Reads {@code millis} for {@code fail_timeout} from now on (tests move time on without waiting). */
+    void clock(java.util.function.LongSupplier millis) {
+        clock = java.util.Objects.requireNonNull(millis, "clock");
+    }
+
+    long now() {
+        return clock.getAsLong();
     }
 
     ProxyConfig config() {

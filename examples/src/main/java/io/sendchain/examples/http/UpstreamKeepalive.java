@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * A worker's idle upstream connections, nginx's {@code ngx_http_upstream_keepalive_module}: {@code keepalive N}
  * connections at most, each kept for {@code keepalive_timeout} and used for {@code keepalive_requests} requests
  * at most. A session gives its upstream connection back ({@link #keep}) only when the response was read to its
- * end and both sides allow another request; the next session that needs the upstream takes the most recently
- * kept one ({@link #take}); when the cache is full the oldest is closed.
+ * end and both sides allow another request; the next session that needs the same upstream server takes the most
+ * recently kept one to it ({@link #take}, nginx's get_keepalive_peer matching the balancer's choice by address);
+ * when the cache is full the oldest is closed.
  *
  * <p>An idle connection is only its {@link Connection} (socket, events, timer) and a slot here: no session, no
  * buffer. While idle, its read event means the upstream closed it or sent something unasked; either way it is
@@ -43,6 +44,8 @@ final class UpstreamKeepalive {
     private final Connection[] idle;
     /** {@code requests[i]}: requests {@code idle[i]} has served. */
     private final int[] requests;
+    /** {@code peers[i]}: the upstream server {@code idle[i]} is connected to ({@link UpstreamPeers}' index). */
+    private final int[] peers;
     private int count;
     /** Requests the connection {@link #take()} returned last has served. */
     private int takenRequests;
@@ -64,24 +67,27 @@ final class UpstreamKeepalive {
         this.timeoutMillis = timeoutMillis;
         this.idle = new Connection[max];
         this.requests = new int[max];
+        this.peers = new int[max];
         this.pool = new Pool(loop.memory());
     }
 
     /**
-     * The most recently kept idle connection, now the caller's (its handlers are the caller's to set), or
-     * {@code null} when there is none; {@link #takenRequests()} tells how many requests it has served.
+     * The most recently kept idle connection to upstream server {@code peer}, now the caller's (its handlers are the
+     * caller's to set), or {@code null} when there is none; {@link #takenRequests()} tells how many requests it has
+     * served.
      */
-    Connection take() {
-        if (count == 0) {
-            return null;
+    Connection take(int peer) {
+        for (int i = count - 1; i >= 0; i--) {
+            if (peers[i] == peer) {
+                Connection u = idle[i];
+                takenRequests = requests[i];
+                remove(i);
+                u.onClose(null);
+                loop.deleteTimer(u.read());
+                return u;
+            }
         }
-        count--;
-        Connection u = idle[count];
-        takenRequests = requests[count];
-        idle[count] = null;
-        u.onClose(null);
-        loop.deleteTimer(u.read());
-        return u;
+        return null;
     }
 
     /** Requests served by the connection {@link #take()} returned last. */
@@ -95,8 +101,9 @@ final class UpstreamKeepalive {
      * oldest idle connection makes room if the cache is full. Its timers are dropped, the keep-alive timer set.
      *
      * @param served requests {@code u} has served, this one included
+     * @param peer   the upstream server {@code u} is connected to
      */
-    void keep(Connection u, int served) {
+    void keep(Connection u, int served, int peer) {
         loop.deleteTimer(u.read());
         loop.deleteTimer(u.write());
         u.read().delayed(false);
@@ -122,6 +129,7 @@ final class UpstreamKeepalive {
         }
         idle[count] = u;
         requests[count] = served;
+        peers[count] = peer;
         count++;
         u.read().handler(idleRead);
         u.write().handler(idleWrite);
@@ -200,6 +208,7 @@ final class UpstreamKeepalive {
     private void remove(int i) {
         System.arraycopy(idle, i + 1, idle, i, count - i - 1);
         System.arraycopy(requests, i + 1, requests, i, count - i - 1);
+        System.arraycopy(peers, i + 1, peers, i, count - i - 1);
         count--;
         idle[count] = null;
     }
