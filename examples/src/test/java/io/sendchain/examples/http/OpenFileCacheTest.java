@@ -23,6 +23,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * nginx's open_file_cache in the static server: descriptors shared by a worker's responses, revalidation after
@@ -307,6 +309,39 @@ class OpenFileCacheTest {
         assertTrue(server.awaitOpenConnections(0, 10_000));
         server.close();
         server = null;
+    }
+
+    @ParameterizedTest(name = "sendfile {0}")
+    @ValueSource(booleans = {true, false})
+    void concurrentThreadPoolTransfersShareOneDescriptorAndEachGetsEveryByte(boolean sendfile) throws Exception {
+        byte[] big = new byte[4 << 20];
+        long seed = Long.getLong("sendchain.seed", System.nanoTime());
+        System.out.println("concurrentThreadPoolTransfersShareOneDescriptor: seed " + seed
+                + " (replay with -Dsendchain.seed=" + seed + ")");
+        new java.util.Random(seed).nextBytes(big);
+        Files.write(root.resolve("big.bin"), big);
+        String want = java.util.HexFormat.of().formatHex(HttpTestClient.sha256().digest(big));
+        server = new StaticServer(StaticConfig.builder().root(root)
+                .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).workers(1).aioThreads(2)
+                .sendfile(sendfile).openFileCache(StaticConfig.FileCache.of(10)).build());
+        server.start();
+        List<HttpTestClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                HttpTestClient c = new HttpTestClient(server.address());
+                clients.add(c);
+                c.get("/big.bin"); // all four requested before any is read: their transfers overlap
+            }
+            for (HttpTestClient c : clients) {
+                assertEquals(want, c.read(false, true).sha256());
+            }
+            assertEquals(1, server.cachedDescriptors(), "one descriptor for the four responses");
+        } finally {
+            for (HttpTestClient c : clients) {
+                c.close();
+            }
+        }
+        assertTrue(server.awaitOpenConnections(0, 10_000));
     }
 
     private static void closeQuietly(FileRef r) {
