@@ -137,7 +137,7 @@ public final class Main {
                                           not between TCP_CORK on and off (0: always cork) [64k]
               --tcp-nodelay on|off        TCP_NODELAY on client connections [on]
               --symlinks-outside-root on|off  follow symbolic links that leave the root [off]
-              --open-file-cache max=N [inactive=TIME] | off
+              --open-file-cache max=N [inactive=TIME] | off   (as in nginx; "max=N,inactive=TIME" too)
                                           per worker, keep the lookups of up to N paths and one open descriptor
                                           per file, shared by its responses; inactive [60s] drops unused ones [off]
               --open-file-cache-valid TIME  trust a cached lookup this long, then look again [60s]
@@ -189,6 +189,10 @@ public final class Main {
                     case "--symlinks-outside-root" -> cfg.symlinksOutsideRoot(o.onOff(opt));
                     case "--open-file-cache" -> {
                         String v = o.value(opt);
+                        String inactive = o.nextIf("inactive="); // nginx's "max=N inactive=T" as two words
+                        if (inactive != null) {
+                            v = v + " " + inactive;
+                        }
                         cacheMax = 0;
                         if (!v.equals("off")) {
                             for (String part : v.split("[ ,]+")) {
@@ -443,6 +447,11 @@ public final class Main {
 
         String next() {
             return args[i++];
+        }
+
+        /** The next argument if it starts with {@code prefix} (an optional part of a value), else {@code null}. */
+        String nextIf(String prefix) {
+            return i < args.length && args[i].startsWith(prefix) ? args[i++] : null;
         }
 
         String value(String opt) {
