@@ -137,11 +137,23 @@ public final class Main {
                                           not between TCP_CORK on and off (0: always cork) [64k]
               --tcp-nodelay on|off        TCP_NODELAY on client connections [on]
               --symlinks-outside-root on|off  follow symbolic links that leave the root [off]
+              --open-file-cache max=N [inactive=TIME] | off   (as in nginx; "max=N,inactive=TIME" too)
+                                          per worker, keep the lookups of up to N paths and one open descriptor
+                                          per file, shared by its responses; inactive [60s] drops unused ones [off]
+              --open-file-cache-valid TIME  trust a cached lookup this long, then look again [60s]
+              --open-file-cache-min-uses N  requests for a path (within inactive) before its descriptor is kept [1]
+              --open-file-cache-errors on|off  cache "not found" and "forbidden" too [off]
             """;
 
     private static int staticServer(String[] args, PrintStream out, PrintStream err) {
         StaticConfig.Builder cfg = StaticConfig.builder();
         Path root = null;
+        // nginx's open_file_cache directives come in any order: gathered here, applied after the loop
+        int cacheMax = 0;
+        long cacheInactive = 60_000;
+        long cacheValid = 60_000;
+        int cacheMinUses = 1;
+        boolean cacheErrors = false;
         try {
             Options o = new Options(args);
             while (o.more()) {
@@ -175,9 +187,38 @@ public final class Main {
                     }
                     case "--tcp-nodelay" -> cfg.tcpNodelay(o.onOff(opt));
                     case "--symlinks-outside-root" -> cfg.symlinksOutsideRoot(o.onOff(opt));
+                    case "--open-file-cache" -> {
+                        String v = o.value(opt);
+                        String inactive = o.nextIf("inactive="); // nginx's "max=N inactive=T" as two words
+                        if (inactive != null) {
+                            v = v + " " + inactive;
+                        }
+                        cacheMax = 0;
+                        if (!v.equals("off")) {
+                            for (String part : v.split("[ ,]+")) {
+                                if (part.startsWith("max=")) {
+                                    cacheMax = Integer.parseInt(part.substring(4));
+                                } else if (part.startsWith("inactive=")) {
+                                    cacheInactive = Sizes.millis(part.substring(9));
+                                } else {
+                                    throw new IllegalArgumentException("--open-file-cache takes max=N [inactive=TIME]"
+                                            + " or off, not \"" + v + "\"");
+                                }
+                            }
+                            if (cacheMax <= 0) {
+                                throw new IllegalArgumentException("--open-file-cache needs max=N with N > 0: \""
+                                        + v + "\"");
+                            }
+                        }
+                    }
+                    case "--open-file-cache-valid" -> cacheValid = Sizes.millis(o.value(opt));
+                    case "--open-file-cache-min-uses" -> cacheMinUses = Integer.parseInt(o.value(opt));
+                    case "--open-file-cache-errors" -> cacheErrors = o.onOff(opt);
                     default -> serverOption(opt, o, cfg);
                 }
             }
+            cfg.openFileCache(cacheMax == 0 ? null
+                    : new StaticConfig.FileCache(cacheMax, cacheInactive, cacheValid, cacheMinUses, cacheErrors));
         } catch (IllegalArgumentException e) {
             // NumberFormatException is one too: "For input string: ..." names the bad value
             err.println("sendchain static: " + e.getMessage());
@@ -434,6 +475,11 @@ public final class Main {
 
         String next() {
             return args[i++];
+        }
+
+        /** The next argument if it starts with {@code prefix} (an optional part of a value), else {@code null}. */
+        String nextIf(String prefix) {
+            return i < args.length && args[i].startsWith(prefix) ? args[i++] : null;
         }
 
         String value(String opt) {

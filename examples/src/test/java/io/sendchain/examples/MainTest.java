@@ -118,6 +118,25 @@ class MainTest {
     }
 
     @Test
+    void staticHelpNamesTheOpenFileCacheOptionsAndBadValuesAreUsageErrors() {
+        assertEquals(0, run("static", "--help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        for (String o : new String[] {"--open-file-cache max=N [inactive=TIME] | off", "--open-file-cache-valid TIME",
+                "--open-file-cache-min-uses N", "--open-file-cache-errors on|off"}) {
+            assertTrue(help.contains(o), o);
+        }
+        assertEquals(2, run("static", "--open-file-cache", "inactive=20s"));
+        assertEquals(2, run("static", "--open-file-cache", "max=10", "inactive=forever"));
+        assertEquals(2, run("static", "--open-file-cache", "size=10"));
+        assertEquals(2, run("static", "--open-file-cache-min-uses", "0", "--open-file-cache", "max=10"));
+        assertEquals(2, run("static", "--open-file-cache-errors", "maybe"));
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertTrue(e.contains("--open-file-cache needs max=N with N > 0: \"inactive=20s\""), e);
+        assertTrue(e.contains("--open-file-cache takes max=N [inactive=TIME] or off, not \"size=10\""), e);
+        assertTrue(e.contains("min_uses >= 1 expected"), e);
+    }
+
+    @Test
     void bothServersTakeReusePortOnOrOff() {
         assertEquals(0, run("static", "--help"));
         assertEquals(0, run("proxy", "--help"));

@@ -389,7 +389,12 @@ abstract class AbstractHttpServer implements AutoCloseable {
                         .append(" in_use=").append(c.inUse()).append(" free=").append(c.free()).append('\n');
             }
         }
+        appendStatus(sb);
         return sb.toString();
+    }
+
+    /** A subclass's own status lines (the static server's open file cache). */
+    void appendStatus(StringBuilder sb) {
     }
 
     /** A worker's memory counters, read on its loop's thread. */

@@ -121,13 +121,17 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
             error(r.status(), r.status() == 400);
             return;
         }
-        FileLookup.Found found = worker.lookup.stat(r.file(), requestStart);
+        OpenFileCache cache = worker.files;
+        OpenFileCache.Entry cached = cache == null ? null : cache.lookup(r.file(), requestStart);
+        FileLookup.Found found = cached != null ? cached.found() : worker.lookup.stat(r.file(), requestStart);
         if (found.status() == 0 && found.attrs().isDirectory()) {
             if (!r.slash()) {
                 redirect(UriPath.escape(r.path() + "/"));
                 return;
             }
-            found = worker.lookup.stat(found.file().resolve("index.html"), requestStart);
+            Path index = found.file().resolve("index.html");
+            cached = cache == null ? null : cache.lookup(index, requestStart);
+            found = cached != null ? cached.found() : worker.lookup.stat(index, requestStart);
             if (found.status() == 404) {
                 error(403, false); // a directory without an index, and no listing
                 return;
@@ -176,7 +180,10 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
         if (get) {
             try {
                 // the platform's own open only pays when it sends the file (sendfile); copies read through Java
+                // with the open file cache, a descriptor shared with the worker's other responses (nginx's
+                // open_file_cache); directio files are opened by each response, as without it
                 file = config.directio() > 0 && size >= config.directio() ? FileRef.openDirect(path)
+                        : cached != null ? cache.open(cached)
                         : config.sendfile() ? server.platform().openFile(path) : FileRef.open(path);
             } catch (IOException e) {
                 String m = String.valueOf(e.getMessage());

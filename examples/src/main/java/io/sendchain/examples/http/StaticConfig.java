@@ -48,6 +48,8 @@ import java.nio.file.Path;
  * @param clientMaxBodySize    the largest request body discarded: a longer one is a 413 (0: no limit)
  * @param lingeringTimeMillis  the most time to discard the rest of a request body after the answer
  * @param lingeringTimeoutMillis the longest wait for more of a request body being discarded
+ * @param openFileCache        nginx's {@code open_file_cache} and its {@code _valid}, {@code _min_uses} and
+ *                             {@code _errors}, or {@code null} for off
  */
 public record StaticConfig(Path root, InetSocketAddress listen, String platform, boolean sendfile,
         long sendfileMaxChunk, int outputBuffersNum, long outputBuffersSize, int aioThreads, long directio,
@@ -55,7 +57,51 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
         long keepaliveTimeoutMillis, long headerTimeoutMillis, int headerBufferSize, int largeHeaderBuffers,
         int largeHeaderBufferSize, long workerMemory, boolean status, int maxHeaders, boolean tcpNopush,
         long corkSkipFrom, long corkSkipTo, boolean tcpNodelay, long msgMoreMax, boolean symlinksOutsideRoot,
-        boolean reusePort, long clientMaxBodySize, long lingeringTimeMillis, long lingeringTimeoutMillis) {
+        boolean reusePort, long clientMaxBodySize, long lingeringTimeMillis, long lingeringTimeoutMillis,
+        FileCache openFileCache) {
+
+    /**
+     * nginx's {@code open_file_cache max=N inactive=TIME}, {@code open_file_cache_valid},
+     * {@code open_file_cache_min_uses} and {@code open_file_cache_errors}: each worker keeps the lookup results of
+     * up to {@code max} paths and one open descriptor per file, shared by its responses.
+     *
+     * @param max            entries per worker; past it the least recently used goes
+     * @param inactiveMillis an entry not asked for this long goes
+     * @param validMillis    a result is trusted this long, then the file system is asked again
+     * @param minUses        requests for a path (while it stays cached) before its descriptor is kept open
+     * @param errors         keep "not found" and "forbidden" results too
+     */
+    public record FileCache(int max, long inactiveMillis, long validMillis, int minUses, boolean errors) {
+
+        /** nginx's defaults for everything but {@code max}: inactive 60s, valid 60s, min_uses 1, errors off. */
+        public static FileCache of(int max) {
+            return new FileCache(max, 60_000, 60_000, 1, false);
+        }
+
+        public FileCache {
+            if (max <= 0 || inactiveMillis < 0 || validMillis < 0 || minUses < 1) {
+                throw new IllegalArgumentException("open file cache: max > 0, inactive >= 0, valid >= 0 and "
+                        + "min_uses >= 1 expected: max=" + max + " inactive=" + inactiveMillis + " valid="
+                        + validMillis + " min_uses=" + minUses);
+            }
+        }
+
+        public FileCache withInactiveMillis(long v) {
+            return new FileCache(max, v, validMillis, minUses, errors);
+        }
+
+        public FileCache withValidMillis(long v) {
+            return new FileCache(max, inactiveMillis, v, minUses, errors);
+        }
+
+        public FileCache withMinUses(int v) {
+            return new FileCache(max, inactiveMillis, validMillis, v, errors);
+        }
+
+        public FileCache withErrors(boolean v) {
+            return new FileCache(max, inactiveMillis, validMillis, minUses, v);
+        }
+    }
 
     /** nginx's defaults for {@code root} on {@code listen}; workers: one per core. */
     public static StaticConfig defaults(Path root, InetSocketAddress listen) {
@@ -100,6 +146,7 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
         private long clientMaxBodySize = 1 << 20;
         private long lingeringTimeMillis = 30_000;
         private long lingeringTimeoutMillis = 5_000;
+        private FileCache openFileCache;
 
         public Builder root(Path v) {
             root = v;
@@ -274,6 +321,17 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
             return this;
         }
 
+        /** nginx's {@code open_file_cache}: the settings, or {@code null} for off (the default). */
+        public Builder openFileCache(FileCache v) {
+            openFileCache = v;
+            return this;
+        }
+
+        /** The open file cache's settings so far, {@code null} when off. */
+        public FileCache openFileCache() {
+            return openFileCache;
+        }
+
         private static long nonNegative(String what, long v) {
             if (v < 0) {
                 throw new IllegalArgumentException(what + " < 0: " + v);
@@ -287,7 +345,7 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
                     sendTimeoutMillis, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize,
                     largeHeaderBuffers, largeHeaderBufferSize, workerMemory, status, maxHeaders, tcpNopush,
                     corkSkipFrom, corkSkipTo, tcpNodelay, msgMoreMax, symlinksOutsideRoot, reusePort,
-                    clientMaxBodySize, lingeringTimeMillis, lingeringTimeoutMillis);
+                    clientMaxBodySize, lingeringTimeMillis, lingeringTimeoutMillis, openFileCache);
         }
     }
 }

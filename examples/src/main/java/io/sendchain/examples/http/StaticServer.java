@@ -1,5 +1,6 @@
 package io.sendchain.examples.http;
 
+import io.sendchain.buf.FileRef;
 import io.sendchain.event.Connection;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.loop.EventLoop;
@@ -24,9 +25,13 @@ public final class StaticServer extends AbstractHttpServer {
     private final StaticConfig config;
     private final ExecutorService readPool;
 
-    /** A worker of the static server: its loop, and the file lookups its sessions share. */
+    /** A worker of the static server: its loop, and the file lookups and open file cache its sessions share. */
     final class StaticWorker extends Worker {
         final FileLookup lookup = new FileLookup(config.root(), config.symlinksOutsideRoot());
+        /** nginx's open_file_cache for this worker's responses, or {@code null} when off. */
+        final OpenFileCache files = config.openFileCache() == null ? null
+                : new OpenFileCache(lookup, config.sendfile() ? StaticServer.this.platform()::openFile : FileRef::open,
+                        config.openFileCache());
 
         StaticWorker(EventLoop loop) {
             super(StaticServer.this, loop);
@@ -113,7 +118,54 @@ public final class StaticServer extends AbstractHttpServer {
     }
 
     @Override
+    void appendStatus(StringBuilder sb) {
+        if (config.openFileCache() == null) {
+            return;
+        }
+        long entries = 0;
+        long descriptors = 0;
+        long hits = 0;
+        long misses = 0;
+        long evictions = 0;
+        long expirations = 0;
+        long invalidations = 0;
+        for (Worker w : workers()) {
+            OpenFileCache f = ((StaticWorker) w).files;
+            entries += f.entries();
+            descriptors += f.descriptors();
+            hits += f.hits();
+            misses += f.misses();
+            evictions += f.evictions();
+            expirations += f.expirations();
+            invalidations += f.invalidations();
+        }
+        sb.append("open_file_cache.entries ").append(entries).append('\n');
+        sb.append("open_file_cache.descriptors ").append(descriptors).append('\n');
+        sb.append("open_file_cache.hits ").append(hits).append('\n');
+        sb.append("open_file_cache.misses ").append(misses).append('\n');
+        sb.append("open_file_cache.evictions ").append(evictions).append('\n');
+        sb.append("open_file_cache.expirations ").append(expirations).append('\n');
+        sb.append("open_file_cache.invalidations ").append(invalidations).append('\n');
+    }
+
+    /** Descriptors the open file caches of all workers hold open (for leak accounting). */
+    int cachedDescriptors() {
+        int n = 0;
+        for (Worker w : workers()) {
+            OpenFileCache f = ((StaticWorker) w).files;
+            n += f == null ? 0 : f.descriptors();
+        }
+        return n;
+    }
+
+    @Override
     void closed() {
+        for (Worker w : workers()) {
+            OpenFileCache f = ((StaticWorker) w).files;
+            if (f != null) {
+                f.close(); // the loops stopped: their sessions let go of what they held
+            }
+        }
         if (readPool != null) {
             readPool.shutdownNow();
         }

@@ -59,7 +59,15 @@ abstract class StaticServerProtocolTest {
         }
     }
 
+    /** The open file cache the suite runs with: off, unless a subclass runs it with the cache on. */
+    StaticConfig.FileCache openFileCache() {
+        return null;
+    }
+
     StaticServer start(StaticConfig.Builder b) throws IOException {
+        if (b.openFileCache() == null) {
+            b.openFileCache(openFileCache());
+        }
         server = new StaticServer(b.root(root).listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .platform(platform()).workers(1).build());
         server.start();
@@ -370,10 +378,13 @@ abstract class StaticServerProtocolTest {
             }
             assertTrue(server.awaitOpenConnections(0, 10_000), "every aborted connection was closed");
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-            while (count(fds) > before && System.nanoTime() < deadline) {
+            // the open file cache's descriptors (big.bin's) are its own, shown by its counters, not a leak
+            long cached = server.cachedDescriptors();
+            while (count(fds) > before + cached && System.nanoTime() < deadline) {
                 java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
             }
-            assertEquals(before, count(fds), "descriptors before and after 20 aborted transfers, within 5 s");
+            assertEquals(before + cached, count(fds), "descriptors before and after 20 aborted transfers (and "
+                    + cached + " the open file cache holds), within 5 s");
         }
 
         @Test
