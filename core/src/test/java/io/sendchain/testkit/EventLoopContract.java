@@ -46,14 +46,16 @@ import org.junit.jupiter.api.io.TempDir;
  * The whole pipeline on a platform's event loop: accept, read a request, answer with a header and a file
  * through the output chain and the chain writer, resume on write events while slow clients read. Part of the
  * provider contract: a platform module subclasses it and makes its platform. Bounded: a client that gets no byte
- * for {@link #STALL_MILLIS} fails naming the likely cause (a driver that never reports a socket writable again),
+ * for {@link #stallMillis()} fails naming the likely cause (a driver that never reports a socket writable again),
  * and every test fails after two minutes instead of hanging.
  */
 @Timeout(120)
 public abstract class EventLoopContract {
 
-    /** How long a client waits for the next byte before the test fails. */
-    protected static final int STALL_MILLIS = 20_000;
+    /** How long a client waits for the next byte before the test fails: 20 s. */
+    protected int stallMillis() {
+        return 20_000;
+    }
 
     /** The platform under test (its driver runs the loop; its sockets and files serve). */
     protected abstract Platform openPlatform() throws IOException;
@@ -65,16 +67,18 @@ public abstract class EventLoopContract {
 
     private static final int FILE_SIZE = 3 * 1024 * 1024 + 17;
 
+    /** Where the served file is made (JUnit's temp dir). */
     @TempDir
-    Path dir;
+    protected Path dir;
 
     private Platform platform;
     private EventLoop loop;
     private FileRef file;
     private InetSocketAddress address;
 
+    /** Starts the loop, the listener and the served file; JUnit calls it before each test. */
     @BeforeEach
-    void startServer() throws Exception {
+    public void startServer() throws Exception {
         platform = openPlatform();
         file = platform.openFile(TestFiles.patternFile(dir, "body", FILE_SIZE));
         loop = new EventLoop(getClass().getSimpleName(), platform.newDriver());
@@ -92,8 +96,9 @@ public abstract class EventLoopContract {
         });
     }
 
+    /** Stops the loop and checks it closed every connection; JUnit calls it after each test. */
     @AfterEach
-    void stopServer() throws Exception {
+    public void stopServer() throws Exception {
         loop.stop();
         assertTrue(loop.awaitTermination(10, TimeUnit.SECONDS));
         assertEquals(0, loop.connectionCount());
@@ -203,7 +208,7 @@ public abstract class EventLoopContract {
         try (Socket s = new Socket()) {
             s.setReceiveBufferSize(16 * 1024);
             s.connect(address, 10_000);
-            s.setSoTimeout(STALL_MILLIS);
+            s.setSoTimeout(stallMillis());
             s.getOutputStream().write("GET\n".getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();
             ByteArrayOutputStream got = new ByteArrayOutputStream();
@@ -214,7 +219,7 @@ public abstract class EventLoopContract {
                     got.write(buf, 0, n);
                 }
             } catch (SocketTimeoutException e) {
-                throw new AssertionError("no byte for " + STALL_MILLIS + " ms after " + got.size() + " bytes of the "
+                throw new AssertionError("no byte for " + stallMillis() + " ms after " + got.size() + " bytes of the "
                         + "response: it stalled (does the driver report a socket writable again after EAGAIN?)", e);
             }
             return got.toByteArray();
@@ -258,7 +263,7 @@ public abstract class EventLoopContract {
         try (Socket s = new Socket()) {
             s.setReceiveBufferSize(16 * 1024);
             s.connect(address, 10_000);
-            s.setSoTimeout(STALL_MILLIS);
+            s.setSoTimeout(stallMillis());
             s.getOutputStream().write("GET\n".getBytes(StandardCharsets.US_ASCII));
             s.getInputStream().readNBytes(1000);
             s.setSoLinger(true, 0);
