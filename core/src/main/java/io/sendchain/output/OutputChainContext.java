@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *   output(in) --add-copy--> in ──┬─ as is ─────────────────────────────┐
  *                                 └─ copy into buf (free / new / aligned)┴─> out ──> next filter
  *                                                       ^                              |
- *                                 free <── update-chains ── busy <─────────────────────┘
+ *                                 free &lt;── update-chains ── busy &lt;─────────────────────┘
  * </pre>
  *
  * <p>Not thread-safe: one context per response, used on its event loop. A pending asynchronous read

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  *   upstream ─recv chain─> free raw bufs ──input filter──> in ──(busy size allows)──> output filter ─> downstream
  *                              ^                            │                            │
  *                              │                            └──spill──> temp file ─> out ┘
- *                              └──── shadow sent: its raw buf is free again <── busy/free ┘
+ *                              └──── shadow sent: its raw buf is free again &lt;── busy/free ┘
  * </pre>
  *
  * This file holds the functions of {@code ngx_event_pipe.c}, in its order; the fields they work on

@@ -6,7 +6,7 @@ import io.sendchain.buf.Chain;
 /**
  * Chain helpers that have no state of their own. The others live with their state: {@link IoVec#fill}
  * (nginx's {@code ngx_output_chain_to_iovec}), {@link FileRun#coalesce} ({@code ngx_chain_coalesce_file}) and
- * {@link FreeBusy#update} ({@code ngx_chain_update_chains}).
+ * {@link io.sendchain.buf.FreeBusy#update} ({@code ngx_chain_update_chains}).
  */
 public final class Chains {
 
