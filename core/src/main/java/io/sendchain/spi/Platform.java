@@ -18,6 +18,23 @@ public interface Platform extends AutoCloseable {
     /** The provider's name. */
     String name();
 
+    /** The page size of {@link #pageSize()} when the platform cannot ask the kernel: 4096. */
+    long DEFAULT_PAGE_SIZE = 4096;
+
+    /**
+     * The page size this platform's send chain rounds a file run up to when the call's limit cuts it (nginx's
+     * {@code ngx_pagesize} in {@code ngx_chain_coalesce_file}; a {@link FileRun} made with it does the rounding):
+     * a power of two, and the most a call of the send chain may send past its limit, minus one. The contract
+     * suite ({@code io.sendchain.testkit.SendChainContract}) holds the send chain to it.
+     *
+     * <p>A platform with native access returns the kernel's ({@code sysconf(_SC_PAGESIZE)}: 4096 on x86-64,
+     * 4096, 16384 or 65536 on arm64 Linux, 16384 on Apple silicon); by default {@link #DEFAULT_PAGE_SIZE}, for a
+     * platform that cannot ask (pure Java, as {@code generic}) and rounds to 4096.
+     */
+    default long pageSize() {
+        return DEFAULT_PAGE_SIZE;
+    }
+
     /** A readiness driver for one event loop. */
     IoDriver newDriver() throws IOException;
 

@@ -63,9 +63,15 @@ public abstract class SendChainContract {
     /** Makes the platform under test, its kernel calls going through {@code faults}. */
     protected abstract Platform openPlatform(FaultPlan faults) throws IOException;
 
-    /** The page size the platform rounds file runs to (the most a call may exceed its limit by, minus one). */
+    /**
+     * The page size the platform rounds file runs to (the most a call may exceed its limit by, minus one): the
+     * platform's own {@link Platform#pageSize()}.
+     */
     protected long pageSize() {
-        return 4096;
+        if (currentPlatform == null) {
+            throw new IllegalStateException("open a pair first: the page size is its platform's");
+        }
+        return currentPlatform.pageSize();
     }
 
     /** A short write (without EAGAIN) may leave the write event ready; the contract allows either. */
@@ -534,7 +540,7 @@ public abstract class SendChainContract {
         Pair p = open(FaultPlan.none());
         FileRef f = patternFile("limit", 1 << 20);
         Random rnd = new Random(5);
-        // a cut at 1000 inside the file is rounded up to the page boundary at 4096
+        // a cut at 1000 inside the file is rounded up to the page boundary (4096 on most machines)
         Chain chain = Chain.of(Buf.ofFile(f, 0, 1 << 20));
         DriverEvents.ready(p.conn.write(), true);
         long before = p.conn.sent();

@@ -45,6 +45,11 @@ public final class DarwinPlatform implements Platform {
     }
 
     @Override
+    public long pageSize() {
+        return sockets.pageSize();
+    }
+
+    @Override
     public String name() {
         return "darwin";
     }

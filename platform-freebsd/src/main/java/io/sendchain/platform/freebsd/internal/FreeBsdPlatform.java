@@ -83,6 +83,11 @@ public final class FreeBsdPlatform implements Platform {
     }
 
     @Override
+    public long pageSize() {
+        return sockets.pageSize();
+    }
+
+    @Override
     public String name() {
         return "freebsd";
     }

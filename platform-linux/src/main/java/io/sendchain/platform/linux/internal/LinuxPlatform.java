@@ -107,7 +107,8 @@ public final class LinuxPlatform implements Platform {
         return kernel;
     }
 
-    long pageSize() {
+    @Override
+    public long pageSize() {
         return pageSize;
     }
 
