@@ -72,8 +72,8 @@ public final class ArchitectureRules {
     // ---------------------------------------------------------------- importing
 
     /**
-     * Main (non-test) classes under {@code basePackage} found on the class path: test class directories and
-     * test-jars (such as this one, whose rule fixtures plant violations on purpose) are left out.
+     * Main (non-test) classes under {@code basePackage} found on the class path: test class directories, test-jars
+     * and core's testkit jar (this kit) are left out.
      */
     public static JavaClasses mainClasses(String basePackage) {
         return new ClassFileImporter()
@@ -82,7 +82,8 @@ public final class ArchitectureRules {
                 .importPackages(basePackage);
     }
 
-    private static final java.util.regex.Pattern TEST_JAR = java.util.regex.Pattern.compile(".*-tests\\.jar!/.*");
+    private static final java.util.regex.Pattern TEST_JAR =
+            java.util.regex.Pattern.compile(".*-(tests|testkit)\\.jar!/.*");
 
     // ---------------------------------------------------------------- rule sets
 

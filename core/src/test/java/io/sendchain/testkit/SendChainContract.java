@@ -378,6 +378,13 @@ public abstract class SendChainContract {
     }
 
     @Test
+    void thePlatformsPageSizeIsAPowerOfTwo() throws IOException {
+        Pair p = open(FaultPlan.none());
+        long ps = p.platform.pageSize();
+        assertTrue(ps >= 512 && (ps & (ps - 1)) == 0, "Platform.pageSize() must be a power of two: " + ps);
+    }
+
+    @Test
     void eagainClearsReadyAndReturnsTheWholeChain() throws IOException {
         Pair p = open(FaultPlan.script(Fault.EAGAIN));
         Buf b = Buf.wrap(arena.allocate(1000));

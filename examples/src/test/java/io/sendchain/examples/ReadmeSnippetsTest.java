@@ -40,8 +40,9 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Compiles every {@code ```java} block of the repository's README.md against the modules, exactly as the README has
- * it, so the documented API cannot rot. The convention, written once here:
+ * Compiles every {@code ```java} block of the repository's README.md and of the pages it links that document the
+ * API ({@link #DOCUMENTS}: the provider kit) against the modules, exactly as they have it, so the documented API
+ * cannot rot. The convention, written once here:
  *
  * <ul>
  *   <li>A block that declares a module ({@code module x { ... }}) is compiled as a {@code module-info.java} on the
@@ -65,7 +66,11 @@ class ReadmeSnippetsTest {
     /** What a snippet may name without importing it: the exported API, the test kit, the JDK parts it uses. */
     static final List<String> IMPORTS = List.of("io.sendchain.buf.*", "io.sendchain.output.*", "io.sendchain.event.*",
             "io.sendchain.loop.*", "io.sendchain.pipe.*", "io.sendchain.spi.*", "io.sendchain.testkit.*",
-            "com.acme.sendchain.transport.*", "java.io.*", "java.net.*", "java.nio.file.*", "java.util.function.*");
+            "com.acme.sendchain.transport.*", "java.io.*", "java.net.*", "java.nio.*", "java.nio.channels.*",
+            "java.nio.file.*", "java.util.function.*");
+
+    /** The documents whose snippets are compiled, relative to the repository's root. */
+    static final List<String> DOCUMENTS = List.of("README.md", "docs/PROVIDER-KIT.md");
 
     private static final String ACME = "com.acme.sendchain.transport";
     private static final Pattern FENCE = Pattern.compile("^```(\\S*)\\s*$");
@@ -80,9 +85,9 @@ class ReadmeSnippetsTest {
                     + "\\s)");
 
     /** A {@code ```java} block: where it starts (its first line of code), the section it is in, its text. */
-    record Snippet(int line, String section, String params, String code) {
+    record Snippet(String file, int line, String section, String params, String code) {
         String name() {
-            return "README.md:" + line + " (" + section + ")";
+            return file + ":" + line + " (" + section + ")";
         }
     }
 
@@ -90,11 +95,15 @@ class ReadmeSnippetsTest {
     Path out;
 
     @TestFactory
-    Stream<DynamicTest> everyJavaSnippetOfTheReadmeCompiles() throws IOException {
-        List<Snippet> snippets = snippets(Files.readString(ApiSnapshotTest.repositoryRoot().resolve("README.md")));
-        assertFalse(snippets.isEmpty(), "README.md has java snippets");
+    Stream<DynamicTest> everyJavaSnippetOfTheReadmeAndTheProviderKitCompiles() throws IOException {
+        List<Snippet> snippets = new ArrayList<>();
+        for (String doc : DOCUMENTS) {
+            List<Snippet> found = snippets(doc, Files.readString(ApiSnapshotTest.repositoryRoot().resolve(doc)));
+            assertFalse(found.isEmpty(), doc + " has java snippets");
+            snippets.addAll(found);
+        }
         return snippets.stream().map(s -> dynamicTest(s.name(), () -> {
-            String errors = compile(s, out.resolve("s" + s.line()));
+            String errors = compile(s, out.resolve("s" + s.file().replaceAll("\\W", "_") + s.line()));
             if (!errors.isEmpty()) {
                 fail(s.name() + " does not compile:\n" + errors);
             }
@@ -104,7 +113,7 @@ class ReadmeSnippetsTest {
     @Test
     void aSnippetThatUsesAMemberTheApiDoesNotHaveFailsNamingItsLineAndTheMember() {
         String readme = "## Example\n\n<!-- snippet: EventLoop loop -->\n```java\nloop.run();\nloop.noSuchMember();\n```\n";
-        List<Snippet> snippets = snippets(readme);
+        List<Snippet> snippets = snippets("README.md", readme);
         assertTrue(snippets.size() == 1, "one snippet: " + snippets);
         String errors = compile(snippets.getFirst(), out);
         assertTrue(errors.contains("README.md:6") && errors.contains("noSuchMember"), errors);
@@ -112,7 +121,7 @@ class ReadmeSnippetsTest {
 
     // ---------------------------------------------------------------- reading the README
 
-    static List<Snippet> snippets(String readme) {
+    static List<Snippet> snippets(String file, String readme) {
         List<Snippet> out = new ArrayList<>();
         String[] lines = readme.split("\n", -1);
         String section = "top";
@@ -134,7 +143,7 @@ class ReadmeSnippetsTest {
             if (f.group(1).equals("java")) {
                 Matcher d = i > 0 ? DIRECTIVE.matcher(lines[i - 1]) : null;
                 String params = d != null && d.matches() ? d.group(1).strip() : "";
-                out.add(new Snippet(start + 1, section, params,
+                out.add(new Snippet(file, start + 1, section, params,
                         String.join("\n", Arrays.asList(lines).subList(start, end)) + "\n"));
             }
             i = end;
@@ -193,7 +202,7 @@ class ReadmeSnippetsTest {
                     continue;
                 }
                 boolean mine = d.getSource() == sources.getFirst();
-                String where = mine ? "README.md:" + (offset + d.getLineNumber() - 1)
+                String where = mine ? s.file() + ":" + (offset + d.getLineNumber() - 1)
                         : d.getSource() == null ? "javac" : d.getSource().getName();
                 sb.append("  ").append(where).append(": ").append(d.getMessage(Locale.ROOT)).append('\n');
                 if (mine && d.getLineNumber() > 0) {
@@ -264,12 +273,17 @@ class ReadmeSnippetsTest {
         return String.join(java.io.File.pathSeparator, path);
     }
 
-    /** The provider a module declaration names: a provider method is enough for {@code provides ... with}. */
+    /** The provider a module declaration or a test names: a provider whose methods throw. */
     private static String providerStandIn() {
         return "package " + ACME + ";\n"
-                + "public final class AcmeProvider {\n"
-                + "    private AcmeProvider() {}\n"
-                + "    public static io.sendchain.spi.PlatformProvider provider() {\n"
+                + "public final class AcmeProvider implements io.sendchain.spi.PlatformProvider {\n"
+                + "    public AcmeProvider() {}\n"
+                + "    @Override public String name() { throw new UnsupportedOperationException(); }\n"
+                + "    @Override public int priority() { throw new UnsupportedOperationException(); }\n"
+                + "    @Override public io.sendchain.spi.Availability probe() {\n"
+                + "        throw new UnsupportedOperationException();\n"
+                + "    }\n"
+                + "    @Override public io.sendchain.spi.Platform create(io.sendchain.spi.PlatformConfig config) {\n"
                 + "        throw new UnsupportedOperationException();\n"
                 + "    }\n"
                 + "}\n";
@@ -279,6 +293,8 @@ class ReadmeSnippetsTest {
     private static String platformStandIn() {
         StringBuilder sb = new StringBuilder("package " + ACME + ";\n"
                 + "public class AcmePlatform implements io.sendchain.spi.Platform {\n"
+                + "    public AcmePlatform() {}\n"
+                + "    public AcmePlatform(int option) {}\n"
                 + "    public AcmePlatform(FaultyAcmeKernel kernel) {}\n");
         for (Method m : Platform.class.getMethods()) {
             if (!Modifier.isAbstract(m.getModifiers())) {
