@@ -8,14 +8,22 @@ import java.util.Objects;
  */
 public record Availability(boolean available, String reason) {
 
+    /**
+     * A probe's outcome.
+     *
+     * @param available whether the provider works here
+     * @param reason    why (or why not), never {@code null}
+     */
     public Availability {
         Objects.requireNonNull(reason, "reason");
     }
 
+    /** The provider works here, because of {@code reason} ("native access granted, Linux 6.8"). */
     public static Availability available(String reason) {
         return new Availability(true, reason);
     }
 
+    /** The provider cannot work here, because of {@code reason}, in words an operator can act on. */
     public static Availability unavailable(String reason) {
         return new Availability(false, reason);
     }

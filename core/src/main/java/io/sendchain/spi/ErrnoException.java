@@ -21,6 +21,8 @@ public final class ErrnoException extends IOException {
     private final Errno kind;
 
     /**
+     * A failed call, with the message {@code call + "() failed: " + reason}.
+     *
      * @param call   the system call, without parentheses
      * @param errno  the OS's number for the error, {@code 0} if unknown
      * @param kind   its portable class

@@ -22,7 +22,11 @@ public final class FileRun {
     private Chain next;
     private long size;
 
-    /** @param pageSize the page size to round a cut to; a power of two */
+    /**
+     * An empty run whose cuts are rounded to {@code pageSize} ({@link Platform#pageSize()}).
+     *
+     * @param pageSize the page size to round a cut to; a power of two
+     */
     public FileRun(long pageSize) {
         if (pageSize <= 0 || (pageSize & (pageSize - 1)) != 0) {
             throw new IllegalArgumentException("pageSize must be a power of two: " + pageSize);

@@ -7,6 +7,7 @@ public final class NoPlatformException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /** No platform fits; {@code message} lists every provider and why it was rejected. */
     public NoPlatformException(String message) {
         super(message);
     }

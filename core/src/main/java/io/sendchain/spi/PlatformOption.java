@@ -98,6 +98,7 @@ public final class PlatformOption<T> {
                 }, v -> null, v -> Boolean.toString(v));
     }
 
+    /** The option's name, as a command line or {@link PlatformConfig#with(String, String)} gives it. */
     public String name() {
         return name;
     }

@@ -44,10 +44,12 @@ public final class PlatformRegistry {
     public record Candidate(String name, int priority, String source, Availability availability,
             PlatformProvider provider, List<PlatformOption<?>> options) {
 
+        /** Copies {@code options}. */
         public Candidate {
             options = List.copyOf(options);
         }
 
+        /** Whether the probe found the provider usable here. */
         public boolean available() {
             return availability.available();
         }
@@ -83,6 +85,7 @@ public final class PlatformRegistry {
     /** The outcome of {@link #choose}: the candidate, why it won, and everything that was considered. */
     public record Choice(Candidate chosen, String why, List<Candidate> all) {
 
+        /** The chosen platform's name. */
         public String name() {
             return chosen.name();
         }

@@ -25,6 +25,7 @@ import java.util.Objects;
 public record KqueueAbi(StructLayout kevent, short evfiltRead, short evfiltWrite, short evfiltUser, short evAdd,
         short evDelete, short evClear, short evError, short evEof, int noteTrigger, int eintr) {
 
+    /** Checks that the {@code struct kevent} layout has the fields the driver uses. */
     public KqueueAbi {
         Objects.requireNonNull(kevent, "kevent");
         for (String name : new String[] {"ident", "filter", "flags", "fflags", "data", "udata"}) {

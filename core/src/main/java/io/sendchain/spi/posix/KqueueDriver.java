@@ -46,6 +46,7 @@ public final class KqueueDriver implements IoDriver {
     /** Guarded by {@link #wake}: a late {@link #wakeup()} must not reach a descriptor number reused since. */
     private boolean closed;
 
+    /** A driver on a new kqueue of {@code k}, with {@code abi}'s {@code struct kevent} and numbers. */
     public KqueueDriver(KqueueKernel k, KqueueAbi abi) throws IOException {
         this.k = k;
         this.abi = abi;

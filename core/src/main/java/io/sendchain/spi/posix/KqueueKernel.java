@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
  */
 public interface KqueueKernel extends PosixKernel {
 
+    /** {@code kqueue()}: the descriptor or {@code -errno}. */
     int kqueue();
 
     /** {@code kevent(kq, changes, nchanges, events, nevents, timeout)}; {@code timeoutMillis < 0}: wait forever. */

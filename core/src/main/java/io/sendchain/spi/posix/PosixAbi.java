@@ -36,6 +36,7 @@ public record PosixAbi(String platform, int eagain, int eintr, int einprogress, 
     public record IntOption(int level, int name) {
     }
 
+    /** Checks that no part is missing. */
     public PosixAbi {
         Objects.requireNonNull(platform, "platform");
         Objects.requireNonNull(errno, "errno");

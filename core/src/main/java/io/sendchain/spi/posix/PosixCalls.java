@@ -49,6 +49,7 @@ public final class PosixCalls {
      */
     public record Binding(String symbol, MemoryLayout result, List<MemoryLayout> args, int firstVariadicArg) {
 
+        /** Checks the symbol and the layouts. */
         public Binding {
             Objects.requireNonNull(symbol, "symbol");
             args = List.copyOf(args);

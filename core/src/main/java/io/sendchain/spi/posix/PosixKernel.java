@@ -11,8 +11,10 @@ import java.lang.foreign.MemorySegment;
  */
 public interface PosixKernel {
 
+    /** {@code writev(fd, iov, iovcnt)}: bytes written or {@code -errno}. */
     long writev(int fd, MemorySegment iov, int iovcnt);
 
+    /** {@code readv(fd, iov, iovcnt)}: bytes read ({@code 0} at end of stream) or {@code -errno}. */
     long readv(int fd, MemorySegment iov, int iovcnt);
 
     /** {@code read(fd, (void *) address, count)}: the buffer is given by its native address. */
@@ -27,19 +29,25 @@ public interface PosixKernel {
     /** {@code getsockopt} of an {@code int} option: the value ({@code >= 0}) or {@code -errno}. */
     long getsockopt(int fd, int level, int name);
 
+    /** {@code socket(domain, type, protocol)}: the descriptor or {@code -errno}. */
     int socket(int domain, int type, int protocol);
 
+    /** {@code bind(fd, addr, addrlen)}: {@code 0} or {@code -errno}. */
     int bind(int fd, MemorySegment addr, int addrlen);
 
+    /** {@code listen(fd, backlog)}: {@code 0} or {@code -errno}. */
     int listen(int fd, int backlog);
 
+    /** {@code connect(fd, addr, addrlen)}: {@code 0} or {@code -errno} ({@code EINPROGRESS} when non-blocking). */
     int connect(int fd, MemorySegment addr, int addrlen);
 
     /** {@code getsockname} ({@code peer == false}) or {@code getpeername} into {@code addr}; returns the length. */
     int sockname(int fd, boolean peer, MemorySegment addr);
 
+    /** {@code shutdown(fd, how)}: {@code 0} or {@code -errno}. */
     int shutdown(int fd, int how);
 
+    /** {@code close(fd)}: {@code 0} or {@code -errno}. */
     int close(int fd);
 
     /** {@code open(path, flags, 0)}. */

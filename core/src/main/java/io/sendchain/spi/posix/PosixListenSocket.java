@@ -27,6 +27,8 @@ public final class PosixListenSocket implements ListenSocket {
     private boolean closed;
 
     /**
+     * A listening socket over the listening descriptor {@code fd}.
+     *
      * @param acceptCall the accept function's name, for errors ({@code "accept4"})
      * @param accept the platform's accept of a connection on the listening descriptor: a non-blocking
      *     close-on-exec descriptor ({@code accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)}), or one that

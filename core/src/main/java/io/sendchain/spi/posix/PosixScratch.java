@@ -47,6 +47,8 @@ public final class PosixScratch {
     private final long hdtrTrlCnt;
 
     /**
+     * One thread's scratch.
+     *
      * @param pageSize the platform's page size (file runs are rounded to it)
      * @param sfHdtr the platform's {@code struct sf_hdtr} layout, with elements named {@code headers},
      *     {@code hdr_cnt}, {@code trailers} and {@code trl_cnt}; {@code null} on a platform without one

@@ -33,12 +33,14 @@ public final class PosixSockets {
         /** Nothing to do: the kernel's {@code SOCK_NONBLOCK | SOCK_CLOEXEC} and {@code accept4} did it. */
         DescriptorSetup NONE = fd -> { };
 
+        /** Prepares the new descriptor {@code fd}; an {@code IOException} names the call that failed. */
         void prepare(int fd) throws IOException;
     }
 
     /** Makes the platform's stream socket for a connecting descriptor. */
     @FunctionalInterface
     public interface Connected<S> {
+        /** The socket over {@code fd}, whose connect is still pending if {@code connectPending}. */
         S socket(int fd, boolean connectPending);
     }
 
@@ -53,6 +55,8 @@ public final class PosixSockets {
     private final ThreadLocal<PosixScratch> scratch;
 
     /**
+     * The toolkit over {@code kernel}, in {@code abi}'s numbers; {@code setup} prepares each new descriptor.
+     *
      * @param pageSize the page size the kernel reported ({@code sysconf(_SC_PAGESIZE)}); a result that is not a
      *     power of two (or a failure) falls back to 4096
      * @param sfHdtr the platform's {@code struct sf_hdtr} layout for {@link PosixScratch}, or {@code null}
@@ -66,14 +70,17 @@ public final class PosixSockets {
         this.scratch = ThreadLocal.withInitial(() -> new PosixScratch(page, sfHdtr));
     }
 
+    /** The kernel calls. */
     public PosixKernel kernel() {
         return kernel;
     }
 
+    /** The platform's numbers. */
     public PosixAbi abi() {
         return abi;
     }
 
+    /** The page size, a power of two (what {@code Platform.pageSize()} reports). */
     public long pageSize() {
         return pageSize;
     }

@@ -34,6 +34,7 @@ public abstract class PosixStreamSocket implements StreamSocket {
     /** TCP_NODELAY is on (set through {@link #setOption}). */
     private boolean nodelay;
 
+    /** A socket over {@code fd}, whose connect is still pending if {@code connectPending}. */
     protected PosixStreamSocket(PosixSockets sockets, int fd, boolean connectPending) {
         if (fd < 0) {
             throw new IllegalArgumentException("fd < 0: " + fd);
@@ -50,6 +51,7 @@ public abstract class PosixStreamSocket implements StreamSocket {
         return fd;
     }
 
+    /** The toolkit this socket was made with. */
     protected final PosixSockets sockets() {
         return sockets;
     }
