@@ -8,7 +8,7 @@ import java.lang.annotation.Target;
 
 /**
  * Marks a class as an accepted exception to named architecture rules, with the reason. The rule set (in core's
- * test-jar, {@code io.sendchain.testkit.ArchitectureRules}) skips a class for exactly the rules listed here;
+ * testkit jar, {@code io.sendchain.testkit.ArchitectureRules}) skips a class for exactly the rules listed here;
  * there is no other way to silence a rule.
  */
 @Documented

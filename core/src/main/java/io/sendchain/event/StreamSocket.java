@@ -16,7 +16,7 @@ import java.net.SocketOption;
  * <p>Every open connection holds its socket for its whole life, idle keep-alive ones included, so an
  * implementation keeps only small state (a descriptor, a few flags). What a call fills and empties again, such as
  * an {@link io.sendchain.spi.IoVec} or a {@link io.sendchain.spi.FileRun}, belongs to the calling thread, not to
- * the socket; core's test-jar rule {@code ArchitectureRules.socketsHoldNoScratch} checks it.
+ * the socket; core's testkit rule {@code ArchitectureRules.socketsHoldNoScratch} checks it.
  */
 public interface StreamSocket extends NetSocket, SendChain {
 

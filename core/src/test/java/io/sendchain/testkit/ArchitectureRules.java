@@ -31,7 +31,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The module rules of sendchain (DESIGN.md), as ArchUnit rules. Shipped in core's test-jar so that every
+ * The module rules of sendchain (DESIGN.md), as ArchUnit rules. Shipped in core's testkit jar so that every
  * platform module, the examples and third-party providers check themselves with the same rules.
  *
  * <p>Each rule has an id; a class may be exempted from a rule only by {@link Exempt @Exempt} naming that id
@@ -58,7 +58,7 @@ public final class ArchitectureRules {
     public static final String PLATFORMS = "io.sendchain.platform..";
     /** The examples' packages. */
     public static final String EXAMPLES = "io.sendchain.examples..";
-    /** Test support shipped in the test-jar; never a dependency of main code. */
+    /** Test support shipped in core's testkit jar; never a dependency of main code. */
     public static final String TESTKIT = "io.sendchain.testkit..";
     /** Packages core exports in its module descriptor: the only core code others may use. */
     public static final List<String> CORE_API = List.of(
