@@ -263,6 +263,23 @@ abstract class ReverseProxyRequestBufferingTest {
     }
 
     @Test
+    void expectContinueGetsItsHundredBeforeTheBodyIsReadAndTheExpectationStaysAtTheProxy() throws Exception {
+        ScriptedUpstream up = upstream(ReverseProxyRequestBufferingTest::digest, false);
+        start(b -> b.upstream(up.address()));
+        byte[] body = body(30_000, 9);
+        try (HttpTestClient c = client()) {
+            c.send("POST /e HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n");
+            assertEquals(100, c.read(false, true).status());
+            c.socket.getOutputStream().write(chunked(body, 5000));
+            c.socket.getOutputStream().flush();
+            assertEquals(sha256(body), c.read().header("X-Sha256"));
+        }
+        ScriptedUpstream.Request seen = up.nextRequest();
+        assertNull(seen.header("Expect"), seen.head());
+        assertEquals(String.valueOf(body.length), seen.header("Content-Length"), seen.head());
+    }
+
+    @Test
     void withRequestBufferingOffTheBodyStreamsToAnUpstreamConnectionMadeBeforeItIsComplete() throws Exception {
         try (ServerSocket upstream = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
             upstream.setSoTimeout(10_000);
