@@ -467,6 +467,17 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             awaitResponseHead();
             return;
         }
+        if ((req.chunked || req.contentLength > 0) && uhead.pos() == uhead.start()) {
+            // a streamed body leaves in writes of its own behind the head: Nagle would hold each until the one before
+            // it is acknowledged, a delayed ACK each time (nginx sets tcp_nodelay on the upstream connection when
+            // the request body is not buffered, in ngx_http_upstream_send_request_body)
+            try {
+                u.stream().setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            } catch (IOException e) {
+                next(ProxyConfig.NEXT_ERROR, 502, e.getMessage(), "sending request to");
+                return;
+            }
+        }
         for (;;) {
             Buf pending = uhead.pos() < uhead.last() ? uhead : body.pos() < body.last() ? body : null;
             if (pending != null) {
