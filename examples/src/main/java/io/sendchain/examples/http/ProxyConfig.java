@@ -472,8 +472,14 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
             return this;
         }
 
-        /** nginx's {@code client_body_buffer_size}: memory for a buffered request body before it spills to a file. */
+        /**
+         * nginx's {@code client_body_buffer_size}: memory for a buffered request body before it spills to a file;
+         * at most 1 GiB, the largest buffer a worker's memory hands out.
+         */
         public Builder clientBodyBufferSize(long v) {
+            if (v > 1L << 30) {
+                throw new IllegalArgumentException("\"client_body_buffer_size\" must be at most 1g, not " + v);
+            }
             clientBodyBufferSize = atLeast("client_body_buffer_size", v, 1);
             return this;
         }

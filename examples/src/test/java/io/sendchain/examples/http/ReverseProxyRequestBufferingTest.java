@@ -222,6 +222,17 @@ abstract class ReverseProxyRequestBufferingTest {
 
     // ------------------------------------------------------------------------------------------------------
 
+    @Test
+    void requestBufferingIsOnWithNginxsSixteenKilobyteBufferByDefaultAndItsSizeIsChecked() {
+        ProxyConfig c = ProxyConfig.builder().upstream(new InetSocketAddress("127.0.0.1", 8080)).build();
+        assertTrue(c.requestBuffering());
+        assertEquals(16 * 1024, c.clientBodyBufferSize());
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ProxyConfig.builder().clientBodyBufferSize(0)).getMessage().contains("client_body_buffer_size"));
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ProxyConfig.builder().clientBodyBufferSize((1L << 30) + 1)).getMessage().contains("at most 1g"));
+    }
+
     @ParameterizedTest(name = "chunked {0}")
     @ValueSource(booleans = {false, true})
     void aSlowUploadHoldsNoUpstreamConnectionUntilItsBodyIsComplete(boolean chunked) throws Exception {
