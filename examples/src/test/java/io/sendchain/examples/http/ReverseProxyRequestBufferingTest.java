@@ -413,6 +413,25 @@ abstract class ReverseProxyRequestBufferingTest {
     }
 
     @Test
+    void aClientThatStopsMidBodyGetsA408AfterClientBodyTimeoutAndLeavesNothingBehind() throws Exception {
+        ScriptedUpstream up = upstream(ReverseProxyRequestBufferingTest::digest, false);
+        start(b -> b.upstream(up.address()).clientBodyTimeoutMillis(300));
+        byte[] body = body(100_000, 11);
+        long baseline = descriptors();
+        try (HttpTestClient c = client()) {
+            c.send("POST /stall HTTP/1.1\r\nHost: t\r\nContent-Length: " + body.length + "\r\n\r\n");
+            c.socket.getOutputStream().write(body, 0, 50_000);
+            c.socket.getOutputStream().flush();
+            assertEquals(408, c.read().status()); // the client sends nothing more: the proxy's timer answers
+            assertTrue(c.closedByServer());
+        }
+        assertTrue(probe.spilled() > 0, "nothing spilled");
+        assertTrue(proxy.awaitOpenConnections(0, 10_000));
+        assertNothingLeftBehind(baseline);
+        assertEquals(0, up.accepted());
+    }
+
+    @Test
     void aBodyOverClientMaxBodySizeIsA413WhetherItsLengthIsKnownOrItsChunksGrowPastIt() throws Exception {
         ScriptedUpstream up = upstream(ReverseProxyRequestBufferingTest::digest, false);
         start(b -> b.upstream(up.address()).clientMaxBodySize(100_000));
