@@ -293,7 +293,11 @@ public final class Main {
               --busy-buffers-size SIZE      most buffered bytes in flight to the client [8k]
               --max-temp-file-size SIZE     most bytes spilled to a temp file per response, 0 = never [1024m]
               --temp-file-write-size SIZE   most bytes written to the temp file at once [8k]
-              --temp-path DIR               directory for temp files [the JVM's java.io.tmpdir]
+              --temp-path DIR               directory for temp files, of responses and of request bodies (nginx's
+                                            proxy_temp_path and client_body_temp_path) [the JVM's java.io.tmpdir]
+              --proxy-request-buffering on|off  read the whole request body (memory, then a temp file) before
+                                            choosing an upstream, or stream it to the upstream as it arrives [on]
+              --client-body-buffer-size SIZE  memory for a buffered request body before it spills to a file [16k]
               --limit-rate RATE             bytes per second read from the upstream per response (buffering on),
                                             0 = off [0]
               --connect-timeout TIME        [60s]
@@ -338,6 +342,8 @@ public final class Main {
                     case "--max-temp-file-size" -> cfg.maxTempFileSize(Sizes.size(o.value(opt)));
                     case "--temp-file-write-size" -> cfg.tempFileWriteSize(Sizes.size(o.value(opt)));
                     case "--temp-path" -> cfg.tempPath(Path.of(o.value(opt)));
+                    case "--proxy-request-buffering" -> cfg.requestBuffering(o.onOff(opt));
+                    case "--client-body-buffer-size" -> cfg.clientBodyBufferSize(Sizes.size(o.value(opt)));
                     case "--limit-rate" -> cfg.limitRate(Sizes.size(o.value(opt)));
                     case "--connect-timeout" -> cfg.connectTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--read-timeout" -> cfg.readTimeoutMillis(Sizes.millis(o.value(opt)));

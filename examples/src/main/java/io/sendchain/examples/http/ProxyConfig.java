@@ -10,7 +10,8 @@ import java.util.List;
  * {@code proxy_buffer_size 4k}, {@code proxy_buffers 8 4k}, {@code proxy_busy_buffers_size 8k},
  * {@code proxy_max_temp_file_size 1024m}, {@code proxy_temp_file_write_size 8k}, {@code proxy_limit_rate 0},
  * {@code proxy_connect_timeout}, {@code proxy_read_timeout} and {@code proxy_send_timeout 60s},
- * {@code client_max_body_size 1m}, {@code client_body_timeout 60s}, {@code send_timeout 60s},
+ * {@code client_max_body_size 1m}, {@code client_body_timeout 60s}, {@code proxy_request_buffering on},
+ * {@code client_body_buffer_size 16k}, {@code send_timeout 60s},
  * {@code keepalive_timeout 75s}, {@code client_header_timeout 60s}. The upstream is spoken to in HTTP/1.1
  * ({@code proxy_http_version 1.1}). Upstream keep-alive ({@code upstream { keepalive 32; keepalive_requests 1000;
  * keepalive_timeout 60s; }}) is on by default, unlike nginx's where it must be configured: each worker keeps up to
@@ -68,6 +69,11 @@ import java.util.List;
  *                               {@code keepalive_requests})
  * @param upstreamKeepaliveTimeoutMillis longest an upstream connection is kept idle (nginx's upstream
  *                               {@code keepalive_timeout})
+ * @param requestBuffering       nginx's {@code proxy_request_buffering}: read the whole request body (memory, then a
+ *                               temp file in {@code tempPath}) before an upstream server is chosen; off: stream it to
+ *                               the upstream as it arrives
+ * @param clientBodyBufferSize   nginx's {@code client_body_buffer_size}: the memory a buffered request body may take
+ *                               before the rest goes to its temp file
  */
 public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstreams, String upstreamName,
         int nextUpstream, int nextUpstreamTries, String platform, boolean buffering,
@@ -77,7 +83,7 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
         int workers, boolean accessLog, long keepaliveTimeoutMillis, long headerTimeoutMillis, int headerBufferSize,
         int largeHeaderBuffers, int largeHeaderBufferSize, long workerMemory, boolean status, int maxHeaders,
         int clientSendBuffer, boolean reusePort, int upstreamKeepalive, int upstreamKeepaliveRequests,
-        long upstreamKeepaliveTimeoutMillis) {
+        long upstreamKeepaliveTimeoutMillis, boolean requestBuffering, long clientBodyBufferSize) {
 
     /** {@code proxy_next_upstream error}: connecting, sending the request or reading the answer's head failed. */
     public static final int NEXT_ERROR = 1;
@@ -265,6 +271,8 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
         private int upstreamKeepalive = 32;
         private int upstreamKeepaliveRequests = 1000;
         private long upstreamKeepaliveTimeoutMillis = 60_000;
+        private boolean requestBuffering = true;
+        private long clientBodyBufferSize = 16 * 1024;
 
         public Builder listen(InetSocketAddress v) {
             listen = v;
@@ -454,6 +462,28 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
             return this;
         }
 
+        /**
+         * nginx's {@code proxy_request_buffering}: on (the default), a request body is read whole (into
+         * {@link #clientBodyBufferSize} bytes of memory, the rest into a temp file in {@link #tempPath}) before an
+         * upstream server is chosen, so a slow client holds no upstream connection; off, it streams to the upstream.
+         */
+        public Builder requestBuffering(boolean v) {
+            requestBuffering = v;
+            return this;
+        }
+
+        /**
+         * nginx's {@code client_body_buffer_size}: memory for a buffered request body before it spills to a file;
+         * at most 1 GiB, the largest buffer a worker's memory hands out.
+         */
+        public Builder clientBodyBufferSize(long v) {
+            if (v > 1L << 30) {
+                throw new IllegalArgumentException("\"client_body_buffer_size\" must be at most 1g, not " + v);
+            }
+            clientBodyBufferSize = atLeast("client_body_buffer_size", v, 1);
+            return this;
+        }
+
         public Builder clientSendBuffer(int v) {
             clientSendBuffer = (int) atLeast("sndbuf", v, 0);
             return this;
@@ -509,7 +539,8 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
                     sendTimeoutMillis, clientSendTimeoutMillis, clientBodyTimeoutMillis, clientMaxBodySize, workers,
                     accessLog, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize, largeHeaderBuffers,
                     largeHeaderBufferSize, workerMemory, status, maxHeaders, clientSendBuffer, reusePort,
-                    upstreamKeepalive, upstreamKeepaliveRequests, upstreamKeepaliveTimeoutMillis);
+                    upstreamKeepalive, upstreamKeepaliveRequests, upstreamKeepaliveTimeoutMillis, requestBuffering,
+                    clientBodyBufferSize);
         }
     }
 }

@@ -43,9 +43,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Before the response head goes to the client, a failure is answered with an error page (502, 504); after it,
  * the client connection is closed, so a truncated body is never mistaken for a complete one (nginx does the
- * same). Request bodies with {@code Content-Length} or {@code Transfer-Encoding: chunked} stream to the upstream
- * as they arrive (nginx's {@code proxy_request_buffering off}), chunked ones decoded and framed again, so what
- * reaches the upstream is always well-formed.
+ * same). A request body with {@code Content-Length} or {@code Transfer-Encoding: chunked} is read whole first
+ * ({@link RequestBodyBuffer}, nginx's default {@code proxy_request_buffering on}: memory, then a temp file), and only
+ * then is a server chosen and the request sent, with a {@code Content-Length}; a slow client holds no upstream
+ * connection meanwhile, and the kept body can go again to the next server. With request buffering off, bodies stream
+ * to the upstream as they arrive, chunked ones decoded and framed again, so what reaches the upstream is always
+ * well-formed.
  */
 final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.ProxyWorker> {
 
@@ -61,7 +64,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private static final String[] RESPONSE_HOP = {"server", "date", "connection", "keep-alive", "proxy-connection",
         "transfer-encoding", "trailer", "upgrade", "te"};
 
-    private enum State { IDLE, CONNECTING, SENDING, READING_HEAD, PIPE, RELAY, FINISHING }
+    private enum State { IDLE, BODY, CONNECTING, SENDING, READING_HEAD, PIPE, RELAY, FINISHING }
 
     private final ProxyConfig config;
     private final String hostHeader;
@@ -94,6 +97,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private final UpstreamKeepalive keepalive;
     /** Tells whether a piped response ended with bytes past its end (the connection is then not kept). */
     private final ResponseEndWatch endWatch = new ResponseEndWatch();
+    /** The request body read whole before the upstream is chosen ({@code proxy_request_buffering on}). */
+    private final RequestBodyBuffer bodyBuffer;
 
     private State state = State.IDLE;
     private Connection u;
@@ -119,6 +124,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
      */
     private long sentBeforeHead = -1;
     // request body
+    /** Where the request head ends in {@link #in} (a buffered body's first bytes may have followed it there). */
+    private long headEnd;
     private boolean bodyChunked;
     private long bodyLeft;
     private long bodyRead;
@@ -152,6 +159,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         this.tried = peers.newTried();
         this.encoder = new ChunkedEncoder(pool, filter);
         this.keepalive = worker.keepalive;
+        this.bodyBuffer = new RequestBodyBuffer(pool, config.clientBodyBufferSize(), config.clientMaxBodySize(),
+                config.tempPath(), server.platform()::openFile);
         // nginx's postpone_output 1460: the head waits for the first body bytes, so both leave in one write
         filter.postpone(POSTPONE_OUTPUT);
     }
@@ -214,10 +223,21 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             error(413, true);
             return;
         }
-        if (!upstreamRequestHead()) {
+        // proxy_request_buffering on: the body is read whole first, the upstream request is made after it
+        boolean buffer = config.requestBuffering() && !bodyDone;
+        if (buffer) {
+            headEnd = in.pos();
+        } else if (!upstreamRequestHead()) {
             return;
         }
-        if (!bodyDone) {
+        if (buffer) {
+            int rc = bodyBuffer.start(bodyChunked, bodyLeft, in);
+            if (rc > RequestBodyBuffer.AGAIN) {
+                error(rc, true);
+                return;
+            }
+            bodyDone = rc == RequestBodyBuffer.DONE;
+        } else if (!bodyDone) {
             // the body is copied out of in's unread bytes, framed again when chunked: room for them and framing
             ensure(body, in.end() - in.start() + 64);
             body.pos(body.start()).last(body.start());
@@ -242,13 +262,52 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 return;
             }
         }
+        if (buffer) {
+            state = State.BODY;
+            readBody();
+            return;
+        }
         connect();
     }
 
-    /** Writes the request head for the upstream: nginx's ngx_http_proxy_create_request with HTTP/1.1. */
+    /**
+     * Reads the buffered request body on (nginx's ngx_http_read_client_request_body); once it is whole, the
+     * upstream request is made with its {@code Content-Length} and a server is chosen.
+     */
+    private void readBody() {
+        int rc = bodyBuffer.done() ? RequestBodyBuffer.DONE : bodyBuffer.read(c);
+        server.probe().requestBodyRead(bodyBuffer.length(), bodyBuffer.spilled());
+        if (rc == RequestBodyBuffer.AGAIN) {
+            loop.addTimer(c.read(), config.clientBodyTimeoutMillis()); // client_body_timeout: between two reads
+            return;
+        }
+        loop.deleteTimer(c.read());
+        if (rc == RequestBodyBuffer.CLOSE) {
+            close();
+            return;
+        }
+        if (rc != RequestBodyBuffer.DONE) {
+            error(rc, true);
+            return;
+        }
+        bodyDone = true;
+        bodyRead = bodyBuffer.length();
+        if (!upstreamRequestHead()) {
+            return;
+        }
+        connect();
+    }
+
+    /**
+     * Writes the request head for the upstream: nginx's ngx_http_proxy_create_request with HTTP/1.1. A buffered
+     * body goes with its length, however the client framed it.
+     */
     private boolean upstreamRequestHead() {
+        if (!bodyBuffer.active()) {
+            headEnd = in.pos();
+        }
         // the client's head, less what is dropped, plus the request line's version and what the proxy adds
-        ensure(uhead, HEAD_SIZE + hostHeader.length() + (in.pos() - req.headStart));
+        ensure(uhead, HEAD_SIZE + hostHeader.length() + (headEnd - req.headStart));
         uhead.pos(uhead.start()).last(uhead.start());
         w.start(uhead).put(req.method).put(" ").put(req.target).put(" HTTP/1.1").crlf()
                 .header("Host", hostHeader);
@@ -257,14 +316,16 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             // (nginx needs proxy_set_header Connection "" for that)
             w.header("Connection", "close");
         }
-        if (bodyChunked) {
+        if (bodyBuffer.active()) {
+            w.header("Content-Length", bodyBuffer.length());
+        } else if (bodyChunked) {
             w.header("Transfer-Encoding", "chunked");
         } else if (req.contentLength >= 0) {
             w.header("Content-Length", req.contentLength);
         }
         MemorySegment s = in.segment();
-        long headers = HttpSyntax.indexOf(s, (byte) '\n', req.headStart, in.pos()) + 1;
-        UpstreamHead.copyHeaders(s, headers, in.pos(), w, REQUEST_HOP);
+        long headers = HttpSyntax.indexOf(s, (byte) '\n', req.headStart, headEnd) + 1;
+        UpstreamHead.copyHeaders(s, headers, headEnd, w, REQUEST_HOP);
         w.crlf();
         if (!w.finish()) {
             // cannot happen: the buffer holds a whole request head plus what the proxy adds
@@ -382,9 +443,41 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         }
     }
 
-    /** Sends the head, then the body as it arrives from the client; then waits for the response head. */
+    /**
+     * Sends the head, then the body as it arrives from the client (or, buffered, the head and the whole body in one
+     * chain); then waits for the response head.
+     */
     private void sendRequest() {
         requestSent = true;
+        if (bodyBuffer.active()) {
+            boolean all;
+            try {
+                all = bodyBuffer.send(u, uhead);
+            } catch (IOException e) {
+                bodySent = bodyBuffer.sent();
+                next(ProxyConfig.NEXT_ERROR, 502, e.getMessage(), "sending request to");
+                return;
+            }
+            bodySent = bodyBuffer.sent();
+            if (!all) {
+                loop.addTimer(u.write(), config.sendTimeoutMillis());
+                return;
+            }
+            loop.deleteTimer(u.write());
+            awaitResponseHead();
+            return;
+        }
+        if ((req.chunked || req.contentLength > 0) && uhead.pos() == uhead.start()) {
+            // a streamed body leaves in writes of its own behind the head: Nagle would hold each until the one before
+            // it is acknowledged, a delayed ACK each time (nginx sets tcp_nodelay on the upstream connection when
+            // the request body is not buffered, in ngx_http_upstream_send_request_body)
+            try {
+                u.stream().setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            } catch (IOException e) {
+                next(ProxyConfig.NEXT_ERROR, 502, e.getMessage(), "sending request to");
+                return;
+            }
+        }
         for (;;) {
             Buf pending = uhead.pos() < uhead.last() ? uhead : body.pos() < body.last() ? body : null;
             if (pending != null) {
@@ -407,15 +500,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             body.pos(body.start()).last(body.start());
             loop.deleteTimer(u.write());
             if (bodyDone) {
-                loop.deleteTimer(c.read());
-                state = State.READING_HEAD;
-                ub.pos(ub.start()).last(ub.start());
-                upstreamHeadStart = ub.start();
-                if (u.read().ready()) {
-                    readResponseHead();
-                } else {
-                    loop.addTimer(u.read(), config.readTimeoutMillis()); // the answer takes a round trip
-                }
+                awaitResponseHead();
                 return;
             }
             if (in.pos() < in.last()) {
@@ -445,6 +530,19 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 return;
             }
             loop.deleteTimer(c.read());
+        }
+    }
+
+    /** The whole request went: the response head is read next. */
+    private void awaitResponseHead() {
+        loop.deleteTimer(c.read());
+        state = State.READING_HEAD;
+        ub.pos(ub.start()).last(ub.start());
+        upstreamHeadStart = ub.start();
+        if (u.read().ready()) {
+            readResponseHead();
+        } else {
+            loop.addTimer(u.read(), config.readTimeoutMillis()); // the answer takes a round trip
         }
     }
 
@@ -500,7 +598,16 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
 
     @Override
     void readWhileResponding(Event ev) {
-        if (state == State.SENDING) {
+        if (state == State.BODY) {
+            if (ev.timedOut()) {
+                log.info("client timed out while reading client request body");
+                fail(408);
+                return;
+            }
+            readBody();
+            return;
+        }
+        if (state == State.SENDING && !bodyBuffer.active()) {
             if (ev.timedOut()) {
                 log.info("client timed out while reading client request body");
                 fail(408);
@@ -998,15 +1105,15 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     /**
      * nginx's ngx_http_upstream_next for a cached connection: a kept-alive connection that failed before any byte
      * of the answer came back was most likely closed by the upstream as the request went out, so the request is
-     * sent once more on a new connection when that is safe: everything sent can be sent again (no body byte went
-     * yet: a body streams through and is not kept) and the upstream cannot have acted on it twice (an idempotent
-     * method, or a body it has not received). A POST whose body went out gets its 502.
+     * sent once more on a new connection when that is safe: everything sent can be sent again (a buffered body is
+     * kept; a streamed one only while none of it went, {@link #resendable()}) and the upstream cannot have acted on
+     * it twice (an idempotent method, or a body it has not received). A POST whose body went out gets its 502.
      *
      * @return whether the request is being sent again (else the caller fails it)
      */
     private boolean retry(String what, String doing) {
         boolean hasBody = req.chunked || req.contentLength > 0;
-        if (!reused || retried || upstreamAnswered || bodySent > 0 || !(idempotent() || hasBody)) {
+        if (!reused || retried || upstreamAnswered || !resendable() || !(idempotent() || hasBody && bodySent == 0)) {
             return false;
         }
         log.info("{} while {} upstream {} on a kept-alive connection: sending the request again on a new one", what,
@@ -1014,6 +1121,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         closeUpstream();
         retried = true;
         uhead.pos(uhead.start());
+        bodyBuffer.rewind();
         server.probe().upstreamRetried();
         connectPeer(true);
         return true;
@@ -1025,9 +1133,10 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
      * is retried on a new connection to the same server without counting against it ({@link #retry}; nginx counts
      * it and adds a try, its "TODO: inform balancer instead"). Otherwise the failure counts towards the server's
      * {@code max_fails}, and the request goes to the next server when {@code proxy_next_upstream} includes
-     * {@code kind}, tries are left, the whole request can be sent again (no body byte went: the body streams
-     * through and is not kept) and a non-idempotent one was not sent yet (nginx's default leaves out
-     * {@code non_idempotent}); else the client gets {@code status}.
+     * {@code kind}, tries are left, the whole request can be sent again ({@link #resendable()}: a buffered body is
+     * kept, a streamed one only while none of it went) and a non-idempotent one was not sent yet (nginx's default
+     * leaves out {@code non_idempotent}, so a buffered POST that went out is not sent again either); else the
+     * client gets {@code status}.
      */
     private void next(int kind, int status, String what, String doing) {
         if (kind == ProxyConfig.NEXT_ERROR && retry(what, doing)) {
@@ -1038,7 +1147,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             triesLeft--;
         }
         int allowed = config.nextUpstream();
-        boolean pass = triesLeft > 0 && (allowed & kind) != 0 && bodySent == 0 && !closed
+        boolean pass = triesLeft > 0 && (allowed & kind) != 0 && resendable() && !closed
                 && (!requestSent || idempotent() || (allowed & ProxyConfig.NEXT_NON_IDEMPOTENT) != 0);
         if (pass) {
             log.warn("{} while {} upstream {}: passing the request to the next upstream server", what, doing,
@@ -1053,7 +1162,16 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         }
         closeUpstream();
         uhead.pos(uhead.start());
+        bodyBuffer.rewind();
         connect();
+    }
+
+    /**
+     * Whether everything sent of the request can be sent again: a buffered body is kept whole until the request
+     * ends; a streamed one passes through, so only while none of it went.
+     */
+    private boolean resendable() {
+        return bodyBuffer.active() || bodySent == 0;
     }
 
     /** Whether the request's method is idempotent as nginx counts it for a retry (not POST, LOCK or PATCH). */
@@ -1079,6 +1197,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             server.probe().responseEnded(status, state == State.FINISHING && !closed);
         }
         closeUpstream();
+        bodyBuffer.release(); // its temp file closed, its memory back to the pool
         if (pipeActive) {
             pipe.close(); // temp file closed, buffers back to the worker
             pipeActive = false;

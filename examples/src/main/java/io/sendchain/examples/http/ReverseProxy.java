@@ -53,6 +53,14 @@ public final class ReverseProxy extends AbstractHttpServer {
          */
         default void upstreamFailed(String server, boolean next) {
         }
+
+        /**
+         * A request body being buffered ({@code proxy_request_buffering on}) was read on: {@code bytes} of it so far,
+         * {@code spilled} of them in its temp file. Reported once per read of the client, before anything goes
+         * upstream.
+         */
+        default void requestBodyRead(long bytes, long spilled) {
+        }
     }
 
     /** A worker of the proxy: its loop, its view of the upstream servers and its idle upstream connections. */
@@ -77,7 +85,7 @@ public final class ReverseProxy extends AbstractHttpServer {
                 new AbstractHttpSession.Limits(config.headerBufferSize(), config.largeHeaderBuffers(),
                         config.largeHeaderBufferSize(), config.maxHeaders(), config.headerTimeoutMillis(),
                         config.keepaliveTimeoutMillis(), config.accessLog(), config.status(),
-                        // the proxy streams bodies to the upstream; it discards only a status request's body, with
+                        // the proxy passes bodies to the upstream; it discards only a status request's body, with
                         // nginx's lingering_time and lingering_timeout defaults
                         config.clientMaxBodySize(), 30_000, 5_000));
         this.config = config;

@@ -43,9 +43,17 @@ abstract class ReverseProxyRequestTest {
             seen.add(req);
             out.write(ascii("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
         });
+        startProxy(true);
+    }
+
+    /** Starts the proxy (stopping the one before), with nginx's proxy_request_buffering on or off. */
+    void startProxy(boolean requestBuffering) throws IOException {
+        if (proxy != null) {
+            proxy.close();
+        }
         proxy = new ReverseProxy(ProxyConfig.builder()
                 .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).upstream(up.address())
-                .platform(platform()).workers(1)
+                .platform(platform()).workers(1).requestBuffering(requestBuffering)
                 // the scripted upstream answers one request per connection and closes it
                 .upstreamKeepalive(0).build());
         proxy.start();
@@ -187,6 +195,7 @@ abstract class ReverseProxyRequestTest {
 
     @Test
     void aChunkedBodyIsForwardedReframedWithoutItsExtensionsAndTrailers() throws Exception {
+        startProxy(false); // streamed: the chunks are framed again as they arrive
         try (HttpTestClient c = client()) {
             c.send(POST_CHUNKED + "5 ;a=b\r\nhello\r\n0\r\nX-T: 1\r\n\r\n");
             assertEquals("ok", c.read().text());
@@ -194,6 +203,20 @@ abstract class ReverseProxyRequestTest {
         }
         ScriptedUpstream.Request r = seen.poll(10, TimeUnit.SECONDS);
         assertArrayEquals(ascii("5\r\nhello\r\n0\r\n\r\n"), r.body());
+    }
+
+    @Test
+    void aBufferedChunkedBodyIsForwardedDecodedWithAContentLengthWithoutItsExtensionsAndTrailers() throws Exception {
+        try (HttpTestClient c = client()) {
+            c.send(POST_CHUNKED + "5 ;a=b\r\nhello\r\n0\r\nX-T: 1\r\n\r\n");
+            assertEquals("ok", c.read().text());
+            assertEquals("ok", c.get("/next").read().text(), "the connection goes on");
+        }
+        ScriptedUpstream.Request r = seen.poll(10, TimeUnit.SECONDS);
+        assertEquals("5", r.header("Content-Length"), r.head());
+        assertEquals(null, r.header("Transfer-Encoding"), r.head());
+        assertEquals(null, r.header("X-T"), r.head());
+        assertArrayEquals(ascii("hello"), r.body());
     }
 
     /** Upstream heads that are valid with obs-text, and ones whose framing or syntax is in doubt (502). */
