@@ -97,6 +97,13 @@ public final class AotTraining {
             List<String> cmd = new ArrayList<>(command);
             cmd.addAll(List.of("static", "--root", root.toString(), "--listen", "127.0.0.1:" + port));
             Process server = new ProcessBuilder(cmd).inheritIO().start();
+            // stopped from outside (the launcher got Ctrl-C or SIGTERM): kill the server so that it writes no cache
+            // from a cut-short training; after a normal stop it has exited already and this does nothing
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (server.isAlive()) {
+                    server.destroyForcibly();
+                }
+            }, "aot-training-stop"));
             try {
                 return train(server, new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
             } finally {
