@@ -45,15 +45,13 @@ public final class AotTraining {
 
     private static final String[] KINDS = {"200", "206", "304", "404", "HEAD"};
 
-    private final List<String> command;
     private final int requests;
     private final long deadlineNanos;
     private final AtomicInteger left;
     private final AtomicIntegerArray counts = new AtomicIntegerArray(KINDS.length);
     private final AtomicReference<String> lastModified = new AtomicReference<>();
 
-    private AotTraining(List<String> command, int requests, int seconds) {
-        this.command = command;
+    AotTraining(int requests, int seconds) {
         this.requests = requests;
         this.left = new AtomicInteger(requests);
         this.deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -77,7 +75,7 @@ public final class AotTraining {
             usage("--requests and --seconds must be at least 1: " + requests + ", " + seconds);
         }
         List<String> command = List.of(args).subList(i + 1, args.length);
-        System.exit(new AotTraining(command, requests, seconds).run());
+        System.exit(new AotTraining(requests, seconds).run(command));
     }
 
     private static void usage(String why) {
@@ -86,13 +84,10 @@ public final class AotTraining {
         System.exit(2);
     }
 
-    private int run() throws IOException, InterruptedException {
+    private int run(List<String> command) throws IOException, InterruptedException {
         Path root = Demo.extract();
         try {
-            Random random = new Random(514);
-            writeFile(root.resolve("train-4k.bin"), 4096, random);
-            writeFile(root.resolve("train-256k.bin"), 256 * 1024, random);
-            writeFile(root.resolve("train-2m.bin"), 2 * 1024 * 1024, random);
+            addTrainingFiles(root);
             int port = freePort();
             List<String> cmd = new ArrayList<>(command);
             cmd.addAll(List.of("static", "--root", root.toString(), "--listen", "127.0.0.1:" + port));
@@ -105,7 +100,16 @@ public final class AotTraining {
                 }
             }, "aot-training-stop"));
             try {
-                return train(server, new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+                if (!awaitReady(server, address)) {
+                    return 1;
+                }
+                Throwable failure = load(address);
+                if (failure != null) {
+                    System.out.println("AotTraining: the training client failed: " + failure);
+                    return 1;
+                }
+                return 0;
             } finally {
                 stop(server);
             }
@@ -114,11 +118,20 @@ public final class AotTraining {
         }
     }
 
-    private int train(Process server, InetSocketAddress address) throws InterruptedException {
+    /** Adds the files the load asks for besides the demo site: 4 KiB, 256 KiB and 2 MiB of random bytes. */
+    static void addTrainingFiles(Path root) throws IOException {
+        Random random = new Random(514);
+        writeFile(root.resolve("train-4k.bin"), 4096, random);
+        writeFile(root.resolve("train-256k.bin"), 256 * 1024, random);
+        writeFile(root.resolve("train-2m.bin"), 2 * 1024 * 1024, random);
+    }
+
+    /**
+     * Drives the request mix at a server serving the demo site plus {@link #addTrainingFiles}; prints what it did
+     * and returns the first failure (an unexpected status, a broken response), or {@code null}.
+     */
+    Throwable load(InetSocketAddress address) throws InterruptedException {
         long start = System.nanoTime();
-        if (!awaitReady(server, address)) {
-            return 1;
-        }
         // four clients: two on keep-alive connections, one on a new connection per request, one mixing both
         List<Thread> clients = new ArrayList<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -143,17 +156,26 @@ public final class AotTraining {
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         StringBuilder sb = new StringBuilder();
-        int done = 0;
         for (int k = 0; k < KINDS.length; k++) {
             sb.append(k == 0 ? "" : ", ").append(KINDS[k]).append(' ').append(counts.get(k));
+        }
+        System.out.println("AotTraining: " + done() + " of " + requests + " requests in " + millis + " ms (" + sb
+                + ")");
+        return failure.get();
+    }
+
+    /** Requests answered as expected so far. */
+    int done() {
+        int done = 0;
+        for (int k = 0; k < KINDS.length; k++) {
             done += counts.get(k);
         }
-        System.out.println("AotTraining: " + done + " of " + requests + " requests in " + millis + " ms (" + sb + ")");
-        if (failure.get() != null) {
-            System.out.println("AotTraining: the training client failed: " + failure.get());
-            return 1;
-        }
-        return 0;
+        return done;
+    }
+
+    /** Requests of one kind ("200", "206", "304", "404", "HEAD") answered as expected so far. */
+    int done(String kind) {
+        return counts.get(List.of(KINDS).indexOf(kind));
     }
 
     /** Connects until the server answers (it may still be starting), at most two minutes. */
@@ -233,7 +255,7 @@ public final class AotTraining {
                             + extra + (last ? "Connection: close\r\n" : "") + "\r\n";
                     out.write(request.getBytes(StandardCharsets.ISO_8859_1));
                     out.flush();
-                    int status = readResponse(in, method.equals("HEAD"), skip);
+                    int status = readResponse(in, method.equals("HEAD"), target.equals("/train-4k.bin"), skip);
                     if (status != expect) {
                         throw new IOException(method + " " + target + ": status " + status + ", expected " + expect);
                     }
@@ -243,8 +265,12 @@ public final class AotTraining {
         }
     }
 
-    /** Reads one response (head, then a Content-Length body unless HEAD or 304); returns its status. */
-    private int readResponse(InputStream in, boolean head, byte[] skip) throws IOException {
+    /**
+     * Reads one response (head, then a Content-Length body unless HEAD or 304); returns its status. The
+     * Last-Modified of a 200 for the file the conditional requests ask for is kept for them ({@code remember}):
+     * only an exact date gets a 304, as with nginx's {@code if_modified_since exact}.
+     */
+    private int readResponse(InputStream in, boolean head, boolean remember, byte[] skip) throws IOException {
         String statusLine = readLine(in);
         String[] parts = statusLine.split(" ", 3);
         if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
@@ -261,7 +287,7 @@ public final class AotTraining {
             String value = line.substring(colon + 1).trim();
             if (name.equals("content-length")) {
                 length = Long.parseLong(value);
-            } else if (name.equals("last-modified") && status == 200) {
+            } else if (name.equals("last-modified") && status == 200 && remember) {
                 lastModified.compareAndSet(null, value);
             }
         }
