@@ -2,9 +2,7 @@ package io.sendchain.examples.http;
 
 import com.google.common.net.HostAndPort;
 import com.google.common.net.InetAddresses;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 
 /** {@code HOST:PORT} as the command line writes an address ({@code --listen}, {@code --upstream}). */
 public final class Addresses {
@@ -23,21 +21,15 @@ public final class Addresses {
         try {
             hp = HostAndPort.fromString(hostPort.trim());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("needs HOST:PORT, not \"" + hostPort + "\" (" + e.getMessage() + ")",
-                    e);
+            throw new IllegalArgumentException(e.getMessage() != null && e.getMessage().contains("out of range")
+                    ? "port out of range in \"" + hostPort + "\"" : "needs HOST:PORT, not \"" + hostPort + "\"", e);
         }
         if (!hp.hasPort() || hp.getHost().isEmpty()) {
             throw new IllegalArgumentException("needs HOST:PORT, not \"" + hostPort + "\"");
         }
         String host = hp.getHost();
         if (InetAddresses.isInetAddress(host)) {
-            // a literal needs no resolver; the address keeps the text it was written as (its host string)
-            try {
-                return new InetSocketAddress(InetAddress.getByAddress(host, InetAddresses.forString(host).getAddress()),
-                        hp.getPort());
-            } catch (UnknownHostException e) {
-                throw new AssertionError("a parsed literal has 4 or 16 bytes", e);
-            }
+            return new InetSocketAddress(InetAddresses.forString(host), hp.getPort()); // a literal needs no resolver
         }
         if (host.indexOf(':') >= 0 || host.chars().allMatch(ch -> ch == '.' || ch >= '0' && ch <= '9')) {
             throw new IllegalArgumentException("\"" + host + "\" in \"" + hostPort + "\" is not an IP address");

@@ -198,7 +198,6 @@ class CliTest {
         InetSocketAddress a = c.config(dir).listen();
         assertEquals(InetAddress.getByName("::1"), a.getAddress());
         assertEquals(8080, a.getPort());
-        assertEquals("::1", a.getHostString());
         assertEquals(2, run("static", "--listen", "127.0.0.1"));
         assertEquals(2, run("static", "--listen", "999.1.1.1:80"));
         assertEquals(2, run("static", "--listen", "127.0.0.1:65536"));
