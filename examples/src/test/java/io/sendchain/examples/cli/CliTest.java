@@ -3,6 +3,7 @@ package io.sendchain.examples.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.testing.EqualsTester;
 import io.sendchain.examples.http.ProxyConfig;
 import io.sendchain.examples.http.StaticConfig;
 import java.io.ByteArrayOutputStream;
@@ -219,6 +220,24 @@ class CliTest {
         assertEquals(2, run());
         assertTrue(out().contains("static") && out().contains("proxy") && out().contains("platforms")
                 && out().contains("completion"), out());
+    }
+
+    @Test
+    void valuesFromTheCommandLineCompareByValue() {
+        new EqualsTester()
+                .addEqualityGroup(Size.parse("4k"), Size.parse("4096"), new Size(4096))
+                .addEqualityGroup(Size.parse("4m"))
+                .testEquals();
+        new EqualsTester()
+                .addEqualityGroup(Time.parse("90s"), Time.parse("1m30s"), Time.parse("90"))
+                .addEqualityGroup(Time.parse("90ms"))
+                .testEquals();
+        new EqualsTester()
+                .addEqualityGroup(ProxyConfig.UpstreamServer.parse("127.0.0.1:80"),
+                        ProxyConfig.UpstreamServer.parse("127.0.0.1:80,weight=1,max_fails=1,fail_timeout=10s"))
+                .addEqualityGroup(ProxyConfig.UpstreamServer.parse("127.0.0.1:80,weight=2"))
+                .addEqualityGroup(ProxyConfig.UpstreamServer.parse("[::1]:80"))
+                .testEquals();
     }
 
     @Test
