@@ -13,8 +13,8 @@ import picocli.CommandLine.Spec;
 /** {@code sendchain platforms}: the platform providers found, which one is selected and why, and their options. */
 @Command(name = "platforms", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         header = "Lists the platform providers found, the one selected and why, and their options.",
-        description = {"Lists every platform provider on the class/module path with its priority, status and "
-                + "reason, and the one selected (explicit name, -Dsendchain.platform, or priority); then each "
+        description = {"Every platform provider on the class/module path with its priority, status and reason; the "
+                + "one selected (an explicit name, -Dsendchain.platform, or the highest priority); then each "
                 + "platform's options with their type, default and meaning."})
 final class PlatformsCommand implements Callable<Integer> {
 

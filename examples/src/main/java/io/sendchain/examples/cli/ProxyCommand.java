@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
 /** {@code sendchain proxy}: nginx's {@code proxy_pass} on the event pipe, with nginx's {@code proxy_*} knobs. */
 @Command(name = "proxy", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         header = "Proxies to HTTP/1.1 servers like nginx's proxy_pass.",
-        customSynopsis = {"sendchain proxy --upstream HOST:PORT[,weight=N][,max_fails=N][,fail_timeout=TIME]...",
-            "                [--listen HOST:PORT] [options]"},
+        customSynopsis = {"sendchain proxy --upstream HOST:PORT[,weight=N][,max_fails=N]",
+            "                [,fail_timeout=TIME]... [--listen HOST:PORT] [options]"},
         description = {"", "Proxies HTTP/1.1 requests to the upstream until SIGTERM or Ctrl-C, reusing idle upstream "
                 + "connections (nginx's upstream keepalive; --upstream-keepalive 0 opens one per request, as "
                 + "nginx's proxy_pass does by default). Sizes, rates and times are written as nginx writes them: "
