@@ -5,4 +5,12 @@ module io.sendchain.examples {
     // CPU time of the benchmark threads
     requires java.management;
     requires jdk.management;
+    // the command line
+    requires info.picocli;
+    requires com.google.common;
+    // sun.misc.Signal: SIGTERM and SIGINT start a graceful stop that ends with exit status 0
+    requires jdk.unsupported;
+
+    // picocli reads the commands' annotations and calls their option methods reflectively
+    opens io.sendchain.examples.cli to info.picocli;
 }

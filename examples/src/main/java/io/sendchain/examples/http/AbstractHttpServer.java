@@ -16,10 +16,13 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -53,6 +56,8 @@ abstract class AbstractHttpServer implements AutoCloseable {
      */
     private volatile int waiters;
     private final Object waitLock = new Object();
+    /** {@link #shutdown} has begun. */
+    private final AtomicBoolean shuttingDown = new AtomicBoolean();
     /** The listening sockets: one per worker with SO_REUSEPORT, else one on the first worker. */
     private ListenSocket[] listeners = new ListenSocket[0];
     /** {@code acceptors[i]} accepts on {@code listeners[i]}, on {@code workers[i]}'s loop. */
@@ -81,7 +86,17 @@ abstract class AbstractHttpServer implements AutoCloseable {
         final EventHandler idleWrite = ev -> {
         };
         /** An idle connection was closed (timeout, the loop stopping): the server counts it out. */
-        final Consumer<Connection> idleClosed = c -> sessionClosed();
+        final Consumer<Connection> idleClosed = this::connectionClosed;
+        /**
+         * The worker's open client connections, for the graceful stop to find the idle ones (an identity map is a
+         * flat array: adding and removing a connection allocates nothing).
+         */
+        private final IdentityHashMap<Connection, Boolean> clients = new IdentityHashMap<>();
+        /**
+         * The server is stopping gracefully ({@link #shutdown}): a response still answers, with
+         * {@code Connection: close}, and its connection is closed after it instead of going idle.
+         */
+        boolean stopping;
         /** Written by the loop's thread only; read by the status page. */
         volatile long requests;
         volatile long accepted;
@@ -129,8 +144,20 @@ abstract class AbstractHttpServer implements AutoCloseable {
             }
         }
 
-        private void sessionClosed() {
+        /** A client connection of this worker was closed, idle or not: the server counts it out. */
+        void connectionClosed(Connection c) {
+            clients.remove(c);
             server.sessionClosed();
+        }
+
+        /** nginx's graceful quit on this loop ({@code ngx_close_idle_connections}): idle connections close now. */
+        private void beginStop() {
+            stopping = true;
+            for (Connection c : clients.keySet().toArray(new Connection[0])) {
+                if (c.read().handler() == idleRead) {
+                    loop.close(c);
+                }
+            }
         }
     }
 
@@ -276,6 +303,15 @@ abstract class AbstractHttpServer implements AutoCloseable {
 
     private void adopt(Worker w, StreamSocket s) {
         Connection c = new Connection("client", s);
+        if (w.stopping) {
+            // handed over by the listener just before it closed: the server no longer takes connections
+            try {
+                c.close();
+            } catch (IOException e) {
+                log.debug("closing a connection taken while stopping: {}", e.toString());
+            }
+            return;
+        }
         try {
             configure(s, c);
             w.loop.add(c);
@@ -289,6 +325,7 @@ abstract class AbstractHttpServer implements AutoCloseable {
             return;
         }
         connections.incrementAndGet();
+        w.clients.put(c, Boolean.TRUE);
         w.accepted++;
         // nginx's ngx_http_init_connection: no request, no buffer until bytes come; client_header_timeout meanwhile
         c.read().handler(w.idleRead);
@@ -443,6 +480,52 @@ abstract class AbstractHttpServer implements AutoCloseable {
             n[i] = acceptors[i].accepted();
         }
         return n;
+    }
+
+    /**
+     * Stops gracefully, as nginx's graceful quit: each worker closes its listener (a new connect is refused) and its
+     * idle keep-alive connections at once; responses under way go on, say {@code Connection: close} if their head
+     * is still to go, and their connections close when they are done. After {@code timeoutMillis}, or once no
+     * connection is left, the server {@linkplain #close() closes} (what is still open is closed). Safe from any
+     * thread but the workers'; a second call only closes.
+     *
+     * @return {@code true} if every client connection ended by itself in time
+     */
+    public boolean shutdown(long timeoutMillis) throws InterruptedException {
+        if (timeoutMillis < 0) {
+            throw new IllegalArgumentException("shutdown timeout < 0: " + timeoutMillis);
+        }
+        boolean drained = false;
+        if (shuttingDown.compareAndSet(false, true)) {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            CountDownLatch begun = new CountDownLatch(workers.length);
+            for (int i = 0; i < workers.length; i++) {
+                Worker w = workers[i];
+                Acceptor a = i < acceptors.length ? acceptors[i] : null;
+                try {
+                    w.loop.execute(() -> {
+                        try {
+                            if (a != null) {
+                                a.close();
+                            }
+                            w.beginStop();
+                        } finally {
+                            begun.countDown();
+                        }
+                    });
+                } catch (RuntimeException e) { // a loop that stopped already takes no task
+                    log.debug("{} takes no stop: {}", w.loop.name(), e.toString());
+                    begun.countDown();
+                }
+            }
+            begun.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            drained = awaitOpenConnections(0, Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            if (!drained) {
+                log.info("{} connection(s) still busy after {} ms; closing them", openConnections(), timeoutMillis);
+            }
+        }
+        close();
+        return drained;
     }
 
     /** Stops every worker (closing all connections), the listeners and the platform. */

@@ -613,6 +613,7 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
 
     /** Adds Connection and the blank line; {@code false} (after closing) if the head did not fit. */
     final boolean endHead() {
+        keepAlive &= !worker.stopping; // the server stops gracefully: this is the connection's last response
         w.header("Connection", keepAlive ? "keep-alive" : "close").crlf();
         c.closeAfterOutput(!keepAlive);
         if (!w.finish()) {
@@ -736,6 +737,10 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
 
     /** Back to idle: memory to the loop, the connection to the worker's idle handlers, the session to spare. */
     private void idle() {
+        if (worker.stopping) {
+            close(); // the server stops gracefully: no connection goes idle
+            return;
+        }
         Connection conn = c;
         pool.release();
         conn.read().handler(worker.idleRead);
@@ -780,7 +785,7 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
         } catch (RuntimeException e) {
             log.error("ending the response of a closed connection failed", e);
         }
-        server.sessionClosed();
+        worker.connectionClosed(conn);
         if (!releasePending) {
             finishRelease();
         }

@@ -202,24 +202,11 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
         }
 
         private static InetSocketAddress hostPort(String hostPort, String spec) {
-            int colon = hostPort.lastIndexOf(':');
-            if (colon <= 0 || colon == hostPort.length() - 1) {
-                throw new IllegalArgumentException("an upstream needs HOST:PORT, not \"" + spec + "\"");
-            }
-            String host = hostPort.substring(0, colon);
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            int port;
             try {
-                port = Integer.parseInt(hostPort.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("invalid port in upstream \"" + spec + "\"", e);
+                return Addresses.parse(hostPort);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("an upstream " + e.getMessage() + " (in \"" + spec + "\")", e);
             }
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port out of range in upstream \"" + spec + "\": " + port);
-            }
-            return new InetSocketAddress(host, port);
         }
 
         /** {@code HOST:PORT} (an IPv6 host in brackets): the server as logs and the default {@code Host} name it. */
