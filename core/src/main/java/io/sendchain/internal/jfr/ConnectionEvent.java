@@ -3,17 +3,23 @@ package io.sendchain.internal.jfr;
 import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
+import jdk.jfr.Enabled;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Timespan;
 import jdk.jfr.Timestamp;
 
-/** A connection an event loop closed: its life, its traffic and why it ended. */
+/**
+ * A connection an event loop closed: its life, its traffic and why it ended. Off unless the settings turn it on
+ * ({@code sendchain.jfc} does): one event per connection is a cost under connection churn that a recording with
+ * the JDK's default settings should not pay.
+ */
 @Name("sendchain.Connection")
 @Label("Connection Closed")
 @Description("A connection closed by its event loop, with when it was added, its bytes and why it was closed")
 @Category("sendchain")
+@Enabled(false)
 @StackTrace(false)
 final class ConnectionEvent extends jdk.jfr.Event {
 
