@@ -5,4 +5,6 @@ module io.sendchain.examples {
     // CPU time of the benchmark threads
     requires java.management;
     requires jdk.management;
+    // sendchain.FileCacheStatistics, the open file cache's flight-recorder event
+    requires jdk.jfr;
 }
