@@ -21,7 +21,10 @@ public final class ConnStats {
     /** The last I/O error met on the connection, or {@code null}. */
     String lastError;
 
-    /** The per-call event of the send-chain call in progress, or {@code null}. */
+    /**
+     * The event of the send-chain call in progress, or the last one if it was not committed (kept to be begun
+     * again), or {@code null}.
+     */
     private SendChainEvent call;
     private long markSent;
     private long markWritev;
@@ -56,12 +59,12 @@ public final class ConnStats {
         responses++;
     }
 
-    /** An I/O call on the connection failed with {@code e}'s message. */
+    /** An I/O call on the connection failed with {@code e}'s message ({@code "recv() failed: ..."}). */
     public void error(Throwable e) {
-        lastError = e.toString();
+        lastError = e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
-    /** The last I/O error met on the connection ({@link Throwable#toString()}), or {@code null}. */
+    /** The last I/O error met on the connection (its message), or {@code null}. */
     public String lastError() {
         return lastError;
     }
@@ -77,7 +80,9 @@ public final class ConnStats {
         markEagain = eagain;
         SendChainEvent e = null;
         if (Flight.SEND_CHAIN.isEnabled()) {
-            e = new SendChainEvent();
+            // an event that was not committed (the call was under the threshold) is begun again: a connection
+            // allocates one only per committed event, not per call
+            e = call != null ? call : new SendChainEvent();
             e.begin();
         }
         call = e;
@@ -97,9 +102,9 @@ public final class ConnStats {
         long dEagain = eagain - markEagain;
         SendChainEvent e = call;
         if (e != null) {
-            call = null;
             e.end();
             if (e.shouldCommit()) {
+                call = null; // committed: the recorder may still hold it, never touched again
                 e.connection = connection;
                 e.platform = Flight.platformOf(socket);
                 e.limit = limit;

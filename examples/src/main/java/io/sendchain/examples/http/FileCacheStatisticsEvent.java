@@ -13,7 +13,7 @@ import jdk.jfr.StackTrace;
 
 /**
  * The flight recorder's view of the static server's open file caches: every period (1 s unless the settings say
- * otherwise) one event per worker's cache with the lookups that hit and missed, and the evictions, since its
+ * otherwise) one event per worker's cache that was used since with the lookups that hit and missed, and the evictions, since its
  * previous event, and the entries it holds. Read from the cache's counters by the recorder's periodic thread, so
  * the lookups themselves pay nothing for it.
  */
@@ -65,6 +65,9 @@ final class FileCacheStatisticsEvent extends jdk.jfr.Event {
             long hits = cache.hits();
             long misses = cache.misses();
             long evictions = cache.evictions();
+            if (hits == w.hits && misses == w.misses && evictions == w.evictions) {
+                continue; // an idle worker: nothing to say
+            }
             FileCacheStatisticsEvent e = new FileCacheStatisticsEvent();
             e.worker = w.worker;
             e.hits = hits - w.hits;
