@@ -79,7 +79,7 @@ public final class ConnStats {
         markCalls = calls;
         markEagain = eagain;
         SendChainEvent e = null;
-        if (Flight.SEND_CHAIN.isEnabled()) {
+        if (Flight.sendChainRecorded()) {
             // an event that was not committed (the call was under the threshold) is begun again: a connection
             // allocates one only per committed event, not per call
             e = call != null ? call : new SendChainEvent();
@@ -118,7 +118,7 @@ public final class ConnStats {
                 e.commit();
             }
         }
-        if (Flight.STATISTICS.isEnabled()) {
+        if (Flight.statisticsRecorded()) {
             ThreadStats.current().add(bytes, dWritev, dSendfile, dCopy, dCalls, dEagain);
         }
     }

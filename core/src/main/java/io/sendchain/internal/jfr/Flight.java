@@ -1,12 +1,13 @@
 package io.sendchain.internal.jfr;
 
 import jdk.jfr.FlightRecorder;
+import jdk.jfr.FlightRecorderListener;
 
 /**
  * The hooks through which core (and, through {@code io.sendchain.spi.Telemetry}, the platforms) report to the
- * flight recorder ({@code jdk.jfr}). Every hook is guarded so that an event not recorded costs a check of its
- * enabled flag and nothing else: no allocation, no clock read. With JFR not started, {@code isEnabled()} of an
- * event class not yet instrumented is a constant {@code false} the JIT folds away.
+ * flight recorder ({@code jdk.jfr}). Every hook is guarded so that an event not recorded costs a check and nothing
+ * else: no allocation, no clock read. Until a recording starts in the JVM the check is one flag; after, the event's
+ * enabled flag too ({@code isEnabled()} of a probe instance).
  *
  * <p>This package depends on no other of core's, so that the packages it observes may call it without a cycle:
  * it takes names, numbers and opaque sockets.
@@ -20,14 +21,12 @@ public final class Flight {
     /** Bytes of a file read into memory and written. */
     public static final int COPY = 2;
 
-    // probes: never committed, only asked whether their event class is enabled (cheap, thread-safe)
-    static final SendChainEvent SEND_CHAIN = new SendChainEvent();
-    static final SendStatisticsEvent STATISTICS = new SendStatisticsEvent();
-    private static final ConnectionEvent CONNECTION = new ConnectionEvent();
-    private static final AcceptPausedEvent ACCEPT_PAUSED = new AcceptPausedEvent();
-    private static final AcceptResumedEvent ACCEPT_RESUMED = new AcceptResumedEvent();
-    private static final TempFileWriteEvent TEMP_FILE_WRITE = new TempFileWriteEvent();
-    private static final ThreadPoolWaitEvent POOL_WAIT = new ThreadPoolWaitEvent();
+    /**
+     * The flight recorder was initialized in this JVM (a recording was started, at launch or later through
+     * {@code jcmd}): only then can an event be on. Until then no event class is even loaded, since loading the
+     * first one initializes JFR's Java side, a fraction of a second a program that never records should not pay.
+     */
+    private static volatile boolean recorder;
 
     /** A platform's name, from its socket's class: {@code io.sendchain.platform.linux...} gives {@code linux}. */
     private static final ClassValue<String> PLATFORM = new ClassValue<>() {
@@ -44,7 +43,39 @@ public final class Flight {
     };
 
     static {
-        FlightRecorder.addPeriodicEvent(SendStatisticsEvent.class, ThreadStats::emitAll);
+        // called at once if the recorder is initialized already, else when a recording starts
+        FlightRecorder.addListener(new FlightRecorderListener() {
+            @Override
+            public void recorderInitialized(FlightRecorder r) {
+                Probes.init();
+                recorder = true;
+            }
+        });
+    }
+
+    /**
+     * Event instances that are never committed, only asked whether their class is enabled (cheap, thread-safe),
+     * loaded once the recorder is initialized.
+     */
+    static final class Probes {
+        static final SendChainEvent SEND_CHAIN = new SendChainEvent();
+        static final SendStatisticsEvent STATISTICS = new SendStatisticsEvent();
+        static final ConnectionEvent CONNECTION = new ConnectionEvent();
+        static final AcceptPausedEvent ACCEPT_PAUSED = new AcceptPausedEvent();
+        static final AcceptResumedEvent ACCEPT_RESUMED = new AcceptResumedEvent();
+        static final TempFileWriteEvent TEMP_FILE_WRITE = new TempFileWriteEvent();
+        static final ThreadPoolWaitEvent POOL_WAIT = new ThreadPoolWaitEvent();
+
+        static {
+            FlightRecorder.addPeriodicEvent(SendStatisticsEvent.class, ThreadStats::emitAll);
+        }
+
+        private Probes() {
+        }
+
+        /** Loads the probes (and registers the periodic hook) once. */
+        static void init() {
+        }
     }
 
     private Flight() {
@@ -54,12 +85,23 @@ public final class Flight {
 
     /** Whether a send-chain call is to be counted: its own event, the statistics or the connection event is on. */
     public static boolean sendRecorded() {
-        return SEND_CHAIN.isEnabled() || STATISTICS.isEnabled() || CONNECTION.isEnabled();
+        return recorder && (Probes.SEND_CHAIN.isEnabled() || Probes.STATISTICS.isEnabled()
+                || Probes.CONNECTION.isEnabled());
+    }
+
+    /** Whether send-chain calls get their own events. */
+    static boolean sendChainRecorded() {
+        return recorder && Probes.SEND_CHAIN.isEnabled();
+    }
+
+    /** Whether the per-thread send statistics are recorded. */
+    static boolean statisticsRecorded() {
+        return recorder && Probes.STATISTICS.isEnabled();
     }
 
     /** Whether closed connections are recorded. */
     public static boolean connectionRecorded() {
-        return CONNECTION.isEnabled();
+        return recorder && Probes.CONNECTION.isEnabled();
     }
 
     /** Counters for a connection joining its loop now. */
@@ -81,7 +123,7 @@ public final class Flight {
      * @param socket its platform socket, for the platform's name, or {@code null}
      */
     public static void closed(String connection, Object socket, long sent, ConnStats stats, String reason) {
-        if (!CONNECTION.isEnabled()) {
+        if (!connectionRecorded()) {
             return;
         }
         ConnectionEvent e = new ConnectionEvent();
@@ -116,7 +158,7 @@ public final class Flight {
 
     /** An acceptor stopped accepting for {@code delayMillis} at most after an error of class {@code errno}. */
     public static void acceptPaused(String listener, String errno, String message, long delayMillis) {
-        if (!ACCEPT_PAUSED.isEnabled()) {
+        if (!recorder || !Probes.ACCEPT_PAUSED.isEnabled()) {
             return;
         }
         AcceptPausedEvent e = new AcceptPausedEvent();
@@ -129,7 +171,7 @@ public final class Flight {
 
     /** An acceptor accepts again after standing still {@code stoppedNanos}. */
     public static void acceptResumed(String listener, long stoppedNanos) {
-        if (!ACCEPT_RESUMED.isEnabled()) {
+        if (!recorder || !Probes.ACCEPT_RESUMED.isEnabled()) {
             return;
         }
         AcceptResumedEvent e = new AcceptResumedEvent();
@@ -142,7 +184,7 @@ public final class Flight {
 
     /** A temp-file write starts: its event, begun, or {@code null} when not recorded. */
     public static Object beginTempFileWrite() {
-        if (!TEMP_FILE_WRITE.isEnabled()) {
+        if (!recorder || !Probes.TEMP_FILE_WRITE.isEnabled()) {
             return null;
         }
         TempFileWriteEvent e = new TempFileWriteEvent();
@@ -152,7 +194,7 @@ public final class Flight {
 
     /** The write begun with {@code token} ({@code null}: not recorded) wrote {@code bytes} at {@code offset}. */
     public static void endTempFileWrite(Object token, boolean created, long bytes, long offset) {
-        if (token instanceof TempFileWriteEvent e) {
+        if (token != null && token instanceof TempFileWriteEvent e) { // null first: no class to resolve
             e.end();
             if (e.shouldCommit()) {
                 e.created = created;
@@ -167,7 +209,7 @@ public final class Flight {
 
     /** A task is handed to a thread pool: a token for {@link #started}, or {@code null} when not recorded. */
     public static Object queued() {
-        if (!POOL_WAIT.isEnabled()) {
+        if (!recorder || !Probes.POOL_WAIT.isEnabled()) {
             return null;
         }
         ThreadPoolWaitEvent e = new ThreadPoolWaitEvent();
@@ -180,7 +222,7 @@ public final class Flight {
      * is committed if it took the threshold.
      */
     public static void started(Object token, String task, long bytes) {
-        if (token instanceof ThreadPoolWaitEvent e) {
+        if (token != null && token instanceof ThreadPoolWaitEvent e) { // null first: no class to resolve
             e.end();
             if (e.shouldCommit()) {
                 e.task = task;

@@ -35,7 +35,7 @@ public final class StaticServer extends AbstractHttpServer {
 
         StaticWorker(EventLoop loop) {
             super(StaticServer.this, loop);
-            FileCacheStatisticsEvent.watch(loop.name(), files); // JFR: sendchain.FileCacheStatistics
+            FileCacheEvents.watch(loop.name(), files); // JFR: sendchain.FileCacheStatistics
         }
     }
 
