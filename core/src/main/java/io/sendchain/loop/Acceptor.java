@@ -212,12 +212,13 @@ public final class Acceptor {
         if (ev.timedOut()) {
             // the pause or the retry delay is over: accept now, since no report may come for what is pending
             paused = false;
-            if (stoppedAt != 0) {
-                Flight.acceptResumed(listener.name(), System.nanoTime() - stoppedAt);
-                stoppedAt = 0;
-            }
         } else if (paused) {
             return; // the timer accepts; edge-triggered, nothing pending is forgotten meanwhile
+        }
+        if (stoppedAt != 0) {
+            // accepting again after a pause or a retry delay, from the timer or (a retry) an earlier report
+            Flight.acceptResumed(listener.name(), System.nanoTime() - stoppedAt);
+            stoppedAt = 0;
         }
         acceptUntilAgain(ev);
     }
