@@ -6,6 +6,8 @@ module io.sendchain.core {
     requires transitive org.slf4j;
     // ExtendedOpenOption.DIRECT: O_DIRECT for nginx's directio
     requires jdk.unsupported;
+    // flight-recorder events (io.sendchain.internal.jfr, not exported)
+    requires jdk.jfr;
 
     exports io.sendchain.buf;
     exports io.sendchain.output;

@@ -5,6 +5,8 @@ module io.sendchain.examples {
     // CPU time of the benchmark threads
     requires java.management;
     requires jdk.management;
+    // sendchain.FileCacheStatistics, the open file cache's flight-recorder event
+    requires jdk.jfr;
     // the command line
     requires info.picocli;
     requires com.google.common;

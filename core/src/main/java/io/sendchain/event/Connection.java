@@ -2,6 +2,8 @@ package io.sendchain.event;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
+import io.sendchain.internal.jfr.ConnStats;
+import io.sendchain.internal.jfr.Flight;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -41,6 +43,12 @@ public final class Connection {
     private boolean sendfile = true;
     private boolean closeAfterOutput;
     private boolean closed;
+    /**
+     * The flight-recorder counters ({@code io.sendchain.internal.jfr}), made when the connection joins a loop or
+     * sends while a sendchain event is recorded; {@code null} otherwise, so an unrecorded connection pays one
+     * reference.
+     */
+    ConnStats flight;
     /** Run once after the loop closed the connection; taken (and cleared) by the loop. */
     Consumer<Connection> onClose;
     /**
@@ -105,7 +113,17 @@ public final class Connection {
      * @return bytes read ({@code > 0}), {@code 0} at end of stream, or {@link #AGAIN}
      */
     public long recv(Buf b) throws IOException {
-        return stream().recv(this, b);
+        long n;
+        try {
+            n = stream().recv(this, b);
+        } catch (IOException e) {
+            failed(e);
+            throw e;
+        }
+        if (n > 0 && flight != null) {
+            flight.received(n);
+        }
+        return n;
     }
 
     /**
@@ -115,7 +133,17 @@ public final class Connection {
      * @return bytes read ({@code > 0}), {@code 0} at end of stream, or {@link #AGAIN}
      */
     public long recvChain(Chain in, long limit) throws IOException {
-        return stream().recvChain(this, in, limit);
+        long n;
+        try {
+            n = stream().recvChain(this, in, limit);
+        } catch (IOException e) {
+            failed(e);
+            throw e;
+        }
+        if (n > 0 && flight != null) {
+            flight.received(n);
+        }
+        return n;
     }
 
     /**
@@ -124,7 +152,19 @@ public final class Connection {
      * @return bytes written, or {@link #AGAIN}
      */
     public long send(Buf b) throws IOException {
-        return stream().send(this, b);
+        try {
+            return stream().send(this, b);
+        } catch (IOException e) {
+            failed(e);
+            throw e;
+        }
+    }
+
+    /** An I/O call failed: the flight recorder's connection event names the last error. */
+    private void failed(IOException e) {
+        if (flight != null) {
+            flight.error(e);
+        }
     }
 
     /** The read event. */
@@ -144,7 +184,29 @@ public final class Connection {
 
     /** Sends {@code in} with the connection's send chain; see {@link SendChain} for the contract. */
     public Chain sendChain(Chain in, long limit) throws IOException {
+        if (Flight.sendRecorded()) {
+            return sendChainRecorded(in, limit);
+        }
         return sendChain.send(this, in, limit);
+    }
+
+    /** {@link #sendChain} while a sendchain flight-recorder event is on: counted, and timed for its event. */
+    private Chain sendChainRecorded(Chain in, long limit) throws IOException {
+        ConnStats s = flight;
+        if (s == null) {
+            s = Flight.seen();
+            flight = s;
+        }
+        s.begin(sent);
+        Chain rest;
+        try {
+            rest = sendChain.send(this, in, limit);
+        } catch (IOException e) {
+            s.error(e);
+            throw e;
+        }
+        s.end(sent, name, socket, limit, rest == null);
+        return rest;
     }
 
     /**

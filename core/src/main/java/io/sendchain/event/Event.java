@@ -1,6 +1,7 @@
 package io.sendchain.event;
 
 import io.sendchain.internal.EventAccess;
+import io.sendchain.internal.jfr.ConnStats;
 import java.util.function.Consumer;
 
 /**
@@ -287,6 +288,16 @@ public final class Event {
         @Override
         public void addSent(Connection c, long n) {
             c.addSent(n);
+        }
+
+        @Override
+        public Object flight(Connection c) {
+            return c.flight;
+        }
+
+        @Override
+        public void flight(Connection c, Object stats) {
+            c.flight = (ConnStats) stats;
         }
 
         @Override

@@ -118,6 +118,15 @@ public abstract class EventAccess<E, C> {
 
     public abstract void addSent(C c, long n);
 
+    /**
+     * {@code c}'s flight-recorder counters ({@code io.sendchain.internal.jfr.ConnStats}), or {@code null} while it
+     * is not recorded. Typed {@code Object} so that this package depends on no other.
+     */
+    public abstract Object flight(C c);
+
+    /** Sets {@code c}'s flight-recorder counters. */
+    public abstract void flight(C c, Object stats);
+
     /** Takes {@code c}'s close action (clearing it), or {@code null}. */
     public abstract Consumer<C> takeOnClose(C c);
 }

@@ -6,6 +6,7 @@ import io.sendchain.spi.ErrnoException;
 import io.sendchain.event.Event;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.internal.jfr.Flight;
 import io.sendchain.spi.DriverEvents;
 import java.io.IOException;
 import java.util.Objects;
@@ -129,6 +130,8 @@ public final class Acceptor {
     private volatile long pauses;
     private volatile long handlerFailures;
     private final AtomicLongArray failures = new AtomicLongArray(Errno.values().length);
+    /** {@link System#nanoTime()} when accepting stopped for a pause or a retry delay, 0 while accepting. */
+    private long stoppedAt;
 
     /** An acceptor with the {@linkplain Settings#DEFAULTS default settings}. */
     public Acceptor(EventLoop loop, Connection listener, Handler handler) {
@@ -212,6 +215,11 @@ public final class Acceptor {
         } else if (paused) {
             return; // the timer accepts; edge-triggered, nothing pending is forgotten meanwhile
         }
+        if (stoppedAt != 0) {
+            // accepting again after a pause or a retry delay, from the timer or (a retry) an earlier report
+            Flight.acceptResumed(listener.name(), System.nanoTime() - stoppedAt);
+            stoppedAt = 0;
+        }
         acceptUntilAgain(ev);
     }
 
@@ -228,7 +236,7 @@ public final class Acceptor {
                     return;
                 }
                 if (++skipped >= MAX_SKIPPED_IN_A_ROW) {
-                    retryLater(ev);
+                    retryLater(ev, null, skipped + " failed accepts in a row");
                     return;
                 }
                 continue;
@@ -265,12 +273,13 @@ public final class Acceptor {
                 paused = true;
                 pauses++;
                 loop.addTimer(ev, settings.pauseMillis());
+                stopped(kind, message, settings.pauseMillis());
                 report(kind, message + "; not accepting on " + listener + " for " + settings.pauseMillis() + " ms",
                         bug);
                 return false;
             }
             default -> {
-                retryLater(ev);
+                retryLater(ev, kind, message);
                 report(kind, message + "; accepting on " + listener + " again within " + settings.retryMillis()
                         + " ms", bug);
                 return false;
@@ -279,10 +288,22 @@ public final class Acceptor {
     }
 
     /** Arms the retry timer unless a timer is armed already (a pending retry is not pushed back). */
-    private void retryLater(Event ev) {
+    private void retryLater(Event ev, Errno kind, String message) {
         if (!ev.timerSet()) {
             loop.addTimer(ev, settings.retryMillis());
+            stopped(kind, message, settings.retryMillis());
         }
+    }
+
+    /**
+     * Accepting stands still for {@code delayMillis} at most after {@code kind} ({@code null}: too many failures
+     * in a row): noted for the flight recorder's pause and resume events.
+     */
+    private void stopped(Errno kind, String message, long delayMillis) {
+        if (stoppedAt == 0) {
+            stoppedAt = System.nanoTime();
+        }
+        Flight.acceptPaused(listener.name(), kind == null ? "retry" : kind.name(), message, delayMillis);
     }
 
     private void deliver(StreamSocket s) {

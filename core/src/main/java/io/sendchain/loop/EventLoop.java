@@ -4,8 +4,11 @@ import io.sendchain.buf.SlabAllocator;
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.EventHandler;
+import io.sendchain.event.ListenSocket;
 import io.sendchain.internal.BufAccess;
 import io.sendchain.internal.EventAccess;
+import io.sendchain.internal.jfr.ConnStats;
+import io.sendchain.internal.jfr.Flight;
 import io.sendchain.spi.IoDriver;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -59,6 +62,8 @@ public final class EventLoop implements Executor, Timers {
     private final EventAccess.Poster<Event> poster = new Poster();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile boolean stopRequested;
+    /** The loop closes its connections because it stops (the flight recorder's close reason). */
+    private boolean shuttingDown;
     private volatile Thread thread;
     private long now;
     private long timerSeq;
@@ -180,6 +185,9 @@ public final class EventLoop implements Executor, Timers {
         A.poster(c.write(), poster);
         driver.register(c);
         connections.add(c);
+        if (Flight.connectionRecorded() && A.flight(c) == null) {
+            A.flight(c, Flight.added());
+        }
     }
 
     /**
@@ -188,8 +196,17 @@ public final class EventLoop implements Executor, Timers {
      * errors are logged; closing twice does nothing.
      */
     public void close(Connection c) {
+        close(c, null);
+    }
+
+    /** {@link #close(Connection)}; {@code reason}, if known here, is the flight recorder's close reason. */
+    private void close(Connection c, String reason) {
         if (c.closed()) {
             return;
+        }
+        if (Flight.connectionRecorded() && !(A.socket(c) instanceof ListenSocket)) {
+            Flight.closed(c.name(), A.socket(c), c.sent(), (ConnStats) A.flight(c),
+                    reason != null ? reason : closeReason(c));
         }
         forget(c.read());
         forget(c.write());
@@ -212,6 +229,29 @@ public final class EventLoop implements Executor, Timers {
                 log.error("releasing {} after its close failed", c, e);
             }
         }
+    }
+
+    /**
+     * Why {@code c} is being closed, as its events' flags tell (for the flight recorder): its timer fired, an I/O
+     * call failed (a reset if the error says so), the peer closed its side, or else the owner closed it.
+     */
+    private String closeReason(Connection c) {
+        if (shuttingDown) {
+            return "loop stopped";
+        }
+        Event r = c.read();
+        Event w = c.write();
+        if (r.timedOut() || w.timedOut()) {
+            return "timeout";
+        }
+        if (r.error() || w.error()) {
+            String error = A.flight(c) instanceof ConnStats s ? s.lastError() : null;
+            return error != null && (error.contains("reset") || error.contains("Broken pipe")) ? "reset" : "error";
+        }
+        if (r.eof() || A.pendingEof(r)) {
+            return "client EOF";
+        }
+        return "server close";
     }
 
     private void forget(Event ev) {
@@ -370,11 +410,12 @@ public final class EventLoop implements Executor, Timers {
             h.handle(ev);
         } catch (RuntimeException e) {
             log.error("handler of {} failed; closing the connection", ev, e);
-            close(c);
+            close(c, "handler failed");
         }
     }
 
     private void shutdown() {
+        shuttingDown = true;
         List<Connection> all = new ArrayList<>(connections);
         for (Connection c : all) {
             close(c);

@@ -4,7 +4,10 @@ import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
+import io.sendchain.event.Event;
 import io.sendchain.internal.BufAccess;
+import io.sendchain.internal.EventAccess;
+import io.sendchain.internal.jfr.ConnStats;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +24,7 @@ import org.slf4j.LoggerFactory;
 public final class ChainWriter implements OutputFilter {
 
     private static final Logger log = LoggerFactory.getLogger(ChainWriter.class);
+    private static final EventAccess<Event, Connection> A = EventAccess.get(Event.class);
 
     private Connection connection;
     private final Pool pool;
@@ -192,6 +196,7 @@ public final class ChainWriter implements OutputFilter {
         if (rest == null) {
             outTail = null;
             if (lastQueued) {
+                responseDone(c);
                 push(c);
             }
         }
@@ -206,7 +211,15 @@ public final class ChainWriter implements OutputFilter {
     void signalsOnly() throws IOException {
         abandon();
         if (lastQueued) {
+            responseDone(connection);
             push(connection);
+        }
+    }
+
+    /** The response's last buf is out: counted for the flight recorder's connection event, while recorded. */
+    private static void responseDone(Connection c) {
+        if (A.flight(c) instanceof ConnStats s) {
+            s.responseDone();
         }
     }
 

@@ -4,6 +4,7 @@ import io.sendchain.buf.Buf;
 import io.sendchain.buf.FileRef;
 import io.sendchain.event.Connection;
 import io.sendchain.internal.BufAccess;
+import io.sendchain.internal.jfr.Flight;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.Executor;
@@ -59,6 +60,7 @@ final class ThreadPoolFileReader implements FileReadHook {
         task.position = position;
         task.size = size;
         task.done = done;
+        task.queued = Flight.queued();
         try {
             executor.execute(task);
         } catch (RejectedExecutionException e) {
@@ -80,6 +82,8 @@ final class ThreadPoolFileReader implements FileReadHook {
         private Runnable done;
         private long nbytes;
         private IOException failure;
+        /** The flight recorder's queue-wait token, {@code null} when not recorded. */
+        private Object queued;
         private boolean running;
         private volatile boolean complete;
 
@@ -89,6 +93,9 @@ final class ThreadPoolFileReader implements FileReadHook {
 
         @Override
         public void run() {
+            Object q = queued;
+            queued = null;
+            Flight.started(q, "file read", size);
             try {
                 nbytes = FileReads.readFully(file, channel, dst.nioView(), offset, position, size);
             } catch (IOException e) {

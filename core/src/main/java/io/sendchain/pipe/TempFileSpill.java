@@ -3,6 +3,7 @@ package io.sendchain.pipe;
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
 import io.sendchain.internal.BufAccess;
+import io.sendchain.internal.jfr.Flight;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.slf4j.Logger;
@@ -76,11 +77,14 @@ final class TempFileSpill {
      * returns the bytes written.
      */
     long write(Chain chain) throws IOException {
+        Object recorded = Flight.beginTempFileWrite();
+        boolean created = false;
         if (file == null) {
             if (factory == null) {
                 throw new IOException("the pipe has no temp file directory to spill to");
             }
             file = factory.create();
+            created = true;
         }
         long written = 0;
         for (Chain cl = chain; cl != null; cl = cl.next()) {
@@ -98,6 +102,7 @@ final class TempFileSpill {
                 written += w;
             }
         }
+        Flight.endTempFileWrite(recorded, created, written, offset);
         return written;
     }
 

@@ -6,6 +6,7 @@ import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.DriverEvents;
+import io.sendchain.spi.Telemetry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
@@ -107,9 +108,11 @@ public abstract class PosixStreamSocket implements StreamSocket {
         for (;;) {
             long rc = k.writev(fd, s.headers, n);
             if (rc >= 0) {
+                Telemetry.call(c, Telemetry.Transfer.WRITEV, rc, false);
                 return rc;
             }
             if (rc == -abi.eagain()) {
+                Telemetry.call(c, Telemetry.Transfer.WRITEV, 0, true);
                 return AGAIN_RC;
             }
             if (rc != -abi.eintr()) {

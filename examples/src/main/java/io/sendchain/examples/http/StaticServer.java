@@ -35,6 +35,7 @@ public final class StaticServer extends AbstractHttpServer {
 
         StaticWorker(EventLoop loop) {
             super(StaticServer.this, loop);
+            FileCacheEvents.watch(loop.name(), files); // JFR: sendchain.FileCacheStatistics
         }
     }
 

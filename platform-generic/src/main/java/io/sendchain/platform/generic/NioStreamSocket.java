@@ -9,6 +9,7 @@ import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.DriverEvents;
+import io.sendchain.spi.Telemetry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
@@ -103,6 +104,11 @@ final class NioStreamSocket implements StreamSocket {
         }
     }
 
+    /** A write's bytes for the flight recorder; one that took nothing is the JDK's EAGAIN. */
+    private static void counted(Connection c, Telemetry.Transfer how, long sent) {
+        Telemetry.call(c, how, sent, sent == 0);
+    }
+
     private Chain send(Connection c, Event wev, Chain in, long limit, NioScratch s) throws IOException {
         IoVec vec = s.vec;
         FileRun run = s.run;
@@ -119,8 +125,10 @@ final class NioStreamSocket implements StreamSocket {
                 long size = run.coalesce(cl, limit - send);
                 send += size;
                 sent = transfer(c, run.first(), size);
+                counted(c, Telemetry.Transfer.SENDFILE, sent);
             } else if (vec.count() > 0) {
                 sent = writev(c, s);
+                counted(c, Telemetry.Transfer.WRITEV, sent);
             } else {
                 sent = 0;
             }

@@ -6,6 +6,7 @@ import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.spi.Chains;
 import io.sendchain.spi.DriverEvents;
+import io.sendchain.spi.Telemetry;
 import io.sendchain.spi.NativeFile;
 import io.sendchain.spi.posix.PosixScratch;
 import io.sendchain.spi.posix.PosixStreamSocket;
@@ -58,6 +59,8 @@ final class DarwinStreamSocket extends PosixStreamSocket {
                 s.word.set(ValueLayout.JAVA_LONG, 0, s.header.size() + fileSize);
                 int rc = k.sendfile(df.fd(), fd(), file.filePos(), s.word, s.hdtr, 0);
                 sent = s.word.get(ValueLayout.JAVA_LONG, 0);
+                // headers and trailers that went with the file count as sendfile bytes
+                Telemetry.call(c, Telemetry.Transfer.SENDFILE, sent, rc == -Darwin.EAGAIN);
                 if (rc < 0) {
                     switch (-rc) {
                         case Darwin.EAGAIN -> {

@@ -6,6 +6,7 @@ import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
 import io.sendchain.spi.Chains;
 import io.sendchain.spi.DriverEvents;
+import io.sendchain.spi.Telemetry;
 import io.sendchain.spi.NativeFile;
 import io.sendchain.spi.posix.PosixScratch;
 import io.sendchain.spi.posix.PosixStreamSocket;
@@ -92,6 +93,8 @@ final class FreeBsdStreamSocket extends PosixStreamSocket {
                 s.word.set(ValueLayout.JAVA_LONG, 0, 0);
                 int rc = k.sendfile(ff.fd(), fd(), file.filePos(), nbytes, s.hdtr, s.word, flags);
                 sent = s.word.get(ValueLayout.JAVA_LONG, 0);
+                // headers and trailers that went with the file count as sendfile bytes
+                Telemetry.call(c, Telemetry.Transfer.SENDFILE, sent, rc == -FreeBsd.EAGAIN);
                 if (rc < 0) {
                     switch (-rc) {
                         case FreeBsd.EAGAIN -> eagain = true;

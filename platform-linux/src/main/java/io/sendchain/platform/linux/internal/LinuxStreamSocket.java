@@ -10,6 +10,8 @@ import io.sendchain.event.Event;
 import io.sendchain.event.StreamSocket;
 import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.NativeFile;
+import io.sendchain.spi.Telemetry;
+import io.sendchain.spi.Telemetry.Transfer;
 import io.sendchain.spi.posix.PosixAbi;
 import java.io.Closeable;
 import java.io.IOException;
@@ -274,16 +276,26 @@ final class LinuxStreamSocket implements StreamSocket {
         }
         for (;;) {
             long rc = k.send(fd, vec.address(0), vec.length(0), Linux.MSG_MORE | Linux.MSG_NOSIGNAL);
-            long r = rc >= 0 ? rc : notSent(c, "send", rc);
+            long r = rc >= 0 ? sent(c, Transfer.WRITEV, rc) : notSent(c, Transfer.WRITEV, "send", rc);
             if (r != RETRY) {
                 return r;
             }
         }
     }
 
-    /** A write that failed ({@code rc < 0}): AGAIN_RC for EAGAIN, RETRY for EINTR; other errors throw. */
-    private long notSent(Connection c, String call, long rc) throws IOException {
+    /** A write that sent {@code n} bytes, counted for the flight recorder; returns {@code n}. */
+    private static long sent(Connection c, Transfer how, long n) {
+        Telemetry.call(c, how, n, false);
+        return n;
+    }
+
+    /**
+     * A write of kind {@code how} that failed ({@code rc < 0}): AGAIN_RC for EAGAIN (counted for the flight
+     * recorder), RETRY for EINTR; other errors throw.
+     */
+    private long notSent(Connection c, Transfer how, String call, long rc) throws IOException {
         if (rc == -Linux.EAGAIN) {
+            Telemetry.call(c, how, 0, true);
             return AGAIN_RC;
         }
         if (rc == -Linux.EINTR) {
@@ -300,7 +312,7 @@ final class LinuxStreamSocket implements StreamSocket {
         }
         for (;;) {
             long rc = k.writev(fd, s.iov, n);
-            long r = rc >= 0 ? rc : notSent(c, "writev", rc);
+            long r = rc >= 0 ? sent(c, Transfer.WRITEV, rc) : notSent(c, Transfer.WRITEV, "writev", rc);
             if (r != RETRY) {
                 return r;
             }
@@ -315,7 +327,7 @@ final class LinuxStreamSocket implements StreamSocket {
         for (;;) {
             long rc = k.sendfile(fd, lf.fd(), file.filePos(), size);
             if (rc > 0) {
-                return rc;
+                return sent(c, Transfer.SENDFILE, rc);
             }
             if (rc == 0) {
                 // the offset is at or beyond the end of the file: someone truncated it
@@ -323,7 +335,7 @@ final class LinuxStreamSocket implements StreamSocket {
                 throw new IOException("sendfile() reported that \"" + file.file() + "\" was truncated at "
                         + file.filePos());
             }
-            long r = notSent(c, "sendfile", rc);
+            long r = notSent(c, Transfer.SENDFILE, "sendfile", rc);
             if (r != RETRY) {
                 return r;
             }
@@ -349,9 +361,9 @@ final class LinuxStreamSocket implements StreamSocket {
             long rc = k.write(fd, s.copyAddress, got);
             if (rc > 0) {
                 platform.recordCopy(file.file(), rc);
-                return rc;
+                return sent(c, Transfer.COPY, rc);
             }
-            long r = rc == 0 ? 0 : notSent(c, "write", rc);
+            long r = rc == 0 ? 0 : notSent(c, Transfer.COPY, "write", rc);
             if (r != RETRY) {
                 return r;
             }
@@ -377,6 +389,7 @@ final class LinuxStreamSocket implements StreamSocket {
             t.collected();
             if (t.err == Linux.EAGAIN) {
                 // a write event that came while the task ran means the socket has room again: retry
+                Telemetry.call(c, Transfer.SENDFILE, 0, true);
                 return DriverEvents.complete(wev) ? 0 : AGAIN_RC;
             }
             if (t.err != 0) {
@@ -386,7 +399,7 @@ final class LinuxStreamSocket implements StreamSocket {
                 DriverEvents.error(wev, true);
                 throw new IOException("sendfile() reported that \"" + file.file() + "\" was truncated");
             }
-            return t.sent;
+            return sent(c, Transfer.SENDFILE, t.sent);
         }
         Executor poster = DriverEvents.executor(wev);
         Executor pool = platform.sendfilePool();

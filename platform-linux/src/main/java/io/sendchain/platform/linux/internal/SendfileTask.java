@@ -2,6 +2,7 @@ package io.sendchain.platform.linux.internal;
 
 import io.sendchain.event.Connection;
 import io.sendchain.spi.DriverEvents;
+import io.sendchain.spi.Telemetry;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +27,8 @@ final class SendfileTask implements Runnable {
     private LinuxFile in;
     private long offset;
     private long size;
+    /** The flight recorder's queue-wait token ({@link Telemetry#queued()}), {@code null} when not recorded. */
+    private Object queued;
     /** Bytes sent by the last run. */
     long sent;
     /** errno of the last run, 0 if none. */
@@ -59,6 +62,7 @@ final class SendfileTask implements Runnable {
         this.offset = offset;
         this.size = size;
         this.complete = false;
+        this.queued = Telemetry.queued();
         this.running = true;
     }
 
@@ -76,6 +80,9 @@ final class SendfileTask implements Runnable {
 
     @Override
     public void run() {
+        Object q = queued;
+        queued = null;
+        Telemetry.started(q, "sendfile", size);
         if (inRun.incrementAndGet() != 1) {
             socket.platform().recordOverlap();
         }
