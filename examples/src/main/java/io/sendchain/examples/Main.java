@@ -143,6 +143,9 @@ public final class Main {
               --open-file-cache-valid TIME  trust a cached lookup this long, then look again [60s]
               --open-file-cache-min-uses N  requests for a path (within inactive) before its descriptor is kept [1]
               --open-file-cache-errors on|off  cache "not found" and "forbidden" too [off]
+              --open-file-cache-memory SIZE  per worker, keep the contents of small cached files in memory, up to
+                                          SIZE in all, and send head and body in one call (0: off) [0]
+              --open-file-cache-memory-max-file SIZE  the largest file kept in memory [16k]
             """;
 
     private static int staticServer(String[] args, PrintStream out, PrintStream err) {
@@ -154,6 +157,8 @@ public final class Main {
         long cacheValid = 60_000;
         int cacheMinUses = 1;
         boolean cacheErrors = false;
+        long cacheMemory = 0;
+        long cacheMemoryMaxFile = StaticConfig.FileCache.MEMORY_MAX_FILE;
         try {
             Options o = new Options(args);
             while (o.more()) {
@@ -214,11 +219,14 @@ public final class Main {
                     case "--open-file-cache-valid" -> cacheValid = Sizes.millis(o.value(opt));
                     case "--open-file-cache-min-uses" -> cacheMinUses = Integer.parseInt(o.value(opt));
                     case "--open-file-cache-errors" -> cacheErrors = o.onOff(opt);
+                    case "--open-file-cache-memory" -> cacheMemory = Sizes.size(o.value(opt));
+                    case "--open-file-cache-memory-max-file" -> cacheMemoryMaxFile = Sizes.size(o.value(opt));
                     default -> serverOption(opt, o, cfg);
                 }
             }
             cfg.openFileCache(cacheMax == 0 ? null
-                    : new StaticConfig.FileCache(cacheMax, cacheInactive, cacheValid, cacheMinUses, cacheErrors));
+                    : new StaticConfig.FileCache(cacheMax, cacheInactive, cacheValid, cacheMinUses, cacheErrors,
+                            cacheMemory, cacheMemoryMaxFile));
         } catch (IllegalArgumentException e) {
             // NumberFormatException is one too: "For input string: ..." names the bad value
             err.println("sendchain static: " + e.getMessage());
