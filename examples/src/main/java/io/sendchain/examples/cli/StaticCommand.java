@@ -35,6 +35,8 @@ final class StaticCommand extends ServerCommand {
     private long cacheValid;
     private int cacheMinUses;
     private boolean cacheErrors;
+    private long cacheMemory;
+    private long cacheMemoryMaxFile;
 
     @Override
     ServerSettings settings() {
@@ -196,11 +198,25 @@ final class StaticCommand extends ServerCommand {
         cacheErrors = v.value();
     }
 
+    @Option(names = "--open-file-cache-memory", paramLabel = SIZE, defaultValue = "0",
+            description = "per worker, keep the contents of small cached files in memory, up to SIZE in all, and "
+                    + "send head and body in one call (0: off)")
+    void openFileCacheMemory(Size v) {
+        cacheMemory = v.bytes();
+    }
+
+    @Option(names = "--open-file-cache-memory-max-file", paramLabel = SIZE, defaultValue = "16k",
+            description = "the largest file kept in memory")
+    void openFileCacheMemoryMaxFile(Size v) {
+        cacheMemoryMaxFile = v.bytes();
+    }
+
     /** The configuration the options make, serving {@code dir}; a check that fails is a usage error. */
     StaticConfig config(Path dir) {
         try {
             return cfg.openFileCache(cacheMax == 0 ? null
-                    : new StaticConfig.FileCache(cacheMax, cacheInactive, cacheValid, cacheMinUses, cacheErrors))
+                    : new StaticConfig.FileCache(cacheMax, cacheInactive, cacheValid, cacheMinUses, cacheErrors,
+                            cacheMemory, cacheMemoryMaxFile))
                     .root(dir).build();
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage(), e);

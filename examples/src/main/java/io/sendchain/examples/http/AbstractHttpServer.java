@@ -79,6 +79,8 @@ abstract class AbstractHttpServer implements AutoCloseable {
         final AbstractHttpServer server;
         final EventLoop loop;
         final HttpDate date = new HttpDate();
+        /** Strings of repeated targets and header values for this worker's request heads. */
+        final AsciiStrings strings = new AsciiStrings(1024, 256);
         private final ArrayDeque<AbstractHttpSession<?, ?>> spare = new ArrayDeque<>();
         /** An idle connection is readable (a session takes it over) or timed out (closed, as nginx does). */
         final EventHandler idleRead = this::idleRead;

@@ -147,6 +147,7 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
         this.pool = new Pool(loop.memory());
         this.writer = new ChainWriter(pool);
         this.filter = new WriteFilter(writer, loop);
+        req.strings(worker.strings);
     }
 
     /** Binds the session to {@code conn}, which has bytes to read (or is about to): from now on its events come here. */
@@ -560,17 +561,29 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
     }
 
     final void errorBody(int code, String reason) {
-        String html = "<html>\r\n<head><title>" + code + " " + reason + "</title></head>\r\n<body>\r\n<center><h1>"
-                + code + " " + reason + "</h1></center>\r\n<hr><center>sendchain</center>\r\n</body>\r\n</html>\r\n";
-        textBody(html);
+        byte[] page = Heads.page(code, reason);
+        textBody(page != null ? page : Heads.pageBytes(code, reason));
     }
 
     /** Ends the head with a Content-Length for {@code text} and sends both (no body for HEAD). */
     private void textBody(String text) {
-        byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+        textBody(text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /**
+     * Ends the head with a Content-Length for {@code bytes} and sends both (no body for HEAD). A body that fits
+     * goes in the head's own buffer (one buf, no copy of its own).
+     */
+    private void textBody(byte[] bytes) {
         w.header("Content-Length", bytes.length);
         boolean sendBody = !"HEAD".equals(req.method);
         bodyBytes = sendBody ? bytes.length : 0;
+        if (sendBody && w.room() >= bytes.length + Heads.CONNECTION_MAX) {
+            if (endHead(bytes)) {
+                sendHead(null);
+            }
+            return;
+        }
         Buf body = null;
         if (sendBody) {
             body = Buf.copyOf(pool, bytes);
@@ -597,9 +610,14 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
     /** Starts a response head in {@link #head} (taking its memory): status line, Server, Date. */
     final void startHead(int code, String reason) {
         status = code;
-        startHeadBuffer().put("HTTP/1.1 ").put(code).put(" ").put(reason).crlf()
-                .header("Server", "sendchain")
-                .header("Date", worker.date.now(System.currentTimeMillis()));
+        byte[] line = Heads.statusLine(code, reason);
+        AsciiWriter hw = startHeadBuffer();
+        if (line != null) {
+            hw.put(line); // the status line, Server and "Date: ", preformatted
+        } else {
+            hw.put("HTTP/1.1 ").put(code).put(" ").put(reason).crlf().put("Server: sendchain\r\nDate: ");
+        }
+        hw.put(worker.date.nowBytes(System.currentTimeMillis())).crlf();
     }
 
     /** Makes {@link #head} empty (taking its memory first) and starts the writer on it. */
@@ -613,8 +631,33 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
 
     /** Adds Connection and the blank line; {@code false} (after closing) if the head did not fit. */
     final boolean endHead() {
+        return endHead(null);
+    }
+
+    /**
+     * Ends the head and copies bytes {@code [from, to)} of {@code body} right after it, in the head's buffer (sized
+     * for it by {@link #headCapacity()}), and sends the two as one buf: one {@code send} for a small body.
+     */
+    final void endHeadAndSendInline(MemorySegment body, long from, long to) {
         keepAlive &= !worker.stopping; // the server stops gracefully: this is the connection's last response
-        w.header("Connection", keepAlive ? "keep-alive" : "close").crlf();
+        w.put(keepAlive ? Heads.KEEP_ALIVE : Heads.CLOSE).put(body, from, to);
+        if (endHeadWritten()) {
+            sendHead(null);
+        }
+    }
+
+    /** {@link #endHead()}, then {@code inlineBody} (if not {@code null}) right after the head in its buffer. */
+    private boolean endHead(byte[] inlineBody) {
+        keepAlive &= !worker.stopping; // the server stops gracefully: this is the connection's last response
+        w.put(keepAlive ? Heads.KEEP_ALIVE : Heads.CLOSE);
+        if (inlineBody != null) {
+            w.put(inlineBody);
+        }
+        return endHeadWritten();
+    }
+
+    /** Finishes a head whose last line is written: false (after closing) if it did not fit. */
+    private boolean endHeadWritten() {
         c.closeAfterOutput(!keepAlive);
         if (!w.finish()) {
             log.error("response head for {} does not fit {} bytes; closing", req.target, head.end());
@@ -628,6 +671,11 @@ abstract class AbstractHttpSession<S extends AbstractHttpServer, W extends Abstr
         if (!endHead()) {
             return;
         }
+        sendHead(body);
+    }
+
+    /** Sends the ended head and {@code body} (or the head alone, which may hold its body inline). */
+    private void sendHead(Buf body) {
         responding = true;
         if (body == null) {
             head.lastBuf(true).lastInChain(true);

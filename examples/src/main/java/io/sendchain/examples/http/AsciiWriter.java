@@ -56,6 +56,23 @@ final class AsciiWriter {
         return this;
     }
 
+    /** Copies {@code bytes} (preformatted head lines). */
+    AsciiWriter put(byte[] bytes) {
+        int n = bytes.length;
+        if (at + n > end) {
+            overflow = true;
+            return this;
+        }
+        MemorySegment.copy(bytes, 0, seg, ValueLayout.JAVA_BYTE, at, n);
+        at += n;
+        return this;
+    }
+
+    /** Bytes still free after what was written. */
+    long room() {
+        return overflow ? 0 : end - at;
+    }
+
     /** Copies bytes {@code [from, to)} of {@code src}. */
     AsciiWriter put(MemorySegment src, long from, long to) {
         long n = to - from;

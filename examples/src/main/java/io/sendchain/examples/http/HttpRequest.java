@@ -54,6 +54,30 @@ final class HttpRequest {
     int headers;
     /** Where the head starts in the buf it was parsed from (the request line, after any leading blank lines). */
     long headStart;
+    /** Where the strings come from: the worker's table of repeated ones, or {@code null} for fresh ones. */
+    private AsciiStrings strings;
+
+    /** The methods the servers name, so that parsing one makes no string. */
+    private static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH",
+        "CONNECT", "TRACE"};
+
+    /** Strings of targets and header values come from {@code table} (a request repeating one allocates nothing). */
+    void strings(AsciiStrings table) {
+        this.strings = table;
+    }
+
+    private String string(MemorySegment s, long from, long to) {
+        return strings != null ? strings.get(s, from, to) : ascii(s, from, to);
+    }
+
+    private static String method(MemorySegment s, long from, long to) {
+        for (String m : METHODS) {
+            if (m.length() == to - from && startsWith(s, from, m)) {
+                return m;
+            }
+        }
+        return ascii(s, from, to);
+    }
 
     void reset() {
         method = null;
@@ -184,8 +208,8 @@ final class HttpRequest {
         if (rc != DONE) {
             return rc;
         }
-        method = ascii(s, from, sp1);
-        target = ascii(s, sp1 + 1, sp2);
+        method = method(s, from, sp1);
+        target = string(s, sp1 + 1, sp2);
         return targetForm(s, sp1 + 1, sp2) ? DONE : 400;
     }
 
@@ -307,13 +331,13 @@ final class HttpRequest {
         } else if (is(s, from, len, "expect")) {
             expectContinue = is(s, v, e - v, "100-continue");
         } else if (is(s, from, len, "if-none-match")) {
-            ifNoneMatch = ascii(s, v, e);
+            ifNoneMatch = string(s, v, e);
         } else if (is(s, from, len, "if-modified-since")) {
-            ifModifiedSince = ascii(s, v, e);
+            ifModifiedSince = string(s, v, e);
         } else if (is(s, from, len, "range")) {
-            range = ascii(s, v, e);
+            range = string(s, v, e);
         } else if (is(s, from, len, "if-range")) {
-            ifRange = ascii(s, v, e);
+            ifRange = string(s, v, e);
         }
         if (contentLength >= 0 && transferEncoding) {
             return 400; // both framings: ambiguous

@@ -11,7 +11,6 @@ import io.sendchain.output.Status;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +37,19 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
     private final OutputChainContext out;
 
     private FileRef file;
+    /** The open file cache's descriptor the response sends from itself ({@link #fileBody}), or {@code null}. */
+    private OpenFileCache.Descriptor held;
+    /** Bytes of a body from memory the next head's buffer must hold after the head. */
+    private long inlineBody;
+    /** The response's body buf when it sends from {@link #held}: reused, so a hit makes none. */
+    private final Buf fileBody = new Buf();
+    /** Where a Range header's bounds are read to. */
+    private final long[] range = new long[2];
+    /**
+     * Responses may send from the cache's shared ref itself: no thread pool reads files (a {@link FileRef} holds
+     * one thread-pool read at a time, so each response then has a ref of its own).
+     */
+    private final boolean sharesMaster;
     /** The loop task that takes a finished thread-pool read back (made once, not per read). */
     private final Runnable readCompleted = this::readCompleted;
 
@@ -51,6 +63,7 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
                 .bufs(config.outputBuffersNum(), config.outputBuffersSize())
                 .alignment(DIRECTIO_ALIGNMENT);
         FileReadHook hook = server.readHook();
+        this.sharesMaster = hook == null;
         if (hook != null) {
             // a finished read comes back to the loop thread, unblocks the output chain and resumes the response;
             // if the connection closed meanwhile, the memory the read wrote into goes back only now
@@ -82,7 +95,7 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
     long headCapacity() {
         // the status line and fixed headers, and a Location (the path percent-encoded: up to three bytes for each
         // of the target's) or a Content-Range
-        return HEAD_SIZE + 3L * req.target.length();
+        return HEAD_SIZE + 3L * req.target.length() + inlineBody;
     }
 
     @Override
@@ -116,25 +129,51 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
             error(405, false);
             return;
         }
-        UriPath.Resolved r = UriPath.resolve(req.target, config.root(), config.symlinksOutsideRoot(), false);
-        if (r.status() != 0) {
-            error(r.status(), r.status() == 400);
-            return;
-        }
         OpenFileCache cache = worker.files;
-        OpenFileCache.Entry cached = cache == null ? null : cache.lookup(r.file(), requestStart);
-        FileLookup.Found found = cached != null ? cached.found() : worker.lookup.stat(r.file(), requestStart);
-        if (found.status() == 0 && found.attrs().isDirectory()) {
-            if (!r.slash()) {
-                redirect(UriPath.escape(r.path() + "/"));
+        OpenFileCache.Entry cached = null;
+        if (cache != null) {
+            // the hot path: the target (the worker's repeated string) routes to its entry, with no URI decoding,
+            // no Path and no map of paths
+            OpenFileCache.Route route = cache.route(req.target);
+            if (route != null) {
+                if (route.status() != 0) {
+                    error(route.status(), true);
+                    return;
+                }
+                cached = routed(cache, route);
+            }
+        }
+        FileLookup.Found found;
+        if (cached != null) {
+            found = cached.found();
+        } else {
+            UriPath.Resolved r = UriPath.resolve(req.target, config.root(), config.symlinksOutsideRoot(), false);
+            if (r.status() != 0) {
+                if (cache != null && r.status() == 400) {
+                    cache.route(req.target, new OpenFileCache.Route(400, null, null)); // the bytes alone decide
+                }
+                error(r.status(), r.status() == 400);
                 return;
             }
-            Path index = found.file().resolve("index.html");
-            cached = cache == null ? null : cache.lookup(index, requestStart);
-            found = cached != null ? cached.found() : worker.lookup.stat(index, requestStart);
-            if (found.status() == 404) {
-                error(403, false); // a directory without an index, and no listing
-                return;
+            cached = cache == null ? null : cache.lookup(r.file(), requestStart);
+            found = cached != null ? cached.found() : worker.lookup.stat(r.file(), requestStart);
+            OpenFileCache.Entry dir = null;
+            if (found.status() == 0 && found.attrs().isDirectory()) {
+                if (!r.slash()) {
+                    redirect(UriPath.escape(r.path() + "/"));
+                    return;
+                }
+                dir = cached;
+                Path index = found.file().resolve("index.html");
+                cached = cache == null ? null : cache.lookup(index, requestStart);
+                found = cached != null ? cached.found() : worker.lookup.stat(index, requestStart);
+                if (found.status() == 404) {
+                    error(403, false); // a directory without an index, and no listing
+                    return;
+                }
+            }
+            if (cached != null && cached.cached() && (dir == null || dir.cached() && found.status() == 0)) {
+                cache.route(req.target, new OpenFileCache.Route(0, cached, dir));
             }
         }
         if (found.status() != 0) {
@@ -142,19 +181,16 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
             return;
         }
         Path path = found.file();
-        BasicFileAttributes attrs = found.attrs();
-        if (!attrs.isRegularFile()) {
+        if (!found.attrs().isRegularFile()) {
             error(403, false);
             return;
         }
-        long size = attrs.size();
-        long mtime = attrs.lastModifiedTime().toMillis() / 1000;
-        String etag = "\"" + Long.toHexString(mtime) + "-" + Long.toHexString(size) + "\"";
-        String lastModified = worker.date.lastModified(mtime);
+        FileMeta meta = cached != null ? cached.meta() : FileMeta.of(found);
+        long size = meta.size();
 
-        if (notModified(etag, mtime)) {
+        if (notModified(meta.etag(), meta.mtime())) {
             startHead(304, "Not Modified");
-            w.header("Last-Modified", lastModified).header("ETag", etag);
+            w.put(meta.validators());
             endHeadAndSend(null);
             return;
         }
@@ -162,29 +198,43 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
         long from = 0;
         long to = size;
         boolean partial = false;
-        if (req.range != null && get && rangeApplies(etag, lastModified)) {
-            long[] range = Ranges.single(req.range, size);
-            if (range == Ranges.UNSATISFIABLE) {
+        if (req.range != null && get && rangeApplies(meta.etag(), meta.lastModified())) {
+            int rc = Ranges.parse(req.range, size, range);
+            if (rc == Ranges.NOT_SATISFIABLE) {
                 startHead(416, "Range Not Satisfiable");
-                w.header("Content-Range", "bytes */" + size).header("Content-Type", "text/html");
+                w.put(Heads.CONTENT_RANGE).put("*/").put(size).crlf().put(Heads.CONTENT_TYPE_HTML);
                 errorBody(416, "Range Not Satisfiable");
                 return;
             }
-            if (range != null) {
+            if (rc == Ranges.RANGE) {
                 from = range[0];
                 to = range[1];
                 partial = true;
             }
         }
 
+        OpenFileCache.Content content = null;
         if (get) {
             try {
                 // the platform's own open only pays when it sends the file (sendfile); copies read through Java
                 // with the open file cache, a descriptor shared with the worker's other responses (nginx's
-                // open_file_cache); directio files are opened by each response, as without it
-                file = config.directio() > 0 && size >= config.directio() ? FileRef.openDirect(path)
-                        : cached != null ? cache.open(cached)
-                        : config.sendfile() ? server.platform().openFile(path) : FileRef.open(path);
+                // open_file_cache): without thread-pool reads the response sends from the shared ref itself,
+                // else from a ref of its own over it; directio files are opened by each response, as without it
+                if (cached != null && to > from && (content = cache.content(cached)) != null) {
+                    // a small file's bytes from memory: head and body leave in one send, no descriptor needed
+                    inlineBody = to - from;
+                } else if (config.directio() > 0 && size >= config.directio()) {
+                    file = FileRef.openDirect(path);
+                } else if (cached != null && sharesMaster) {
+                    held = cache.acquire(cached);
+                    if (held == null) {
+                        file = cache.open(cached);
+                    }
+                } else if (cached != null) {
+                    file = cache.open(cached);
+                } else {
+                    file = config.sendfile() ? server.platform().openFile(path) : FileRef.open(path);
+                }
             } catch (IOException e) {
                 String m = String.valueOf(e.getMessage());
                 if (m.contains("Permission denied") || e instanceof AccessDeniedException) {
@@ -198,17 +248,31 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
                 return;
             }
         }
+        try {
+            respond(meta, content, get, partial, from, to);
+        } finally {
+            if (content != null) {
+                content.close(); // the response has its copy (or failed): the content is let go at once
+            }
+        }
+    }
+
+    /** Writes the head of a 200 or 206 and sends it with the body: from memory, the shared descriptor or a file. */
+    private void respond(FileMeta meta, OpenFileCache.Content content, boolean get, boolean partial, long from,
+            long to) {
+        long size = meta.size();
+        if (content != null && head.segment() != null && head.end() - head.start() < headCapacity()) {
+            pool.free(head); // a head buffer from before is too small for the body: startHead takes a larger one
+        }
         if (partial) {
             startHead(206, "Partial Content");
-            w.header("Content-Range", "bytes " + from + "-" + (to - 1) + "/" + size);
+            w.put(Heads.CONTENT_RANGE).put(from).put("-").put(to - 1).put("/").put(size).crlf();
         } else {
             startHead(200, "OK");
         }
-        w.header("Content-Type", Mime.of(path.getFileName().toString()))
-                .header("Content-Length", to - from)
-                .header("Last-Modified", lastModified)
-                .header("ETag", etag)
-                .header("Accept-Ranges", "bytes");
+        w.put(meta.contentType()).put(Heads.CONTENT_LENGTH).put(to - from).crlf()
+                .put(meta.validators())
+                .put(Heads.ACCEPT_RANGES);
         bodyBytes = get ? to - from : 0;
         if (config.tcpNopush()) {
             // cork when it pays: a small body leaves in one segment with its header, a large one in full
@@ -216,34 +280,90 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
             boolean midSize = bodyBytes > config.corkSkipFrom() && bodyBytes < config.corkSkipTo();
             c.nopush(!midSize);
         }
+        if (content != null) {
+            // a small file from memory: its bytes follow the head in the head's buffer, one send for both
+            endHeadAndSendInline(content.bytes(), from, to);
+            return;
+        }
         Buf body = null;
         if (get && to > from) {
-            body = Buf.ofFile(file, from, to);
+            body = held != null ? held.body(fileBody, from, to) : Buf.ofFile(file, from, to);
             body.lastBuf(true).lastInChain(true);
         }
         endHeadAndSend(body);
     }
 
+    /**
+     * The entry a route leads to, counted and revalidated as a lookup would, or {@code null} when the slow path
+     * must look again (an entry that left the cache, a directory that is not one any more).
+     */
+    private OpenFileCache.Entry routed(OpenFileCache cache, OpenFileCache.Route route) {
+        OpenFileCache.Entry dir = route.dir();
+        if (dir != null) {
+            if (!dir.cached()) {
+                return null;
+            }
+            cache.hit(dir, requestStart);
+            FileLookup.Found d = dir.found();
+            if (!dir.cached() || d.status() != 0 || !d.attrs().isDirectory()) {
+                return null;
+            }
+        }
+        OpenFileCache.Entry e = route.entry();
+        if (!e.cached()) {
+            return null;
+        }
+        cache.hit(e, requestStart);
+        return e.cached() ? e : null;
+    }
+
+    /** If-None-Match (a list of tags, weak ones compared weakly, or {@code *}), else If-Modified-Since. */
     private boolean notModified(String etag, long mtime) {
-        if (req.ifNoneMatch != null) {
-            String inm = req.ifNoneMatch.trim();
-            if (inm.equals("*")) {
-                return true;
-            }
-            for (String tag : inm.split(",")) {
-                String t = tag.trim();
-                if (t.startsWith("W/")) {
-                    t = t.substring(2);
-                }
-                if (t.equals(etag)) {
-                    return true;
-                }
-            }
-            return false;
+        String inm = req.ifNoneMatch;
+        if (inm != null) {
+            return matches(inm, etag);
         }
         if (req.ifModifiedSince != null) {
             long since = HttpDate.parse(req.ifModifiedSince);
             return since >= 0 && mtime <= since;
+        }
+        return false;
+    }
+
+    /** Whether the If-None-Match {@code list} names {@code etag} (or is {@code *}); reads it in place. */
+    static boolean matches(String list, String etag) {
+        int n = list.length();
+        int a = 0;
+        int b = n;
+        while (a < b && list.charAt(a) <= ' ') {
+            a++;
+        }
+        while (b > a && list.charAt(b - 1) <= ' ') {
+            b--;
+        }
+        if (b - a == 1 && list.charAt(a) == '*') {
+            return true;
+        }
+        for (int i = 0; i <= n;) {
+            int end = list.indexOf(',', i);
+            if (end < 0) {
+                end = n;
+            }
+            int from = i;
+            int to = end;
+            while (from < to && list.charAt(from) <= ' ') {
+                from++;
+            }
+            while (to > from && list.charAt(to - 1) <= ' ') {
+                to--;
+            }
+            if (list.startsWith("W/", from)) {
+                from += 2;
+            }
+            if (to - from == etag.length() && list.regionMatches(from, etag, 0, etag.length())) {
+                return true;
+            }
+            i = end + 1;
         }
         return false;
     }
@@ -324,6 +444,12 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
     }
 
     private void closeFile() {
+        inlineBody = 0;
+        if (held != null) {
+            OpenFileCache.Descriptor d = held;
+            held = null;
+            d.close();
+        }
         if (file != null) {
             try {
                 file.close();

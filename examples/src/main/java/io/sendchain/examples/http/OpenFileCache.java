@@ -1,9 +1,12 @@
 package io.sendchain.examples.http;
 
+import io.sendchain.buf.Buf;
 import io.sendchain.buf.FileRef;
 import io.sendchain.spi.NativeFile;
 import java.io.Closeable;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -12,6 +15,7 @@ import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -68,6 +72,12 @@ final class OpenFileCache {
         private Descriptor fd;
         /** In the map and the LRU list; a result not kept (an error with errors off) is not. */
         private boolean cached;
+        /** The response head's bytes for the file, made at the first response; dropped when the file changes. */
+        private FileMeta meta;
+        /** The file's bytes in memory ({@code --open-file-cache-memory}), or {@code null}. */
+        private Content content;
+        /** Reading the content failed or found another size: not tried again until the file is looked at again. */
+        private boolean noContent;
         private Entry prev;
         private Entry next;
 
@@ -78,6 +88,30 @@ final class OpenFileCache {
         FileLookup.Found found() {
             return found;
         }
+
+        /** Still in the cache (a route to an entry that was not is a miss). */
+        boolean cached() {
+            return cached;
+        }
+
+        /** The head bytes of the file found (status 0, a regular file), made once per version of the file. */
+        FileMeta meta() {
+            FileMeta m = meta;
+            if (m == null) {
+                m = FileMeta.of(found);
+                meta = m;
+            }
+            return m;
+        }
+    }
+
+    /**
+     * A request target's way to its entry: a hit skips URI decoding, {@code Path} building and the map of paths
+     * (the target string is the worker's repeated one, see {@link AsciiStrings}). {@code status} 400 is a target
+     * that never maps to a file; otherwise {@code entry} is the file, and {@code dir} the directory whose index it
+     * is, if it is one. A route whose entry left the cache is a miss.
+     */
+    record Route(int status, Entry entry, Entry dir) {
     }
 
     /**
@@ -90,7 +124,9 @@ final class OpenFileCache {
         private final NativeFile handle;
         /** Makes a response's channel over the master's when Java code reads the file (copies, thread reads). */
         private final NativeFile.ChannelOpener channelOpener;
-        /** Responses whose FileRef over this descriptor is not closed yet. */
+        /** A file buf over the master, copied into a response's own buf when it sends from the master itself. */
+        private final Buf template;
+        /** Responses whose FileRef over this descriptor is not closed yet, or that send from the master. */
         private int refs;
         private boolean detached;
         private boolean closed;
@@ -101,6 +137,15 @@ final class OpenFileCache {
             NativeFile h = NativeFile.of(master);
             this.handle = h != null ? h : JavaOpened.FILE;
             this.channelOpener = () -> new SharedChannel(master.channel());
+            this.template = Buf.ofFile(master, 0, 0);
+        }
+
+        /**
+         * Points {@code body} at {@code [from, to)} of the shared file (the master ref itself: nothing is made per
+         * response); the response holds a reference until it calls {@link #close()}.
+         */
+        Buf body(Buf body, long from, long to) {
+            return body.copyFrom(template).filePos(from).fileLast(to);
         }
 
         FileRef share() {
@@ -138,6 +183,60 @@ final class OpenFileCache {
         }
     }
 
+    /**
+     * A small file's bytes in native memory of their own (an explicit shared arena: the cache may be closed from
+     * another thread than its loop's once the loop stopped), sent by responses as a read-only memory buf. Freed
+     * when it is detached from its entry (evicted for room, the entry gone, the file changed, the cache closed) and
+     * no response still sends from it: never left to the garbage collector. Counted against the memory bound until
+     * freed.
+     */
+    final class Content implements Closeable {
+        private final Arena arena;
+        private final MemorySegment bytes;
+        private final Buf template;
+        /** Responses sending from it now. */
+        private int refs;
+        private boolean detached;
+        private boolean freed;
+
+        Content(Arena arena, MemorySegment bytes) {
+            this.arena = arena;
+            this.bytes = bytes;
+            this.template = Buf.wrap(bytes);
+        }
+
+        /** Points {@code body} at bytes {@code [from, to)} of the content (nothing is made per response). */
+        Buf body(Buf body, long from, long to) {
+            return body.copyFrom(template).pos(from).last(to);
+        }
+
+        /** A response is done with it. */
+        @Override
+        public void close() {
+            refs--;
+            freeIfUnused();
+        }
+
+        void detach() {
+            detached = true;
+            freeIfUnused();
+        }
+
+        MemorySegment bytes() {
+            return bytes;
+        }
+
+        private void freeIfUnused() {
+            if (refs > 0 || !detached || freed) {
+                return;
+            }
+            freed = true;
+            memoryBytes = memoryBytes - bytes.byteSize();
+            memoryFiles = memoryFiles - 1;
+            arena.close();
+        }
+    }
+
     /** The handle of a file Java code opened ({@link FileRef#open}): it has no descriptor for a platform. */
     private enum JavaOpened implements NativeFile {
         FILE
@@ -150,7 +249,13 @@ final class OpenFileCache {
     private final long validMillis;
     private final int minUses;
     private final boolean errors;
+    /** Bytes of contents kept in memory at most ({@code 0}: none are). */
+    private final long memoryBound;
+    private final long memoryMaxFile;
     private final HashMap<Path, Entry> map = new HashMap<>();
+    /** Request targets to entries: at most {@link #maxRoutes}, then all are dropped and made again. */
+    private final HashMap<String, Route> routes = new HashMap<>();
+    private final int maxRoutes;
     /** Most recently used first. */
     private Entry head;
     private Entry tail;
@@ -164,6 +269,10 @@ final class OpenFileCache {
     private volatile long evictions;
     private volatile long expirations;
     private volatile long invalidations;
+    private volatile long memoryBytes;
+    private volatile int memoryFiles;
+    private volatile long memoryHits;
+    private volatile long memoryEvictions;
 
     OpenFileCache(FileLookup lookup, Opener opener, StaticConfig.FileCache settings) {
         this.lookup = Objects.requireNonNull(lookup, "lookup");
@@ -176,6 +285,9 @@ final class OpenFileCache {
         this.validMillis = settings.validMillis();
         this.minUses = settings.minUses();
         this.errors = settings.errors();
+        this.maxRoutes = (int) Math.min(2L * max, 1 << 20);
+        this.memoryBound = settings.memory();
+        this.memoryMaxFile = settings.memoryMaxFile();
     }
 
     /**
@@ -198,6 +310,38 @@ final class OpenFileCache {
             }
             return e;
         }
+        touch(e, now);
+        return e;
+    }
+
+    /** The route kept for {@code target}, or {@code null}: see {@link Route}. */
+    Route route(String target) {
+        return routes.get(target);
+    }
+
+    /** Keeps the way from {@code target} to what the slow path found for it. */
+    void route(String target, Route r) {
+        if (closed) {
+            return;
+        }
+        if (routes.size() >= maxRoutes && !routes.containsKey(target)) {
+            routes.clear(); // bounded: the next requests make their routes again
+        }
+        routes.put(target, r);
+    }
+
+    /**
+     * A request for the cached entry {@code e} through a route: as {@link #lookup} on a hit, without the map of
+     * paths (counted, moved to the head, revalidated after valid). The caller checked {@link Entry#cached()}.
+     */
+    void hit(Entry e, long now) {
+        expireInactive(now);
+        if (e.cached) {
+            touch(e, now); // else it expired just now: the caller finds it out of the cache
+        }
+    }
+
+    private void touch(Entry e, long now) {
         hits = hits + 1;
         e.accessed = now;
         e.uses++;
@@ -205,7 +349,26 @@ final class OpenFileCache {
         if (now - e.validated >= validMillis) {
             revalidate(e, now);
         }
-        return e;
+    }
+
+    /**
+     * A reference to {@code e}'s shared descriptor for a response that sends from its master ref itself (no thread
+     * pool reads the file for it: a {@link FileRef} holds one such read at a time), or {@code null} when the entry
+     * does not share one yet ({@link #open} then). Release it with {@link Descriptor#close()}.
+     *
+     * @throws IOException naming the file and the error, from the opener
+     */
+    Descriptor acquire(Entry e) throws IOException {
+        if (!e.cached || e.uses < minUses || closed) {
+            return null;
+        }
+        if (e.fd == null) {
+            Path file = e.found.file();
+            e.fd = new Descriptor(opener.open(file), file.toString());
+            descriptors++;
+        }
+        e.fd.refs++;
+        return e.fd;
     }
 
     /**
@@ -226,13 +389,81 @@ final class OpenFileCache {
         return e.fd.share();
     }
 
+    /**
+     * The content of {@code e} in memory for a response (released with {@link Content#close()}), read now if the
+     * file qualifies ({@code --open-file-cache-memory} on, a regular file of at most the per-file limit, asked for
+     * {@code min_uses} times, room within the bound after dropping the least recently used contents); or
+     * {@code null}: the response sends from the descriptor.
+     */
+    Content content(Entry e) {
+        if (memoryBound <= 0 || !e.cached || e.uses < minUses || closed) {
+            return null;
+        }
+        Content ct = e.content;
+        if (ct == null) {
+            FileLookup.Found f = e.found;
+            if (e.noContent || f.status() != 0 || !f.attrs().isRegularFile()) {
+                return null;
+            }
+            long size = f.attrs().size();
+            if (size == 0 || size > memoryMaxFile || !makeRoom(size, e)) {
+                return null;
+            }
+            ct = read(f.file(), size);
+            if (ct == null) {
+                e.noContent = true;
+                return null;
+            }
+            e.content = ct;
+        }
+        memoryHits = memoryHits + 1;
+        ct.refs++;
+        return ct;
+    }
+
+    /** Drops the least recently used contents (not {@code keep}'s) until {@code size} more bytes fit the bound. */
+    private boolean makeRoom(long size, Entry keep) {
+        for (Entry x = tail; x != null && memoryBytes + size > memoryBound; x = x.prev) {
+            if (x != keep && x.content != null) {
+                memoryEvictions = memoryEvictions + 1;
+                detachContent(x);
+            }
+        }
+        return memoryBytes + size <= memoryBound;
+    }
+
+    /** The file's {@code size} bytes in memory of their own, or {@code null} if it now has another size. */
+    private Content read(Path file, long size) {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            MemorySegment bytes = arena.allocate(size, 64);
+            ByteBuffer b = bytes.asByteBuffer();
+            while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+                // positional reads until the end
+            }
+            if (b.hasRemaining() || ch.size() != size) {
+                arena.close(); // changed since its stat: the descriptor serves it until it is looked at again
+                return null;
+            }
+            memoryBytes = memoryBytes + size;
+            memoryFiles = memoryFiles + 1;
+            return new Content(arena, bytes);
+        } catch (IOException e) {
+            arena.close();
+            log.debug("open file cache: reading {} into memory: {}", file, e.getMessage());
+            return null;
+        }
+    }
+
     /** Closes every descriptor no response holds; the others close when their last response is done. */
     void close() {
         closed = true;
         for (Entry e = head; e != null; e = e.next) {
             detachDescriptor(e);
+            detachContent(e);
         }
         map.clear();
+        routes.clear();
         head = null;
         tail = null;
         entries = 0;
@@ -267,6 +498,22 @@ final class OpenFileCache {
         return invalidations;
     }
 
+    long memoryBytes() {
+        return memoryBytes;
+    }
+
+    int memoryFiles() {
+        return memoryFiles;
+    }
+
+    long memoryHits() {
+        return memoryHits;
+    }
+
+    long memoryEvictions() {
+        return memoryEvictions;
+    }
+
     private void revalidate(Entry e, long now) {
         FileLookup.Found f = lookup.stat(e.key, now);
         Object key = fileKey(f);
@@ -278,7 +525,10 @@ final class OpenFileCache {
         e.validated = now;
         e.found = f;
         e.fileKey = key;
+        e.noContent = false;
         if (!same) {
+            e.meta = null;
+            detachContent(e);
             // nginx's ngx_open_cached_file: another file (or none) now; responses still sending finish from the
             // descriptor they hold, the next one opens the new file
             invalidations = invalidations + 1;
@@ -324,6 +574,7 @@ final class OpenFileCache {
         unlink(e);
         e.cached = false;
         detachDescriptor(e);
+        detachContent(e);
         entries = map.size();
     }
 
@@ -332,6 +583,14 @@ final class OpenFileCache {
         if (d != null) {
             e.fd = null;
             d.detach();
+        }
+    }
+
+    private void detachContent(Entry e) {
+        Content ct = e.content;
+        if (ct != null) {
+            e.content = null;
+            ct.detach();
         }
     }
 
@@ -358,6 +617,11 @@ final class OpenFileCache {
         }
         e.prev = null;
         e.next = null;
+    }
+
+    /** The entry's content in memory, for tests. */
+    static Content memoryContent(Entry e) {
+        return e.content;
     }
 
     /** The entry's shared descriptor, for tests. */

@@ -70,36 +70,59 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
      * @param validMillis    a result is trusted this long, then the file system is asked again
      * @param minUses        requests for a path (while it stays cached) before its descriptor is kept open
      * @param errors         keep "not found" and "forbidden" results too
+     * @param memory         bytes of small files' contents each worker keeps in native memory and sends from
+     *                       ({@code 0}: off); least recently used contents go past it
+     * @param memoryMaxFile  the largest file whose content is kept in memory
      */
-    public record FileCache(int max, long inactiveMillis, long validMillis, int minUses, boolean errors) {
+    public record FileCache(int max, long inactiveMillis, long validMillis, int minUses, boolean errors, long memory,
+            long memoryMaxFile) {
+
+        /** The largest file kept in memory unless told otherwise: 16 KiB. */
+        public static final long MEMORY_MAX_FILE = 16 * 1024;
 
         /** nginx's defaults for everything but {@code max}: inactive 60s, valid 60s, min_uses 1, errors off. */
         public static FileCache of(int max) {
             return new FileCache(max, 60_000, 60_000, 1, false);
         }
 
+        /** Without contents in memory. */
+        public FileCache(int max, long inactiveMillis, long validMillis, int minUses, boolean errors) {
+            this(max, inactiveMillis, validMillis, minUses, errors, 0, MEMORY_MAX_FILE);
+        }
+
         public FileCache {
-            if (max <= 0 || inactiveMillis < 0 || validMillis < 0 || minUses < 1) {
-                throw new IllegalArgumentException("open file cache: max > 0, inactive >= 0, valid >= 0 and "
-                        + "min_uses >= 1 expected: max=" + max + " inactive=" + inactiveMillis + " valid="
-                        + validMillis + " min_uses=" + minUses);
+            if (max <= 0 || inactiveMillis < 0 || validMillis < 0 || minUses < 1 || memory < 0 || memoryMaxFile < 0) {
+                throw new IllegalArgumentException("open file cache: memory >= 0, memory max file >= 0, max > 0, "
+                        + "inactive >= 0, valid >= 0 and min_uses >= 1 expected: max=" + max + " inactive="
+                        + inactiveMillis + " valid=" + validMillis + " min_uses=" + minUses + " memory=" + memory
+                        + " memory_max_file=" + memoryMaxFile);
             }
         }
 
         public FileCache withInactiveMillis(long v) {
-            return new FileCache(max, v, validMillis, minUses, errors);
+            return new FileCache(max, v, validMillis, minUses, errors, memory, memoryMaxFile);
         }
 
         public FileCache withValidMillis(long v) {
-            return new FileCache(max, inactiveMillis, v, minUses, errors);
+            return new FileCache(max, inactiveMillis, v, minUses, errors, memory, memoryMaxFile);
         }
 
         public FileCache withMinUses(int v) {
-            return new FileCache(max, inactiveMillis, validMillis, v, errors);
+            return new FileCache(max, inactiveMillis, validMillis, v, errors, memory, memoryMaxFile);
         }
 
         public FileCache withErrors(boolean v) {
-            return new FileCache(max, inactiveMillis, validMillis, minUses, v);
+            return new FileCache(max, inactiveMillis, validMillis, minUses, v, memory, memoryMaxFile);
+        }
+
+        /** Keeps up to {@code bytes} of small files' contents in memory per worker ({@code 0}: off). */
+        public FileCache withMemory(long bytes) {
+            return new FileCache(max, inactiveMillis, validMillis, minUses, errors, bytes, memoryMaxFile);
+        }
+
+        /** Keeps only files of at most {@code bytes} in memory. */
+        public FileCache withMemoryMaxFile(long bytes) {
+            return new FileCache(max, inactiveMillis, validMillis, minUses, errors, memory, bytes);
         }
     }
 

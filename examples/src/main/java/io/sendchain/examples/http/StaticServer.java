@@ -130,6 +130,10 @@ public final class StaticServer extends AbstractHttpServer {
         long evictions = 0;
         long expirations = 0;
         long invalidations = 0;
+        long memoryBytes = 0;
+        long memoryFiles = 0;
+        long memoryHits = 0;
+        long memoryEvictions = 0;
         for (Worker w : workers()) {
             OpenFileCache f = ((StaticWorker) w).files;
             entries += f.entries();
@@ -139,6 +143,10 @@ public final class StaticServer extends AbstractHttpServer {
             evictions += f.evictions();
             expirations += f.expirations();
             invalidations += f.invalidations();
+            memoryBytes += f.memoryBytes();
+            memoryFiles += f.memoryFiles();
+            memoryHits += f.memoryHits();
+            memoryEvictions += f.memoryEvictions();
         }
         sb.append("open_file_cache.entries ").append(entries).append('\n');
         sb.append("open_file_cache.descriptors ").append(descriptors).append('\n');
@@ -147,6 +155,10 @@ public final class StaticServer extends AbstractHttpServer {
         sb.append("open_file_cache.evictions ").append(evictions).append('\n');
         sb.append("open_file_cache.expirations ").append(expirations).append('\n');
         sb.append("open_file_cache.invalidations ").append(invalidations).append('\n');
+        sb.append("open_file_cache.memory_bytes ").append(memoryBytes).append('\n');
+        sb.append("open_file_cache.memory_files ").append(memoryFiles).append('\n');
+        sb.append("open_file_cache.memory_hits ").append(memoryHits).append('\n');
+        sb.append("open_file_cache.memory_evictions ").append(memoryEvictions).append('\n');
     }
 
     /** Descriptors the open file caches of all workers hold open (for leak accounting). */

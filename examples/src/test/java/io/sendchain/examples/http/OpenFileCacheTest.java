@@ -344,6 +344,133 @@ class OpenFileCacheTest {
         assertTrue(server.awaitOpenConnections(0, 10_000));
     }
 
+    // ---------------------------------------------------------------- contents in memory (--open-file-cache-memory)
+
+    private static String text(OpenFileCache.Content ct) {
+        return new String(ct.bytes().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aSmallFileIsReadIntoMemoryOnceAndEveryResponseSendsFromThoseBytes() throws IOException {
+        cache(StaticConfig.FileCache.of(10).withMemory(1024));
+        Path a = root.resolve("a.txt");
+        OpenFileCache.Content first = cache.content(cache.lookup(a, 0));
+        OpenFileCache.Content second = cache.content(cache.lookup(a, 1));
+        assertNotNull(first);
+        assertTrue(first == second, "one copy for every response");
+        assertEquals("first", text(first));
+        assertEquals(0, opened, "no descriptor for a file served from memory");
+        assertEquals(5, cache.memoryBytes());
+        assertEquals(1, cache.memoryFiles());
+        assertEquals(2, cache.memoryHits());
+        first.close();
+        second.close();
+    }
+
+    @Test
+    void aFileOverThePerFileLimitOrWithMemoryOffIsNotKeptInMemory() throws IOException {
+        cache(StaticConfig.FileCache.of(10).withMemory(1024).withMemoryMaxFile(4));
+        assertEquals(null, cache.content(cache.lookup(root.resolve("a.txt"), 0)), "5 bytes > 4");
+        assertNotNull(cache.content(cache.lookup(root.resolve("b.txt"), 0)));
+        cache.close();
+        cache(StaticConfig.FileCache.of(10));
+        assertEquals(null, cache.content(cache.lookup(root.resolve("b.txt"), 0)), "memory off by default");
+        assertEquals(0, cache.memoryBytes());
+    }
+
+    @Test
+    void aChangedFileIsReadAgainAfterValidAndTheOldBytesAreFreedWithTheirLastResponse() throws IOException {
+        cache(StaticConfig.FileCache.of(10).withMemory(1024).withValidMillis(1000));
+        Path a = root.resolve("a.txt");
+        OpenFileCache.Content sending = cache.content(cache.lookup(a, 0));
+        replace(a, "second version");
+        OpenFileCache.Content within = cache.content(cache.lookup(a, 999));
+        assertEquals("first", text(within), "within valid: the bytes read before");
+        within.close();
+        OpenFileCache.Content fresh = cache.content(cache.lookup(a, 1000));
+        assertEquals("second version", text(fresh), "after valid: the new file's bytes");
+        assertTrue(sending.bytes().scope().isAlive(), "a response under way keeps the old bytes");
+        assertEquals(5 + 14, cache.memoryBytes(), "both copies count until the old one is freed");
+        sending.close();
+        assertTrue(!sending.bytes().scope().isAlive(), "the old bytes freed with their last response");
+        assertEquals(14, cache.memoryBytes());
+        fresh.close();
+    }
+
+    @Test
+    void theMemoryBoundIsKeptByDroppingTheLeastRecentlyUsedContents() throws IOException {
+        cache(StaticConfig.FileCache.of(10).withMemory(8));
+        OpenFileCache.Content a = cache.content(cache.lookup(root.resolve("a.txt"), 0)); // 5 bytes
+        a.close();
+        OpenFileCache.Content b = cache.content(cache.lookup(root.resolve("b.txt"), 1)); // 3 bytes: 8 in all
+        b.close();
+        assertEquals(8, cache.memoryBytes());
+        OpenFileCache.Content c = cache.content(cache.lookup(root.resolve("c.txt"), 2)); // a, the oldest, goes
+        assertEquals("sea", text(c));
+        assertEquals(6, cache.memoryBytes());
+        assertEquals(2, cache.memoryFiles());
+        assertEquals(1, cache.memoryEvictions());
+        assertTrue(!a.bytes().scope().isAlive(), "the evicted content's memory is freed");
+        assertTrue(b.bytes().scope().isAlive());
+        c.close();
+    }
+
+    @Test
+    void aContentStillSentIsNotFreedToMakeRoomAndTheBoundHolds() throws IOException {
+        cache(StaticConfig.FileCache.of(10).withMemory(8));
+        OpenFileCache.Content a = cache.content(cache.lookup(root.resolve("a.txt"), 0)); // 5 bytes, held
+        OpenFileCache.Content b = cache.content(cache.lookup(root.resolve("b.txt"), 1)); // 3 bytes
+        b.close();
+        Path d = root.resolve("d.txt");
+        Files.writeString(d, "dee!");
+        assertEquals(null, cache.content(cache.lookup(d, 2)), "4 more bytes do not fit while a is sent");
+        assertTrue(cache.memoryBytes() <= 8, "bound: " + cache.memoryBytes());
+        assertTrue(a.bytes().scope().isAlive(), "a response still sends from it");
+        a.close();
+        assertTrue(!a.bytes().scope().isAlive(), "detached for room, freed with its last response");
+    }
+
+    @Test
+    void closingTheCacheFreesEveryContentNoResponseHolds() throws IOException {
+        cache(StaticConfig.FileCache.of(10).withMemory(1024));
+        OpenFileCache.Content a = cache.content(cache.lookup(root.resolve("a.txt"), 0));
+        a.close();
+        OpenFileCache.Content b = cache.content(cache.lookup(root.resolve("b.txt"), 0));
+        cache.close();
+        assertTrue(!a.bytes().scope().isAlive(), "freed at close");
+        assertTrue(b.bytes().scope().isAlive(), "held by a response");
+        assertEquals(3, cache.memoryBytes());
+        b.close();
+        assertTrue(!b.bytes().scope().isAlive());
+        assertEquals(0, cache.memoryBytes());
+        assertEquals(0, cache.memoryFiles());
+    }
+
+    @Test
+    void theServerSendsASmallFileFromMemoryAndANewVersionAfterValid() throws Exception {
+        Path a = root.resolve("a.txt");
+        server = new StaticServer(StaticConfig.builder().root(root)
+                .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).workers(1).status(true)
+                .openFileCache(StaticConfig.FileCache.of(10).withMemory(64 * 1024).withValidMillis(0)).build());
+        server.start();
+        try (HttpTestClient c = new HttpTestClient(server.address())) {
+            for (int i = 0; i < 5; i++) {
+                assertEquals("first", c.get("/a.txt").read().text());
+            }
+            HttpTestClient.Response r = c.get("/a.txt", "Range: bytes=1-3").read();
+            assertEquals(206, r.status());
+            assertEquals("irs", r.text());
+            replace(a, "second version");
+            assertEquals("second version", c.get("/a.txt").read().text(), "valid 0: looked at again, read again");
+            String status = c.get(AbstractHttpSession.STATUS_PATH).read().text();
+            assertTrue(status.contains("open_file_cache.memory_files 1\n"), status);
+            assertTrue(status.contains("open_file_cache.memory_bytes 14\n"), status);
+            assertTrue(status.contains("open_file_cache.memory_hits 7\n"), status);
+            assertTrue(status.contains("open_file_cache.descriptors 0\n"), "no descriptor kept: " + status);
+        }
+        assertTrue(server.awaitOpenConnections(0, 10_000));
+    }
+
     private static void closeQuietly(FileRef r) {
         try {
             r.close();

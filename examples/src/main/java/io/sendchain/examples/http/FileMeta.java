@@ -1,0 +1,30 @@
+package io.sendchain.examples.http;
+
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * What a response head says about one version of a file, formatted once: its size and modification time, the
+ * validators (ETag and Last-Modified, as strings to compare with the request's and as head lines) and the
+ * Content-Type line. The open file cache keeps one per entry until the file changes, so a hit formats nothing.
+ *
+ * @param size          the file's size
+ * @param mtime         its modification time, in seconds since the epoch
+ * @param etag          nginx's entity tag: {@code "mtime-size"} in hexadecimal, quoted
+ * @param lastModified  the modification time as an HTTP date
+ * @param contentType   {@code Content-Type: ...\r\n}
+ * @param validators    {@code Last-Modified: ...\r\nETag: ...\r\n}
+ */
+record FileMeta(long size, long mtime, String etag, String lastModified, byte[] contentType, byte[] validators) {
+
+    /** The head bytes of the file {@code found} names (status 0). */
+    static FileMeta of(FileLookup.Found found) {
+        BasicFileAttributes attrs = found.attrs();
+        long size = attrs.size();
+        long mtime = attrs.lastModifiedTime().toMillis() / 1000;
+        String etag = "\"" + Long.toHexString(mtime) + "-" + Long.toHexString(size) + "\"";
+        String lastModified = HttpDate.format(mtime);
+        String type = Mime.of(found.file().getFileName().toString());
+        return new FileMeta(size, mtime, etag, lastModified, Heads.bytes("Content-Type: " + type + "\r\n"),
+                Heads.bytes("Last-Modified: " + lastModified + "\r\nETag: " + etag + "\r\n"));
+    }
+}
