@@ -343,6 +343,7 @@ public final class Main {
                     case "--read-timeout" -> cfg.readTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--send-timeout" -> cfg.sendTimeoutMillis(Sizes.millis(o.value(opt)));
                     case "--upstream-keepalive" -> cfg.upstreamKeepalive(Integer.parseInt(o.value(opt)));
+                    case "--proxy-splice" -> cfg.splice(o.onOff(opt));
                     case "--upstream-keepalive-requests" ->
                             cfg.upstreamKeepaliveRequests(Integer.parseInt(o.value(opt)));
                     case "--upstream-keepalive-timeout" ->

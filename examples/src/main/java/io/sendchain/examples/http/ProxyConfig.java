@@ -68,6 +68,16 @@ import java.util.List;
  *                               {@code keepalive_requests})
  * @param upstreamKeepaliveTimeoutMillis longest an upstream connection is kept idle (nginx's upstream
  *                               {@code keepalive_timeout})
+ * @param splice                 relay {@code Content-Length} bodies upstream socket → kernel pipe → client socket
+ *                               without copying them (Linux's {@code splice(2)}, HAProxy's {@code option
+ *                               splice-response}) where the platform can; elsewhere, or off, bodies go through
+ *                               memory. With buffering on, a response is spliced while the client keeps up and goes
+ *                               on through the event pipe when it falls behind ({@link SpliceRelay}). Not with
+ *                               {@code limitRate}, which the event pipe applies
+ * @param splicePipeSize         the size of each kernel pipe ({@code F_SETPIPE_SZ}; Linux's default and the most an
+ *                               unprivileged process gets without raising {@code fs.pipe-max-size} are 64k and 1m)
+ * @param spliceMinSize          the fewest body bytes still to read after the head for a response to be spliced
+ *                               (smaller bodies cost more system calls spliced than copied)
  */
 public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstreams, String upstreamName,
         int nextUpstream, int nextUpstreamTries, String platform, boolean buffering,
@@ -77,7 +87,10 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
         int workers, boolean accessLog, long keepaliveTimeoutMillis, long headerTimeoutMillis, int headerBufferSize,
         int largeHeaderBuffers, int largeHeaderBufferSize, long workerMemory, boolean status, int maxHeaders,
         int clientSendBuffer, boolean reusePort, int upstreamKeepalive, int upstreamKeepaliveRequests,
-        long upstreamKeepaliveTimeoutMillis) {
+        long upstreamKeepaliveTimeoutMillis, boolean splice, long splicePipeSize, long spliceMinSize) {
+
+    /** Idle kernel pipes each worker keeps for splicing (as many as idle upstream connections by default). */
+    static final int SPLICE_IDLE_PIPES = 32;
 
     /** {@code proxy_next_upstream error}: connecting, sending the request or reading the answer's head failed. */
     public static final int NEXT_ERROR = 1;
@@ -265,6 +278,9 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
         private int upstreamKeepalive = 32;
         private int upstreamKeepaliveRequests = 1000;
         private long upstreamKeepaliveTimeoutMillis = 60_000;
+        private boolean splice = true;
+        private long splicePipeSize = 64 * 1024;
+        private long spliceMinSize = 16 * 1024;
 
         public Builder listen(InetSocketAddress v) {
             listen = v;
@@ -454,6 +470,27 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
             return this;
         }
 
+        /** Zero-copy relay of response bodies where the platform can splice (on by default). */
+        public Builder splice(boolean v) {
+            splice = v;
+            return this;
+        }
+
+        /** The size of each kernel pipe for splicing, 4k to 1g (the kernel rounds it up to a power of two pages). */
+        public Builder splicePipeSize(long v) {
+            splicePipeSize = atLeast("splice pipe size", v, 4096);
+            if (v > 1L << 30) {
+                throw new IllegalArgumentException("\"splice pipe size\" must be at most 1g, not " + v);
+            }
+            return this;
+        }
+
+        /** The fewest body bytes still to read after the head for a response to be spliced (0: any). */
+        public Builder spliceMinSize(long v) {
+            spliceMinSize = atLeast("splice min size", v, 0);
+            return this;
+        }
+
         public Builder clientSendBuffer(int v) {
             clientSendBuffer = (int) atLeast("sndbuf", v, 0);
             return this;
@@ -509,7 +546,8 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
                     sendTimeoutMillis, clientSendTimeoutMillis, clientBodyTimeoutMillis, clientMaxBodySize, workers,
                     accessLog, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize, largeHeaderBuffers,
                     largeHeaderBufferSize, workerMemory, status, maxHeaders, clientSendBuffer, reusePort,
-                    upstreamKeepalive, upstreamKeepaliveRequests, upstreamKeepaliveTimeoutMillis);
+                    upstreamKeepalive, upstreamKeepaliveRequests, upstreamKeepaliveTimeoutMillis, splice,
+                    splicePipeSize, spliceMinSize);
         }
     }
 }
