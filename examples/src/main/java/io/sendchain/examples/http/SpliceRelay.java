@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * first, then the upstream read again.
  *
  * <p>With buffering on, splicing lasts while the client keeps up (HAProxy's {@code splice-auto} idea): when the
- * client's socket is full and the pipe is full too, the relay stops, copies what the pipe holds into memory and
+ * client's socket is full and the pipe is full too (it refuses bytes and holds at least half its size), the relay
+ * stops, copies what the pipe holds into memory and
  * queues it in the write filter ({@link Splicer#drain}), and the session reads the rest through its event pipe
  * (buffers, temp file), so a slow client does not hold the upstream connection. With buffering off the relay goes
  * at the client's pace, as the memory relay does.
@@ -220,8 +221,10 @@ final class SpliceRelay {
                 loop.deleteTimer(c.write());
                 return left == 0 ? Outcome.DONE : Outcome.TRUNCATED;
             }
-            if (buffering && pipeFull && !c.write().ready()) {
-                // the client does not keep up: what the pipe holds goes to memory, the rest through the event pipe
+            if (buffering && pipeFull && !c.write().ready() && pipe.bytes() >= pipe.capacity() / 2) {
+                // the client does not keep up: what the pipe holds goes to memory, the rest through the event pipe.
+                // A pipe refusing bytes while less than half full more likely met an upstream with nothing more to
+                // give yet (the kernel answers both the same way): then the relay just waits for the client
                 return fallBack();
             }
             // waiting: for the client while the pipe holds bytes, for the upstream while it has room
