@@ -324,6 +324,50 @@ class ReverseProxySpliceTest {
     }
 
     @Test
+    void anUpstreamThatStallsMidBodyTimesOutUnderTheReadTimeoutAndTheClientConnectionIsClosed() throws Exception {
+        byte[] body = new byte[300_000];
+        new Random(30).nextBytes(body);
+        CountDownLatch release = new CountDownLatch(1);
+        scripted = new ScriptedUpstream((req, out) -> {
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.write(body);
+            out.flush();
+            try {
+                release.await(60, TimeUnit.SECONDS); // holds the connection open, sending nothing more
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        start(scripted.address(), b -> b.buffering(false).upstreamKeepalive(0).readTimeoutMillis(300));
+        try (HttpTestClient c = new HttpTestClient(proxy.address())) {
+            HttpTestClient.Response r = c.get("/t").read(false, true, true);
+            assertFalse(r.complete());
+            assertArrayEquals(body, r.body(), "what came before the stall arrives, then the close");
+            assertTrue(c.closedByServer());
+        } finally {
+            release.countDown();
+        }
+        assertTrue(worker().splicedBytes > 0);
+        assertEquals(1, incomplete.get());
+        assertNoPipeLent();
+    }
+
+    @Test
+    void aClientThatTakesNothingIsClosedUnderTheSendTimeout() throws Exception {
+        byte[] big = new byte[8 << 20];
+        Files.write(root.resolve("8m"), big);
+        start(origin(), b -> b.buffering(false).clientSendBuffer(4096).clientSendTimeoutMillis(300));
+        try (HttpTestClient c = new HttpTestClient(proxy.address(), 4096)) {
+            c.get("/8m");
+            assertTrue(ended.await(30, TimeUnit.SECONDS), "the send timeout did not end the response");
+            HttpTestClient.Response r = c.read(false, false, true);
+            assertFalse(r.complete());
+        }
+        assertEquals(1, incomplete.get());
+        assertNoPipeLent();
+    }
+
+    @Test
     void sixtyFourMegabytesArriveIntact() throws Exception {
         long seed = Seeds.seed("ReverseProxySpliceTest.64m");
         Random rnd = new Random(seed);
