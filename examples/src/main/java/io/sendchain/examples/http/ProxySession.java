@@ -764,7 +764,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         if (!pipe.downstreamDone()) {
             return;
         }
-        bodyBytes = pipe.readLength();
+        bodyBytes += pipe.readLength(); // after a splice fallback, bodyBytes holds what was spliced before
         boolean complete = pipe.upstreamDone() || (pipeToEof && !pipe.upstreamError());
         if (!complete) {
             log.error("upstream prematurely closed connection while reading upstream {}", peerName);
@@ -966,6 +966,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 close();
             }
             case FALLBACK -> {
+                bodyBytes = uh.contentLength - splice.left(); // the access log counts the spliced part too
                 splice.end();
                 if (config.buffering()) {
                     startPipe(splice.left());
