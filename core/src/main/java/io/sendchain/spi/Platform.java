@@ -69,6 +69,27 @@ public interface Platform extends AutoCloseable {
     }
 
     /**
+     * Whether {@link #newSplicer} works here: this platform can move bytes between two of its stream sockets
+     * through a kernel pipe without copying them to user memory (Linux's {@code splice(2)}). By default not; a
+     * caller then relays through memory.
+     */
+    default boolean supportsSplice() {
+        return false;
+    }
+
+    /**
+     * A {@link Splicer} for one event loop, whose new pipes get {@code pipeSize} bytes (the kernel may round it up,
+     * or refuse a size past its limit and keep its default) and which keeps up to {@code maxIdlePipes} empty pipes
+     * for reuse. The caller owns it and closes it when the loop stops.
+     *
+     * @throws UnsupportedOperationException if {@link #supportsSplice()} is {@code false}
+     * @throws IllegalArgumentException if {@code pipeSize < 4096} or {@code maxIdlePipes < 0}
+     */
+    default Splicer newSplicer(long pipeSize, int maxIdlePipes) {
+        throw new UnsupportedOperationException("the " + name() + " platform cannot splice");
+    }
+
+    /**
      * Starts a non-blocking connect to {@code address}. The socket's write event fires when the connect is done;
      * then call {@link StreamSocket#finishConnect}.
      */

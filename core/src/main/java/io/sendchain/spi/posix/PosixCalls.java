@@ -39,7 +39,7 @@ public final class PosixCalls {
     }
 
     private static final Set<String> CRITICAL = Set.of("read", "write", "readv", "writev", "send",
-            "setsockopt", "getsockopt", "accept", "accept4", "shutdown", "close", "fcntl", "epoll_ctl");
+            "setsockopt", "getsockopt", "accept", "accept4", "shutdown", "close", "fcntl", "epoll_ctl", "splice");
 
     /**
      * One libc function as FFM declares it: its symbol, its result ({@code null}: void) and argument layouts, and

@@ -119,6 +119,13 @@ final class ProxyCommand extends ServerCommand {
         cfg.requestBuffering(v.value());
     }
 
+    @Option(names = "--proxy-splice", paramLabel = ON_OFF, defaultValue = "on",
+            description = "relay Content-Length response bodies upstream socket -> kernel pipe -> client socket "
+                    + "without copying them (Linux's splice(2)) where the platform can")
+    void splice(OnOff v) {
+        cfg.splice(v.value());
+    }
+
     @Option(names = "--client-body-buffer-size", paramLabel = SIZE, defaultValue = "16k",
             description = "memory for a buffered request body before it spills to a file")
     void clientBodyBufferSize(Size v) {

@@ -74,6 +74,16 @@ import java.util.List;
  *                               the upstream as it arrives
  * @param clientBodyBufferSize   nginx's {@code client_body_buffer_size}: the memory a buffered request body may take
  *                               before the rest goes to its temp file
+ * @param splice                 relay {@code Content-Length} bodies upstream socket → kernel pipe → client socket
+ *                               without copying them (Linux's {@code splice(2)}, HAProxy's {@code option
+ *                               splice-response}) where the platform can; elsewhere, or off, bodies go through
+ *                               memory. With buffering on, a response is spliced while the client keeps up and goes
+ *                               on through the event pipe when it falls behind ({@link SpliceRelay}). Not with
+ *                               {@code limitRate}, which the event pipe applies
+ * @param splicePipeSize         the size of each kernel pipe ({@code F_SETPIPE_SZ}; Linux's default and the most an
+ *                               unprivileged process gets without raising {@code fs.pipe-max-size} are 64k and 1m)
+ * @param spliceMinSize          the fewest body bytes still to read after the head for a response to be spliced
+ *                               (smaller bodies cost more system calls spliced than copied)
  */
 public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstreams, String upstreamName,
         int nextUpstream, int nextUpstreamTries, String platform, boolean buffering,
@@ -83,7 +93,11 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
         int workers, boolean accessLog, long keepaliveTimeoutMillis, long headerTimeoutMillis, int headerBufferSize,
         int largeHeaderBuffers, int largeHeaderBufferSize, long workerMemory, boolean status, int maxHeaders,
         int clientSendBuffer, boolean reusePort, int upstreamKeepalive, int upstreamKeepaliveRequests,
-        long upstreamKeepaliveTimeoutMillis, boolean requestBuffering, long clientBodyBufferSize) {
+        long upstreamKeepaliveTimeoutMillis, boolean requestBuffering, long clientBodyBufferSize,
+        boolean splice, long splicePipeSize, long spliceMinSize) {
+
+    /** Idle kernel pipes each worker keeps for splicing (as many as idle upstream connections by default). */
+    static final int SPLICE_IDLE_PIPES = 32;
 
     /** {@code proxy_next_upstream error}: connecting, sending the request or reading the answer's head failed. */
     public static final int NEXT_ERROR = 1;
@@ -260,6 +274,9 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
         private long upstreamKeepaliveTimeoutMillis = 60_000;
         private boolean requestBuffering = true;
         private long clientBodyBufferSize = 16 * 1024;
+        private boolean splice = true;
+        private long splicePipeSize = 64 * 1024;
+        private long spliceMinSize = 16 * 1024;
 
         public Builder listen(InetSocketAddress v) {
             listen = v;
@@ -471,6 +488,27 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
             return this;
         }
 
+        /** Zero-copy relay of response bodies where the platform can splice (on by default). */
+        public Builder splice(boolean v) {
+            splice = v;
+            return this;
+        }
+
+        /** The size of each kernel pipe for splicing, 4k to 1g (the kernel rounds it up to a power of two pages). */
+        public Builder splicePipeSize(long v) {
+            splicePipeSize = atLeast("splice pipe size", v, 4096);
+            if (v > 1L << 30) {
+                throw new IllegalArgumentException("\"splice pipe size\" must be at most 1g, not " + v);
+            }
+            return this;
+        }
+
+        /** The fewest body bytes still to read after the head for a response to be spliced (0: any). */
+        public Builder spliceMinSize(long v) {
+            spliceMinSize = atLeast("splice min size", v, 0);
+            return this;
+        }
+
         public Builder clientSendBuffer(int v) {
             clientSendBuffer = (int) atLeast("sndbuf", v, 0);
             return this;
@@ -527,7 +565,7 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
                     accessLog, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize, largeHeaderBuffers,
                     largeHeaderBufferSize, workerMemory, status, maxHeaders, clientSendBuffer, reusePort,
                     upstreamKeepalive, upstreamKeepaliveRequests, upstreamKeepaliveTimeoutMillis, requestBuffering,
-                    clientBodyBufferSize);
+                    clientBodyBufferSize, splice, splicePipeSize, spliceMinSize);
         }
     }
 }

@@ -64,7 +64,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private static final String[] RESPONSE_HOP = {"server", "date", "connection", "keep-alive", "proxy-connection",
         "transfer-encoding", "trailer", "upgrade", "te"};
 
-    private enum State { IDLE, BODY, CONNECTING, SENDING, READING_HEAD, PIPE, RELAY, FINISHING }
+    private enum State { IDLE, BODY, CONNECTING, SENDING, READING_HEAD, PIPE, RELAY, SPLICE, FINISHING }
 
     private final ProxyConfig config;
     private final String hostHeader;
@@ -150,6 +150,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private boolean upstreamAnswered;
     /** The relayed response had bytes past its end. */
     private boolean relayExtra;
+    /** Zero-copy relay of Content-Length bodies, or {@code null} without splice (off, or not on this platform). */
+    private final SpliceRelay splice;
 
     ProxySession(ReverseProxy proxy, ReverseProxy.ProxyWorker worker) {
         super(proxy, worker);
@@ -161,6 +163,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         this.keepalive = worker.keepalive;
         this.bodyBuffer = new RequestBodyBuffer(pool, config.clientBodyBufferSize(), config.clientMaxBodySize(),
                 config.tempPath(), server.platform()::openFile);
+        this.splice = worker.splicer == null ? null : new SpliceRelay(loop, pool, worker.splicer, worker);
         // nginx's postpone_output 1460: the head waits for the first body bytes, so both leave in one write
         filter.postpone(POSTPONE_OUTPUT);
     }
@@ -683,6 +686,14 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                     relay();
                 }
             }
+            case SPLICE -> {
+                if (ev.timedOut()) {
+                    log.error("upstream timed out while reading upstream {}", peerName);
+                    fail(504);
+                    return;
+                }
+                afterSplice(splice.run());
+            }
             default -> {
                 // while the request is sent, an early answer waits in the socket
             }
@@ -791,6 +802,11 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         bodyBytes = 0;
         if (length == 0) {
             finish(ub.pos() == ub.last()); // bytes after a body-less response: the connection is out of step
+        } else if (splice != null && !chunkedIn
+                && SpliceRelay.worth(length, ub.last() - ub.pos(), config.spliceMinSize())) {
+            state = State.SPLICE;
+            afterSplice(splice.start(u, c, filter, ub, length, config.buffering(), config.readTimeoutMillis(),
+                    config.clientSendTimeoutMillis()));
         } else if (config.buffering()) {
             startPipe(length);
         } else {
@@ -855,7 +871,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         if (!pipe.downstreamDone()) {
             return;
         }
-        bodyBytes = pipe.readLength();
+        bodyBytes += pipe.readLength(); // after a splice fallback, bodyBytes holds what was spliced before
         boolean complete = pipe.upstreamDone() || (pipeToEof && !pipe.upstreamError());
         if (!complete) {
             log.error("upstream prematurely closed connection while reading upstream {}", peerName);
@@ -884,6 +900,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         switch (state) {
             case PIPE -> runPipe(true);
             case RELAY -> relay();
+            case SPLICE -> afterSplice(splice.run());
             case FINISHING -> push(null);
             default -> {
                 // nothing to send: the 100 Continue, if any, goes with the next write
@@ -1026,6 +1043,45 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         relayLeft -= avail;
         relayDone = relayLeft == 0;
         return from + avail;
+    }
+
+    // ---------------------------------------------------------------- splice: zero-copy relay (SpliceRelay)
+
+    /** Acts on what the splice relay reports: its end, a failure, or the rest through memory. */
+    private void afterSplice(SpliceRelay.Outcome rc) {
+        switch (rc) {
+            case AGAIN -> {
+                // the relay waits for the upstream's read or the client's write event
+            }
+            case DONE -> {
+                bodyBytes = uh.contentLength;
+                splice.end();
+                finish(true);
+            }
+            case TRUNCATED -> {
+                log.error("upstream prematurely closed connection while reading upstream {}", peerName);
+                splice.end();
+                fail(502);
+            }
+            case UPSTREAM_FAILED -> {
+                log.error("{} while reading upstream {}", splice.error(), peerName);
+                splice.end();
+                fail(502);
+            }
+            case CLIENT_FAILED -> {
+                log.info("{}: closing", splice.error());
+                close();
+            }
+            case FALLBACK -> {
+                bodyBytes = uh.contentLength - splice.left(); // the access log counts the spliced part too
+                splice.end();
+                if (config.buffering()) {
+                    startPipe(splice.left());
+                } else {
+                    startRelay(splice.left());
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- the end
@@ -1201,6 +1257,9 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         if (pipeActive) {
             pipe.close(); // temp file closed, buffers back to the worker
             pipeActive = false;
+        }
+        if (splice != null) {
+            splice.end(); // the kernel pipe back to the worker's pool, or closed if bytes are left in it
         }
         state = State.IDLE;
         sentBeforeHead = -1;

@@ -5,6 +5,7 @@ import io.sendchain.event.StreamSocket;
 import io.sendchain.loop.EventLoop;
 import io.sendchain.pipe.EventPipe;
 import io.sendchain.spi.PlatformConfig;
+import io.sendchain.spi.Splicer;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 
@@ -13,7 +14,9 @@ import java.net.StandardSocketOptions;
  * to the upstream on an idle kept-alive connection of its worker or a new one (nginx's upstream
  * {@code keepalive}; {@link ProxyConfig#upstreamKeepalive()} 0: always a new one); the response head is checked and rewritten; the body streams back
  * through an {@link EventPipe} (buffering on: bounded buffers, temp-file spill, upstream rate limit) or through
- * one buffer at the client's pace (buffering off). One event loop per worker, as for the static server.
+ * one buffer at the client's pace (buffering off). Where the platform can splice (Linux), a {@code Content-Length}
+ * body moves upstream socket → kernel pipe → client socket without a copy ({@link SpliceRelay}, each worker with its
+ * own pool of pipes; {@link ProxyConfig#splice()}). One event loop per worker, as for the static server.
  */
 public final class ReverseProxy extends AbstractHttpServer {
 
@@ -69,6 +72,13 @@ public final class ReverseProxy extends AbstractHttpServer {
         final UpstreamKeepalive keepalive;
         /** The upstream servers as this worker balances them and counts their failures (nginx without a zone). */
         final UpstreamPeers peers;
+        /** The worker's kernel pipes for zero-copy relay, or {@code null} without splice (off, or no platform support). */
+        final Splicer splicer;
+        /** Splice counters, written by the loop's thread only; read by the status page. */
+        volatile long splicedResponses;
+        volatile long splicedBytes;
+        volatile long spliceFallbacks;
+        volatile long spliceRefused;
 
         ProxyWorker(EventLoop loop) {
             super(ReverseProxy.this, loop);
@@ -76,7 +86,17 @@ public final class ReverseProxy extends AbstractHttpServer {
             keepalive = config.upstreamKeepalive() == 0 ? null
                     : new UpstreamKeepalive(loop, ReverseProxy.this, config.upstreamKeepalive(),
                             config.upstreamKeepaliveRequests(), config.upstreamKeepaliveTimeoutMillis());
+            splicer = spliceOn() ? platform().newSplicer(config.splicePipeSize(), ProxyConfig.SPLICE_IDLE_PIPES)
+                    : null;
         }
+    }
+
+    /**
+     * Whether response bodies are spliced: asked for, the platform can, and no upstream rate limit is set (the event
+     * pipe paces the upstream read; a splice would not).
+     */
+    boolean spliceOn() {
+        return config.splice() && config.limitRate() == 0 && platform().supportsSplice();
     }
 
     /** Chooses the platform (explicit name or the SPI's best) and prepares the workers; {@link #start()} listens. */
@@ -90,6 +110,47 @@ public final class ReverseProxy extends AbstractHttpServer {
                         config.clientMaxBodySize(), 30_000, 5_000));
         this.config = config;
         createWorkers();
+    }
+
+    /** The splice lines of the status page: whether it is on, responses and bytes spliced, fallbacks, pipes. */
+    @Override
+    void appendStatus(StringBuilder sb) {
+        long responses = 0;
+        long bytes = 0;
+        long fallbacks = 0;
+        long refused = 0;
+        long open = 0;
+        long idle = 0;
+        for (Worker w : workers()) {
+            ProxyWorker pw = (ProxyWorker) w;
+            responses += pw.splicedResponses;
+            bytes += pw.splicedBytes;
+            fallbacks += pw.spliceFallbacks;
+            refused += pw.spliceRefused;
+            if (pw.splicer != null) {
+                // read off the loop's thread: a moment's view, good enough for monitoring
+                open += pw.splicer.openPipes();
+                idle += pw.splicer.idlePipes();
+            }
+        }
+        sb.append("splice.on ").append(spliceOn() ? 1 : 0).append('\n');
+        sb.append("splice.responses ").append(responses).append('\n');
+        sb.append("splice.bytes ").append(bytes).append('\n');
+        sb.append("splice.fallbacks ").append(fallbacks).append('\n');
+        sb.append("splice.refused ").append(refused).append('\n');
+        sb.append("splice.pipes.open ").append(open).append('\n');
+        sb.append("splice.pipes.idle ").append(idle).append('\n');
+    }
+
+    /** The workers' kernel pipes are closed once their loops have stopped (their sessions gave them back then). */
+    @Override
+    void closed() {
+        for (Worker w : workers()) {
+            Splicer s = ((ProxyWorker) w).splicer;
+            if (s != null) {
+                s.close();
+            }
+        }
     }
 
     @Override

@@ -42,7 +42,8 @@ class CliTest {
     /** Flags added after the command line moved to picocli, by command. */
     private static final Set<String> STATIC_ADDED = Set.of("--open-file-cache-memory",
             "--open-file-cache-memory-max-file");
-    private static final Set<String> PROXY_ADDED = Set.of("--proxy-request-buffering", "--client-body-buffer-size");
+    private static final Set<String> PROXY_ADDED = Set.of("--proxy-request-buffering", "--client-body-buffer-size",
+            "--proxy-splice");
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();

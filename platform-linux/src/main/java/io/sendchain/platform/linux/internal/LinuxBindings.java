@@ -40,10 +40,22 @@ final class LinuxBindings {
     /** {@code int eventfd(unsigned int count, int flags)}. */
     static final Binding EVENTFD = PosixCalls.binding("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
 
+    /**
+     * {@code ssize_t splice(int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size_t len, unsigned int
+     * flags)}: between a socket and a pipe neither offset applies (both {@code NULL}). With
+     * {@code SPLICE_F_NONBLOCK} on non-blocking sockets it never waits: a critical downcall.
+     */
+    static final Binding SPLICE = PosixCalls.binding("splice", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS,
+            JAVA_LONG, JAVA_INT);
+    /** {@code int pipe2(int pipefd[2], int flags)}. */
+    static final Binding PIPE2 = PosixCalls.binding("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
+    /** {@code int fcntl(int fd, int cmd, ...)}: the int argument ({@code F_SETPIPE_SZ}'s size) is variadic. */
+    static final Binding FCNTL = PosixCalls.variadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+
     /** Every function the platform links. */
     static final List<Binding> ALL =
             Stream.concat(PosixCalls.SHARED.stream(), Stream.of(SEND, SENDFILE64, ACCEPT4, EPOLL_CREATE1, EPOLL_CTL,
-                    EPOLL_WAIT, EVENTFD)).toList();
+                    EPOLL_WAIT, EVENTFD, SPLICE, PIPE2, FCNTL)).toList();
 
     static FunctionDescriptor descriptor(Binding b) {
         MemoryLayout[] args = b.args().toArray(MemoryLayout[]::new);

@@ -8,6 +8,7 @@ import io.sendchain.spi.NativeFile;
 import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
 import io.sendchain.spi.PlatformOption;
+import io.sendchain.spi.Splicer;
 import io.sendchain.spi.StandardPlatformOptions;
 import io.sendchain.spi.posix.PosixAbi;
 import io.sendchain.spi.posix.PosixListenSocket;
@@ -219,6 +220,22 @@ public final class LinuxPlatform implements Platform {
             reusePort = r;
         }
         return r;
+    }
+
+    /** {@code splice(2)} (Linux 2.6.17) with {@code F_SETPIPE_SZ} (2.6.35): whenever the kernel binding has it. */
+    @Override
+    public boolean supportsSplice() {
+        return kernel instanceof SpliceKernel;
+    }
+
+    /** A {@link LinuxSplicer}: {@code splice(2)} through pooled non-blocking pipes of {@code pipeSize} bytes. */
+    @Override
+    public Splicer newSplicer(long pipeSize, int maxIdlePipes) {
+        if (!(kernel instanceof SpliceKernel sk)) {
+            throw new UnsupportedOperationException("the linux platform's kernel binding " + kernel
+                    + " cannot splice");
+        }
+        return new LinuxSplicer(this, sk, pipeSize, maxIdlePipes);
     }
 
     @Override

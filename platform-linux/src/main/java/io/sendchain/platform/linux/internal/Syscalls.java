@@ -19,7 +19,7 @@ import java.lang.invoke.VarHandle;
  * handle, made once as {@link LinuxBindings} declares it; errno is captured by the linker into a per-thread
  * segment, so no call allocates.
  */
-public final class Syscalls implements LinuxKernel {
+public final class Syscalls implements LinuxKernel, SpliceKernel {
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -53,6 +53,9 @@ public final class Syscalls implements LinuxKernel {
     private static final MethodHandle EPOLL_WAIT = link(LinuxBindings.EPOLL_WAIT);
     private static final MethodHandle EVENTFD = link(LinuxBindings.EVENTFD);
     private static final MethodHandle STRERROR = link(PosixCalls.STRERROR);
+    private static final MethodHandle SPLICE = link(LinuxBindings.SPLICE);
+    private static final MethodHandle PIPE2 = link(LinuxBindings.PIPE2);
+    private static final MethodHandle FCNTL = link(LinuxBindings.FCNTL);
 
     /** PATH_MAX on Linux, with the terminating NUL. */
     private static final int PATH_MAX = 4096;
@@ -341,6 +344,42 @@ public final class Syscalls implements LinuxKernel {
             return result((long) SYSCONF.invokeExact(cap, name), cap);
         } catch (Throwable t) {
             throw downcallFailed("sysconf", t);
+        }
+    }
+
+    @Override
+    public long splice(int fdIn, int fdOut, long len, int flags) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            return result((long) SPLICE.invokeExact(cap, fdIn, MemorySegment.NULL, fdOut, MemorySegment.NULL, len,
+                    flags), cap);
+        } catch (Throwable t) {
+            throw downcallFailed("splice", t);
+        }
+    }
+
+    @Override
+    public long pipe2(int flags) {
+        Scratch s = scratch.get();
+        try {
+            // int[2] in the off_t scratch: fds[0] the read end, fds[1] the write end
+            int r = (int) PIPE2.invokeExact(s.capture, s.longVal, flags);
+            if (r < 0) {
+                return -errno(s.capture);
+            }
+            return (s.longVal.get(JAVA_INT, 0) & 0xffffffffL) | (long) s.longVal.get(JAVA_INT, 4) << 32;
+        } catch (Throwable t) {
+            throw downcallFailed("pipe2", t);
+        }
+    }
+
+    @Override
+    public int fcntl(int fd, int cmd, int arg) {
+        MemorySegment cap = scratch.get().capture;
+        try {
+            return result((int) FCNTL.invokeExact(cap, fd, cmd, arg), cap);
+        } catch (Throwable t) {
+            throw downcallFailed("fcntl", t);
         }
     }
 

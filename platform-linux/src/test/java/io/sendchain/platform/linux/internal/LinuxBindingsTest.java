@@ -18,7 +18,12 @@ class LinuxBindingsTest {
                 "epoll_create1 int(int)                   errno",
                 "epoll_ctl     int(int,int,int,ptr)       critical,errno",
                 "epoll_wait    int(int,ptr,int,int)       errno",
-                "eventfd       int(int,int)               errno")
+                "eventfd       int(int,int)               errno",
+                // <fcntl.h>: ssize_t splice(int, loff_t *, int, loff_t *, size_t, unsigned int), non-blocking;
+                // int pipe2(int [2], int); int fcntl(int, int, ...)
+                "splice        long(int,ptr,int,ptr,long,int) critical,errno",
+                "pipe2         int(ptr,int)               errno",
+                "fcntl         int(int,int|int)           critical,errno")
                 .check(LinuxBindings.ALL, LinuxBindings::descriptor, LinuxBindings::options);
     }
 }
