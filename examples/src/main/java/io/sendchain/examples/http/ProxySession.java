@@ -75,9 +75,10 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     /** The upstream's response head; then the pipe's preread buf, or the relay's buffer. */
     private final Buf ub = new Buf();
     /**
-     * {@link #ub}'s size: room for a {@code proxy_buffer_size} head (the limit stays that) and one of the pipe's
-     * buffers more, within {@code proxy_busy_buffers_size} (the pipe takes no bigger preread buf), so the head and a
-     * small body come in one read: nginx reads a 4 KiB file's answer in two, the second into a pipe buffer.
+     * {@link #ub}'s size: with buffering on, room for a {@code proxy_buffer_size} head (the limit stays that) and
+     * one of the pipe's buffers more, within {@code proxy_busy_buffers_size} (the pipe takes no bigger preread buf),
+     * so the head and a small body come in one read: nginx reads a 4 KiB file's answer in two, the second into a
+     * pipe buffer. With buffering off it is {@code proxy_buffer_size}, the relay's one buffer, as in nginx.
      */
     private final long ubSize;
     /** The request head for the upstream. */
@@ -163,7 +164,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         super(proxy, worker);
         this.config = proxy.config();
         this.hostHeader = config.upstreamName();
-        this.ubSize = Math.max(config.bufferSize(),
+        this.ubSize = !config.buffering() ? config.bufferSize() : Math.max(config.bufferSize(),
                 Math.min(config.busyBuffersSize(), config.bufferSize() + config.buffersSize()));
         this.peers = worker.peers;
         this.tried = peers.newTried();
