@@ -253,9 +253,12 @@ public final class PosixSockets {
     /**
      * nginx's {@code ngx_readv_chain}: one readv into the free space of {@code in}'s bufs (at most
      * {@code limit} bytes when {@code limit > 0}, at most {@link IoVec#DEFAULT_CAPACITY} bufs), built in
-     * {@code iov} (room for that many {@code struct iovec}s); the events as {@link #recv}.
+     * {@code iov} (room for that many {@code struct iovec}s); the events as {@link #recv}, {@code shortReadDrains}
+     * too: a read shorter than the room offered clears {@code ready} (nginx's ngx_readv_chain with EPOLLRDHUP), so
+     * a pipe that read the rest of a response does not spend a readv on EAGAIN before it sees the response's end.
      */
-    public long recvChain(Connection c, int fd, Chain in, long limit, MemorySegment iov) throws IOException {
+    public long recvChain(Connection c, int fd, Chain in, long limit, MemorySegment iov, boolean shortReadDrains)
+            throws IOException {
         int count = 0;
         long total = 0;
         for (Chain cl = in; cl != null && count < IoVec.DEFAULT_CAPACITY && (limit <= 0 || total < limit);
@@ -284,6 +287,9 @@ public final class PosixSockets {
                     long take = Math.min(b.end() - b.last(), left);
                     b.last(b.last() + take);
                     left -= take;
+                }
+                if (shortReadDrains && rc < total && !DriverEvents.pendingEof(rev)) {
+                    DriverEvents.ready(rev, false); // drained: as in recv
                 }
                 return rc;
             }

@@ -130,7 +130,7 @@ public abstract class PosixStreamSocket implements StreamSocket {
 
     @Override
     public long recvChain(Connection c, Chain in, long limit) throws IOException {
-        return sockets.recvChain(c, fd, in, limit, sockets.scratch().headers);
+        return sockets.recvChain(c, fd, in, limit, sockets.scratch().headers, false);
     }
 
     @Override

@@ -34,7 +34,9 @@ import java.util.List;
  * @param platform               explicit platform name, or {@code null} to let the SPI choose
  * @param buffering              read the whole response as fast as the upstream gives it (temp file if needed);
  *                               off: relay it through one buffer at the client's pace
- * @param bufferSize             buffer for the upstream's response head (and, unbuffered, for the whole body)
+ * @param bufferSize             longest upstream response head, and its buffer (and, unbuffered, the whole body's);
+ *                               buffered, that buffer has room for one of {@code buffersSize} more, within
+ *                               {@code busyBuffersSize}, so a small body comes in the head's read
  * @param buffersNum             buffers for the response body
  * @param buffersSize            size of each
  * @param busyBuffersSize        most bytes of buffers in flight to the client

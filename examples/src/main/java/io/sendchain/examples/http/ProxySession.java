@@ -74,6 +74,13 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private final long[] tried;
     /** The upstream's response head; then the pipe's preread buf, or the relay's buffer. */
     private final Buf ub = new Buf();
+    /**
+     * {@link #ub}'s size: with buffering on, room for a {@code proxy_buffer_size} head (the limit stays that) and
+     * one of the pipe's buffers more, within {@code proxy_busy_buffers_size} (the pipe takes no bigger preread buf),
+     * so the head and a small body come in one read: nginx reads a 4 KiB file's answer in two, the second into a
+     * pipe buffer. With buffering off it is {@code proxy_buffer_size}, the relay's one buffer, as in nginx.
+     */
+    private final long ubSize;
     /** The request head for the upstream. */
     private final Buf uhead = new Buf();
     /** Request body bytes on their way to the upstream (copied from {@link #in}; chunked: framed again). */
@@ -157,6 +164,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         super(proxy, worker);
         this.config = proxy.config();
         this.hostHeader = config.upstreamName();
+        this.ubSize = !config.buffering() ? config.bufferSize() : Math.max(config.bufferSize(),
+                Math.min(config.busyBuffersSize(), config.bufferSize() + config.buffersSize()));
         this.peers = worker.peers;
         this.tried = peers.newTried();
         this.encoder = new ChunkedEncoder(pool, filter);
@@ -214,7 +223,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         java.util.Arrays.fill(tried, 0L);
         int tries = config.nextUpstreamTries();
         triesLeft = tries == 0 ? peers.size() : Math.min(tries, peers.size());
-        ensure(ub, config.bufferSize());
+        ensure(ub, ubSize);
         bodyChunked = req.chunked;
         bodyLeft = bodyChunked ? -1 : Math.max(0, req.contentLength);
         bodyRead = 0;
@@ -714,6 +723,12 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                     upstreamHeadStart = ub.pos(); // an interim response (100 Continue): the real one follows
                     continue;
                 }
+                if (ub.pos() - upstreamHeadStart > config.bufferSize()) {
+                    // a head longer than proxy_buffer_size is refused as if the buffer were that size
+                    next(ProxyConfig.NEXT_INVALID_HEADER, 502, "upstream sent too big header",
+                            "reading response header from");
+                    return;
+                }
                 loop.deleteTimer(u.read());
                 int kind = ProxyConfig.nextUpstreamStatus(uh.status);
                 if (kind != 0 && (config.nextUpstream() & kind) != 0 && triesLeft > 1) {
@@ -730,17 +745,17 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 next(ProxyConfig.NEXT_INVALID_HEADER, 502, uh.error, "reading response header from");
                 return;
             }
+            if (ub.last() - upstreamHeadStart >= config.bufferSize()) {
+                next(ProxyConfig.NEXT_INVALID_HEADER, 502, "upstream sent too big header",
+                        "reading response header from");
+                return;
+            }
             if (ub.last() == ub.end()) {
-                if (upstreamHeadStart > ub.start()) {
-                    long len = ub.last() - upstreamHeadStart;
-                    MemorySegment.copy(ub.segment(), upstreamHeadStart, ub.segment(), ub.start(), len);
-                    ub.last(ub.start() + len);
-                    upstreamHeadStart = ub.start();
-                } else {
-                    next(ProxyConfig.NEXT_INVALID_HEADER, 502, "upstream sent too big header",
-                            "reading response header from");
-                    return;
-                }
+                // the head after an interim response starts further on: moved to the front for room
+                long len = ub.last() - upstreamHeadStart;
+                MemorySegment.copy(ub.segment(), upstreamHeadStart, ub.segment(), ub.start(), len);
+                ub.last(ub.start() + len);
+                upstreamHeadStart = ub.start();
             }
             long n;
             try {

@@ -232,7 +232,18 @@ abstract class ReverseProxyRequestTest {
                 Arguments.of("a delimiter in a name", "HTTP/1.1 200 OK\r\nX(1): 1\r\nContent-Length: 2\r\n\r\nok", 502),
                 Arguments.of("a control in the reason", "HTTP/1.1 200 O\u0001K\r\nContent-Length: 2\r\n\r\nok", 502),
                 Arguments.of("a bare LF ends the chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        + "2\nok\r\n0\r\n\r\n", 502));
+                        + "2\nok\r\n0\r\n\r\n", 502),
+                // proxy_buffer_size (4 KiB by default) bounds the head, whatever room the proxy reads it into
+                Arguments.of("a head of proxy_buffer_size", headOf(4096) + "ok", 200),
+                Arguments.of("a head a byte over proxy_buffer_size", headOf(4097) + "ok", 502),
+                Arguments.of("an interim response then a head of proxy_buffer_size",
+                        "HTTP/1.1 100 Continue\r\n\r\n" + headOf(4096) + "ok", 200));
+    }
+
+    /** A 200 head of exactly {@code size} bytes, its blank line included, for a body of 2 bytes. */
+    static String headOf(int size) {
+        String start = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Pad: ";
+        return start + "p".repeat(size - start.length() - 4) + "\r\n\r\n";
     }
 
     @ParameterizedTest(name = "{0}")

@@ -442,9 +442,10 @@ final class LinuxStreamSocket implements StreamSocket {
         return platform.sockets().recv(c, fd, b, true);
     }
 
+    /** nginx's ngx_readv_chain: a short read clears {@code ready} as {@link #recv}'s does. */
     @Override
     public long recvChain(Connection c, Chain in, long limit) throws IOException {
-        return platform.sockets().recvChain(c, fd, in, limit, platform.scratch().iov);
+        return platform.sockets().recvChain(c, fd, in, limit, platform.scratch().iov, true);
     }
 
     @Override
