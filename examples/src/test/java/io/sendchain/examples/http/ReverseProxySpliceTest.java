@@ -223,10 +223,11 @@ class ReverseProxySpliceTest {
         // 0 B and 1 B come with the head; 64 KiB and 1 MiB, less what came with the head, go through the pipe
         // (1 B is spliced too when the upstream's head and body arrive apart, as sendfile sends them)
         assertTrue(w.splicedResponses >= 4 && w.splicedResponses <= 6, "responses spliced: " + w.splicedResponses);
-        long most = 2L * ((64 << 10) + (1 << 20));
+        long large = 2L * ((64 << 10) + (1 << 20));
+        long most = large + 2; // the 1 B bodies too, when they came apart from their heads
         assertTrue(w.splicedBytes <= most, "spliced " + w.splicedBytes);
         if (!buffering) {
-            assertTrue(w.splicedBytes >= most - 4 * 4096, "spliced " + w.splicedBytes);
+            assertTrue(w.splicedBytes >= large - 4 * 4096, "spliced " + w.splicedBytes);
         } else {
             // a fast client may still fall behind for a moment, and the rest of that body goes through memory
             assertTrue(w.splicedBytes > 0, "spliced " + w.splicedBytes);
