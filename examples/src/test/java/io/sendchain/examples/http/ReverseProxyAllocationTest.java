@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -33,7 +32,6 @@ abstract class ReverseProxyAllocationTest {
     private static final int REQUESTS = 10_000;
     /** Requests before measuring: enough for the JIT to compile the path (escape analysis included). */
     private static final int WARMUP = 30_000;
-    private static final String CHECKED = "sendchain.memory.checked";
     private static final int BODY = 4096;
     private static final String REQUEST = "GET /4k.bin HTTP/1.1\r\nHost: t\r\nUser-Agent: test\r\n\r\n";
 
@@ -59,22 +57,10 @@ abstract class ReverseProxyAllocationTest {
         TestPlatforms.assumeAvailable(platform());
         upstreamListener = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         upstream = Thread.ofPlatform().daemon().name("test-upstream").start(this::serveUpstream);
-        // the suite runs every loop's memory in checked mode, which records where each chunk was taken (an
-        // allocation per take by design); this proxy's loop runs as in production
-        String checked = System.getProperty(CHECKED);
-        System.setProperty(CHECKED, "false");
-        try {
-            proxy = new ReverseProxy(ProxyConfig.builder()
-                    .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                    .upstream((InetSocketAddress) upstreamListener.getLocalAddress()).platform(platform())
-                    .workers(1).tempPath(tmp).build());
-        } finally {
-            if (checked == null) {
-                System.clearProperty(CHECKED);
-            } else {
-                System.setProperty(CHECKED, checked);
-            }
-        }
+        proxy = LoopAllocation.unchecked(() -> new ReverseProxy(ProxyConfig.builder()
+                .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .upstream((InetSocketAddress) upstreamListener.getLocalAddress()).platform(platform())
+                .workers(1).tempPath(tmp).build()));
         client = SocketChannel.open(proxy.start());
     }
 
@@ -101,13 +87,9 @@ abstract class ReverseProxyAllocationTest {
         int length = in.position(); // every answer is as long as this one (the Date has a fixed width)
         ByteBuffer req = ByteBuffer.allocateDirect(REQUEST.length());
         req.put(REQUEST.getBytes(StandardCharsets.ISO_8859_1)).flip();
-        run(req, length, WARMUP);
-        com.sun.management.ThreadMXBean threads =
-                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long loop = proxy.workers()[0].loop.thread().threadId();
-        long before = threads.getThreadAllocatedBytes(loop);
-        run(req, length, REQUESTS);
-        long allocated = threads.getThreadAllocatedBytes(loop) - before;
+        LoopAllocation.exchange(client, req, in, length, WARMUP);
+        long allocated = LoopAllocation.allocatedDuring(proxy.workers()[0].loop.thread().threadId(), client, req, in,
+                length, REQUESTS);
         double perRequest = (double) allocated / REQUESTS;
         System.out.printf("%s proxy 4 KiB GET: %d bytes over %d requests, %.2f B/request%n", platform(), allocated,
                 REQUESTS, perRequest);
@@ -118,21 +100,6 @@ abstract class ReverseProxyAllocationTest {
         assertTrue(upstreamConnections <= requests / 1000 + 1,
                 upstreamConnections + " upstream connections for " + requests + " requests");
         assertTrue(exchange().startsWith("HTTP/1.1 200 OK\r\n"), "still answering");
-    }
-
-    private void run(ByteBuffer req, int length, int n) throws IOException {
-        for (int i = 0; i < n; i++) {
-            req.rewind();
-            while (req.hasRemaining()) {
-                client.write(req);
-            }
-            in.clear().limit(length);
-            while (in.hasRemaining()) {
-                if (client.read(in) < 0) {
-                    throw new IOException("the proxy closed the connection after " + i + " requests");
-                }
-            }
-        }
     }
 
     /** One request and its whole answer; returns the head, {@link #in} holds head and body. */

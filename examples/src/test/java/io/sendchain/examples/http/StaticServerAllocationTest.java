@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -32,7 +31,6 @@ abstract class StaticServerAllocationTest {
     private static final int REQUESTS = 10_000;
     /** Requests before measuring: enough for the JIT to compile the path (escape analysis included). */
     private static final int WARMUP = 30_000;
-    private static final String CHECKED = "sendchain.memory.checked";
 
     @TempDir
     Path root;
@@ -61,21 +59,9 @@ abstract class StaticServerAllocationTest {
     }
 
     private void start(StaticConfig.FileCache cache) throws IOException {
-        // the suite runs every loop's memory in checked mode, which records where each chunk was taken (an
-        // allocation per take by design); this server's loop runs as in production
-        String checked = System.getProperty(CHECKED);
-        System.setProperty(CHECKED, "false");
-        try {
-            server = new StaticServer(StaticConfig.builder().root(root.toRealPath())
-                    .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).platform(platform()).workers(1)
-                    .openFileCache(cache).build());
-        } finally {
-            if (checked == null) {
-                System.clearProperty(CHECKED);
-            } else {
-                System.setProperty(CHECKED, checked);
-            }
-        }
+        server = LoopAllocation.unchecked(() -> new StaticServer(StaticConfig.builder().root(root.toRealPath())
+                .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).platform(platform()).workers(1)
+                .openFileCache(cache).build()));
         client = SocketChannel.open(server.start());
     }
 
@@ -143,34 +129,14 @@ abstract class StaticServerAllocationTest {
         int length = in.position(); // every answer is as long as this one (the Date has a fixed width)
         ByteBuffer req = ByteBuffer.allocateDirect(request.length());
         req.put(request.getBytes(StandardCharsets.ISO_8859_1)).flip();
-        run(req, length, WARMUP);
-        com.sun.management.ThreadMXBean threads =
-                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long loop = loopThread();
-        long before = threads.getThreadAllocatedBytes(loop);
-        run(req, length, REQUESTS);
-        long allocated = threads.getThreadAllocatedBytes(loop) - before;
+        LoopAllocation.exchange(client, req, in, length, WARMUP);
+        long allocated = LoopAllocation.allocatedDuring(loopThread(), client, req, in, length, REQUESTS);
         double perRequest = (double) allocated / REQUESTS;
         System.out.printf("%s %s: %d bytes over %d requests, %.2f B/request%n", platform(), statusLine, allocated,
                 REQUESTS, perRequest);
         assertTrue(perRequest < maxBytesPerRequest(),
                 statusLine + ": " + perRequest + " bytes allocated per request on the loop thread");
         assertEquals(statusLine, exchange(request).lines().findFirst().orElseThrow(), "still answering");
-    }
-
-    private void run(ByteBuffer req, int length, int n) throws IOException {
-        for (int i = 0; i < n; i++) {
-            req.rewind();
-            while (req.hasRemaining()) {
-                client.write(req);
-            }
-            in.clear().limit(length);
-            while (in.hasRemaining()) {
-                if (client.read(in) < 0) {
-                    throw new IOException("the server closed the connection after " + i + " requests");
-                }
-            }
-        }
     }
 
     /** One request and its whole answer; returns the head, {@link #in} holds head and body. */
