@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +50,8 @@ abstract class ReverseProxyBalancingTest {
     /** Servers the proxy reported failed, in order, with whether the request went on ({@code name next}). */
     final List<String> failed = new CopyOnWriteArrayList<>();
     final AtomicInteger retried = new AtomicInteger();
+    /** The sockets holding the ports {@link #closedPort} gave, closed at the end. */
+    final List<Socket> reserved = new ArrayList<>();
     /** Released at the end: a stalled upstream's script waits on it. */
     final CountDownLatch released = new CountDownLatch(1);
     long descriptorsBefore;
@@ -87,6 +89,9 @@ abstract class ReverseProxyBalancingTest {
         for (ScriptedUpstream u : ups) {
             u.close();
         }
+        for (Socket s : reserved) {
+            s.close();
+        }
         awaitDescriptors(descriptorsBefore);
     }
 
@@ -113,10 +118,17 @@ abstract class ReverseProxyBalancingTest {
     }
 
     /** A loopback port nobody listens on: connecting is refused. */
-    static InetSocketAddress closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return (InetSocketAddress) s.getLocalSocketAddress();
-        }
+    /**
+     * A loopback port nothing listens on, kept bound (not listening) until the test ends, so a connect to it is
+     * refused. A port that was bound and closed again could be taken meanwhile, even by the proxy's own connection
+     * to it: a loopback connect whose ephemeral port is the one it connects to reaches itself and succeeds (this
+     * test failed once so). A bound port is never handed out as an ephemeral one.
+     */
+    InetSocketAddress closedPort() throws IOException {
+        Socket s = new Socket();
+        reserved.add(s);
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        return (InetSocketAddress) s.getLocalSocketAddress();
     }
 
     static ProxyConfig.UpstreamServer server(InetSocketAddress a, String params) {
