@@ -157,7 +157,10 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private boolean upstreamAnswered;
     /** The relayed response had bytes past its end. */
     private boolean relayExtra;
-    /** Zero-copy relay of Content-Length bodies, or {@code null} without splice (off, or not on this platform). */
+    /**
+     * Zero-copy relay of Content-Length bodies and of chunked ones passed on as they came, or {@code null} without
+     * splice (off, or not on this platform).
+     */
     private final SpliceRelay splice;
 
     ProxySession(ReverseProxy proxy, ReverseProxy.ProxyWorker worker) {
@@ -817,6 +820,12 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         bodyBytes = 0;
         if (length == 0) {
             finish(ub.pos() == ub.last()); // bytes after a body-less response: the connection is out of step
+        } else if (splice != null && chunkedIn && chunkedOut) {
+            // chunked passthrough: the upstream's framing goes to the client as it came, the chunks' data spliced
+            out = filter;
+            state = State.SPLICE;
+            afterSplice(splice.startChunked(u, c, filter, ub, config.spliceMinSize(), config.readTimeoutMillis(),
+                    config.clientSendTimeoutMillis()));
         } else if (splice != null && !chunkedIn
                 && SpliceRelay.worth(length, ub.last() - ub.pos(), config.spliceMinSize())) {
             state = State.SPLICE;
@@ -1069,9 +1078,10 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 // the relay waits for the upstream's read or the client's write event
             }
             case DONE -> {
-                bodyBytes = uh.contentLength;
+                bodyBytes = splice.bodyBytes();
+                boolean reusable = !splice.extra();
                 splice.end();
-                finish(true);
+                finish(reusable);
             }
             case TRUNCATED -> {
                 log.error("upstream prematurely closed connection while reading upstream {}", peerName);
