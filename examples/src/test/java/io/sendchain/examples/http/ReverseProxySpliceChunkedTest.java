@@ -2,7 +2,6 @@ package io.sendchain.examples.http;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sendchain.testkit.Seeds;
@@ -357,8 +356,8 @@ class ReverseProxySpliceChunkedTest {
             byte[] got = c.readToEnd();
             assertTrue(got.length <= end, cut + ": " + got.length + " > " + end);
             assertArrayEquals(Arrays.copyOf(wire, got.length), got, cut + ": a verbatim prefix of the body");
-            assertFalse(new String(got, StandardCharsets.ISO_8859_1).endsWith("\r\n0\r\n"),
-                    cut + ": the last chunk never reaches the client");
+            assertTrue(got.length <= b.sizeLineAt(4), cut + ": no byte of the last chunk reaches the client, got "
+                    + got.length + " of " + b.sizeLineAt(4) + " before it");
             assertTrue(got.length >= 100_000, cut + ": what came before the cut arrives: " + got.length);
         }
         assertTrue(ended.await(10, TimeUnit.SECONDS));
