@@ -824,8 +824,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             // chunked passthrough: the upstream's framing goes to the client as it came, the chunks' data spliced
             out = filter;
             state = State.SPLICE;
-            afterSplice(splice.startChunked(u, c, filter, ub, config.spliceMinSize(), config.readTimeoutMillis(),
-                    config.clientSendTimeoutMillis()));
+            afterSplice(splice.startChunked(u, c, filter, ub, config.spliceMinSize(), config.buffering(),
+                    config.readTimeoutMillis(), config.clientSendTimeoutMillis()));
         } else if (splice != null && !chunkedIn
                 && SpliceRelay.worth(length, ub.last() - ub.pos(), config.spliceMinSize())) {
             state = State.SPLICE;
@@ -846,6 +846,11 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     // ---------------------------------------------------------------- buffering on: the event pipe
 
     private void startPipe(long length) {
+        startPipe(length, null);
+    }
+
+    /** Starts the event pipe; a chunked body goes through {@code passthrough} if given, else is decoded. */
+    private void startPipe(long length, ChunkedPassthrough passthrough) {
         if (pipe == null) {
             // one pipe per session, reset per response: its buf headers and links are reused
             pipe = new EventPipe(pool, u, c, loop, this::toClient, PipeSettings.builder()
@@ -863,7 +868,9 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         }
         pipeActive = true;
         pipeToEof = !chunkedIn && length == -1;
-        if (chunkedIn) {
+        if (passthrough != null) {
+            pipe.input(endWatch.watch(passthrough), passthrough.lengthHint());
+        } else if (chunkedIn) {
             // nginx's proxy starts a chunked body with length 3: the least a last chunk takes
             pipe.input(endWatch.watch(chunkedInput), 3);
         } else {
@@ -1098,6 +1105,13 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 close();
             }
             case FALLBACK -> {
+                if (chunkedIn) {
+                    // the rest goes through the event pipe, still framed as the upstream framed it
+                    bodyBytes = splice.bodyBytes();
+                    splice.end();
+                    startPipe(-1, splice.passthrough());
+                    return;
+                }
                 bodyBytes = uh.contentLength - splice.left(); // the access log counts the spliced part too
                 splice.end();
                 if (config.buffering()) {

@@ -7,11 +7,9 @@ import io.sendchain.event.Connection;
 import io.sendchain.loop.EventLoop;
 import io.sendchain.output.OutputFilter;
 import io.sendchain.output.Status;
-import io.sendchain.pipe.ChunkedDecoder;
 import io.sendchain.spi.Splicer;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,31 +36,31 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Chunked passthrough</h2>
  * The body goes to the client byte for byte as the upstream sent it, framing included (chunk sizes, extensions,
- * trailers: no re-framing), up to the end of the last chunk. The framing is read and checked in user space by a
- * {@link ChunkedDecoder}, the chunk data is spliced. A size line cannot be read without reading past it (the
- * platform has no {@code recv(MSG_PEEK)}), so the relay reads the upstream into the session's head buffer, as the
- * memory relay does ({@link Phase#FRAMING}): what that read brought, size lines and whatever chunk data followed
- * them, goes to the client through the write filter, and only when the buffer ends inside a chunk with at least
- * {@code minSplice} of its data still in the socket is the rest of that chunk, an exact count, spliced
- * ({@link Phase#SPLICING}), after the write filter has sent everything before it. The two bytes after the spliced
- * data must be CRLF (checked here, since the decoder did not see the data), then the next size line is read the
- * same way. So each spliced chunk costs one read of at most the buffer's size through memory, and chunks smaller
- * than {@code minSplice} go through memory whole, as on the memory path.
+ * trailers: no re-framing), up to the end of the last chunk. The framing is read and checked in user space
+ * ({@link ChunkedPassthrough}, on the core's chunked decoder), the chunk data is spliced. A size line cannot be read
+ * without reading past it (the platform has no {@code recv(MSG_PEEK)}), so the relay reads the upstream into the
+ * session's head buffer, as the memory relay does ({@link Phase#FRAMING}): what that read brought, size lines and
+ * whatever chunk data followed them, goes to the client through the write filter, and only when the buffer ends
+ * inside a chunk with at least {@code minSplice} of its data still in the socket is the rest of that chunk, an exact
+ * count, spliced ({@link Phase#SPLICING}), after the write filter has sent everything before it. The two bytes after
+ * the spliced data must be CRLF (checked by {@link ChunkedPassthrough}, since the decoder did not see the data), then
+ * the next size line is read the same way. So each spliced chunk costs one read of at most the buffer's size through
+ * memory, and chunks smaller than {@code minSplice} go through memory whole, as on the memory path.
  *
  * <pre>
  *   FRAMING ──buffer ends in a chunk, ≥ minSplice of it left──> (FLUSHING) ──> SPLICING ──chunk's data out──┐
  *     ^ │ └──last chunk and trailers read──> DONE (extra bytes after them: the upstream is not reused)      │
  *     │ └──upstream EOF, bad framing ──> TRUNCATED / UPSTREAM_FAILED                                       │
- *     └──────────────────────────────────────────────────── CRLF after the data checked ──────────────────┘
+ *     └──────────────────────────────────────────────────── its CRLF, the next size line ─────────────────┘
  * </pre>
  *
  * <p>Framing read but not yet followed by data (a size line, the CRLF after spliced data, the last chunk before its
  * end) is held back in the buffer until data or the end of the body follows it, so a client of an upstream that
- * stops mid-size-line or inside the last chunk sees only whole chunks and then the close, never a last chunk. Only
- * framing that alone fills the buffer (extensions or trailers of kilobytes) goes on before that. The pipe is
- * borrowed at the first chunk worth splicing; if none can be had the body goes on through memory, framed as it
- * came. A chunked relay does not fall back to the event pipe when the client falls behind (the framing already
- * sent is the upstream's, and the event pipe frames again): with buffering on too it goes at the client's pace.
+ * stops mid-size-line or inside the last chunk sees only whole chunks' bytes and then the close, never a byte of the
+ * last chunk. Only framing that alone fills the buffer (extensions or trailers of kilobytes) goes on before that. The
+ * pipe is borrowed at the first chunk worth splicing; if none can be had the body goes on through memory, framed as
+ * it came. A fallback (below) in the middle of a chunk hands the event pipe {@link #passthrough()} as its input
+ * filter, which passes the rest on as it came too (the event pipe's chunked filter would frame it again).
  *
  * <h2>Waiting</h2>
  * Both directions wait on the event loop: with bytes in the pipe and the client's socket full, the relay waits
@@ -71,7 +69,7 @@ import org.slf4j.LoggerFactory;
  * that finds no room leaves the upstream's {@code ready} set (see {@link Splicer#receive}): the pipe is emptied
  * first, then the upstream read again.
  *
- * <p>With buffering on, a {@code Content-Length} body is spliced while the client keeps up (HAProxy's
+ * <p>With buffering on, a body is spliced while the client keeps up (HAProxy's
  * {@code splice-auto} idea): when the client's socket is full and the pipe is full too (it refuses bytes and holds
  * at least half its size), the relay stops, copies what the pipe holds into memory and
  * queues it in the write filter ({@link Splicer#drain}), and the session reads the rest through its event pipe
@@ -138,7 +136,8 @@ final class SpliceRelay {
     /** Body bytes relayed (data only, for the access log); a Content-Length body's length. */
     private long bodyBytes;
     // chunked passthrough
-    private final ChunkedDecoder decoder = new ChunkedDecoder("upstream sent invalid chunked response");
+    /** The chunked body's framing state (spliced data counted); the event pipe's input after a fallback. */
+    private final ChunkedPassthrough framing = new ChunkedPassthrough();
     private boolean chunked;
     /** The session's buffer the upstream is read into: {@code [start, fwd)} went to the write filter. */
     private Buf ub;
@@ -146,8 +145,6 @@ final class SpliceRelay {
     private long fwd;
     /** The fewest bytes of a chunk still in the socket for the rest of it to be spliced. */
     private long minSplice;
-    /** Bytes of the CRLF after spliced chunk data still to check (the decoder did not see the data). */
-    private int crlfLeft;
     /** No pipe could be had for this response: it goes on through memory. */
     private boolean pipeRefused;
     /** The upstream sent bytes after the last chunk (the connection is then not reused). */
@@ -225,14 +222,14 @@ final class SpliceRelay {
      * into until the response ends (its bytes before {@code pos} are not needed any more).
      *
      * @param minSplice the fewest bytes of a chunk still to read for the rest of it to be spliced (at least 1)
-     * @return the first {@link #run()}'s outcome (never {@link Outcome#FALLBACK})
+     * @return the first {@link #run()}'s outcome
      */
     Outcome startChunked(Connection upstream, Connection client, OutputFilter filter, Buf ub, long minSplice,
-            long readTimeout, long sendTimeout) {
+            boolean bufferingOn, long readTimeout, long sendTimeout) {
         u = upstream;
         c = client;
         out = filter;
-        buffering = false;
+        buffering = bufferingOn;
         readTimeoutMillis = readTimeout;
         sendTimeoutMillis = sendTimeout;
         pipeFull = false;
@@ -244,10 +241,9 @@ final class SpliceRelay {
         this.ub = ub;
         this.minSplice = Math.max(1, minSplice);
         fwd = ub.pos();
-        crlfLeft = 0;
         pipeRefused = false;
         left = 0;
-        decoder.reset();
+        framing.begin();
         phase = Phase.FRAMING;
         return run();
     }
@@ -259,6 +255,14 @@ final class SpliceRelay {
     /** Body bytes relayed: a Content-Length body's length, a chunked body's data (once {@link Outcome#DONE}). */
     long bodyBytes() {
         return bodyBytes;
+    }
+
+    /**
+     * After a chunked relay's {@link Outcome#FALLBACK}: the event pipe's input filter for the rest of the body,
+     * which passes it on framed as it came.
+     */
+    ChunkedPassthrough passthrough() {
+        return framing;
     }
 
     /** Whether the upstream sent bytes after the end of the body (it is then not reused). */
@@ -338,6 +342,7 @@ final class SpliceRelay {
                     left -= n;
                     if (chunked) {
                         bodyBytes += n;
+                        framing.skip(n);
                     }
                     continue;
                 }
@@ -353,7 +358,6 @@ final class SpliceRelay {
                 if (left == 0 && chunked) {
                     // the chunk's data is out; its CRLF and the next size line are read into the buffer, whose
                     // bytes all went before the splice began
-                    crlfLeft = 2;
                     ub.pos(ub.start()).last(ub.start());
                     fwd = ub.start();
                     phase = Phase.FRAMING;
@@ -394,11 +398,7 @@ final class SpliceRelay {
             boolean done = false;
             try {
                 while (ub.pos() < ub.last()) {
-                    if (crlfLeft > 0) {
-                        checkCrlf();
-                        continue;
-                    }
-                    Status rc = decoder.parse(ub);
+                    Status rc = framing.step(ub);
                     if (rc == Status.AGAIN) {
                         break;
                     }
@@ -407,13 +407,11 @@ final class SpliceRelay {
                         fwdTo = ub.pos();
                         break;
                     }
-                    bodyBytes += decoder.dataEnd() - decoder.dataStart();
-                    fwdTo = decoder.dataEnd();
+                    bodyBytes += framing.dataEnd() - framing.dataStart();
+                    fwdTo = framing.dataEnd();
                     if (ub.pos() == ub.last()) {
-                        // the buffer ended in the data: with the chunk's size unread, the decoder's hint is that
-                        // size + 4 (nginx's ctx->length: the data, its CRLF and "0" LF LF at least); 4 when the
-                        // data ended with the buffer
-                        long rest = decoder.lengthHint() - 4;
+                        // the buffer ended in the data: the rest of the chunk is spliced if it is worth it
+                        long rest = framing.rest();
                         if (rest >= minSplice && pipe()) {
                             left = rest;
                             spliceNext = true;
@@ -482,19 +480,6 @@ final class SpliceRelay {
             if (n == 0) {
                 return Outcome.TRUNCATED; // the framing held back never reaches the client
             }
-        }
-    }
-
-    /** Checks the CRLF after spliced chunk data; the decoder starts on the next chunk after it. */
-    private void checkCrlf() throws IOException {
-        byte ch = ub.segment().get(ValueLayout.JAVA_BYTE, ub.pos());
-        if (ch != (crlfLeft == 2 ? '\r' : '\n')) {
-            throw new IOException("upstream sent invalid chunked response: "
-                    + (crlfLeft == 2 ? "chunk data is longer than its size" : "CR without LF after chunk data"));
-        }
-        ub.pos(ub.pos() + 1);
-        if (--crlfLeft == 0) {
-            decoder.reset();
         }
     }
 

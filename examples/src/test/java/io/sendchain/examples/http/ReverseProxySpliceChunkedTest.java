@@ -50,6 +50,7 @@ class ReverseProxySpliceChunkedTest {
     long descriptorsBefore;
     final AtomicInteger incomplete = new AtomicInteger();
     volatile CountDownLatch ended = new CountDownLatch(1);
+    final CountDownLatch upstreamFinished = new CountDownLatch(1);
 
     @BeforeAll
     static void warmUp() throws Exception {
@@ -144,6 +145,13 @@ class ReverseProxySpliceChunkedTest {
                 .tempPath(Files.createDirectories(tmp.resolve("temp"))).splice(true).spliceMinSize(1);
         proxy = new ReverseProxy(settings.apply(b).build());
         proxy.probe(new ReverseProxy.Probe() {
+            @Override
+            public void pipeRan(long spilled, boolean finished) {
+                if (finished) {
+                    upstreamFinished.countDown();
+                }
+            }
+
             @Override
             public void responseEnded(int status, boolean complete) {
                 if (!complete) {
@@ -275,8 +283,10 @@ class ReverseProxySpliceChunkedTest {
                     .sha256(), "after the stall, seed " + seed);
         }
         assertNoPipeLent();
-        assertTrue(worker().splicedBytes > 4L * MIB, "spliced " + worker().splicedBytes);
-        assertEquals(0, worker().spliceFallbacks, "a chunked relay goes at the client's pace");
+        assertTrue(worker().splicedBytes > (buffering ? 0 : 4L * MIB), "spliced " + worker().splicedBytes);
+        if (!buffering) {
+            assertEquals(0, worker().spliceFallbacks, "unbuffered, the relay goes at the client's pace");
+        }
         assertEquals(0, incomplete.get());
     }
 
@@ -313,6 +323,48 @@ class ReverseProxySpliceChunkedTest {
         assertNoPipeLent();
         assertTrue(worker().splicedBytes >= 150 * KIB - 64 * KIB, "spliced " + worker().splicedBytes);
         assertEquals(1, upstream.accepted());
+    }
+
+    /**
+     * With buffering on, a client that stalls in a large chunk gets the rest through the event pipe, still framed as
+     * the upstream framed it, and the upstream is read to its end meanwhile; an upstream that then stops mid-chunk
+     * still ends the client connection without a last chunk (what it sent may be cut short, as on the memory path).
+     */
+    @ParameterizedTest(name = "truncated {0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aStalledClientWithBufferingOnFallsBackToTheEventPipeWithTheUpstreamsFraming(boolean truncated)
+            throws Exception {
+        byte[] data = new byte[3 * MIB + 100];
+        new Random(9).nextBytes(data);
+        Chunked b = chunked(data, List.of(100, MIB, 2 * MIB));
+        int end = truncated ? b.sizeLineAt(2) + 8 + MIB : b.wire().length;
+        upstream = new ScriptedUpstream((req, out) -> {
+            out.write(ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"));
+            writeInPieces(out, b.wire(), 0, end, new Random(10));
+            if (truncated) {
+                req.socket().close();
+            }
+        }, true);
+        start(s -> s.buffers(8, 4096).clientSendBuffer(4096));
+        try (RawClient c = new RawClient(proxy.address(), 4096)) {
+            c.getAndClose("/s");
+            assertTrue(upstreamFinished.await(60, TimeUnit.SECONDS), "the upstream was not read to the end");
+            assertEquals("chunked", c.head().get("transfer-encoding"));
+            byte[] got = c.readToEnd(); // the proxy closes: Connection: close
+            assertTrue(ended.await(10, TimeUnit.SECONDS));
+            if (truncated) {
+                // as on the memory path, what the event pipe still held may be dropped with the close
+                assertTrue(got.length <= end, got.length + " > " + end);
+                assertArrayEquals(Arrays.copyOf(b.wire(), got.length), got, "a verbatim prefix of the body");
+                assertEquals(1, incomplete.get());
+            } else {
+                assertArrayEquals(b.wire(), got, "the body as the upstream framed it");
+                assertEquals(0, incomplete.get());
+            }
+        }
+        assertEquals(1, worker().spliceFallbacks);
+        assertNoPipeLent();
     }
 
     /** Where a truncating upstream stops. */
@@ -373,7 +425,15 @@ class ReverseProxySpliceChunkedTest {
         final InputStream in;
 
         RawClient(InetSocketAddress address) throws IOException {
+            this(address, 0);
+        }
+
+        /** A client whose socket receive buffer is {@code rcvbuf} bytes (0: the system's). */
+        RawClient(InetSocketAddress address, int rcvbuf) throws IOException {
             socket = new Socket();
+            if (rcvbuf > 0) {
+                socket.setReceiveBufferSize(rcvbuf);
+            }
             socket.connect(address, 10_000);
             socket.setSoTimeout(60_000);
             in = socket.getInputStream();
@@ -381,6 +441,12 @@ class ReverseProxySpliceChunkedTest {
 
         void get(String target) throws IOException {
             socket.getOutputStream().write(ascii("GET " + target + " HTTP/1.1\r\nHost: t\r\n\r\n"));
+        }
+
+        /** A request after which the proxy closes the connection. */
+        void getAndClose(String target) throws IOException {
+            socket.getOutputStream()
+                    .write(ascii("GET " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
         }
 
         /** The head's headers, lower-case names. */
