@@ -120,8 +120,8 @@ final class ProxyCommand extends ServerCommand {
     }
 
     @Option(names = "--proxy-splice", paramLabel = ON_OFF, defaultValue = "on",
-            description = "relay Content-Length response bodies upstream socket -> kernel pipe -> client socket "
-                    + "without copying them (Linux's splice(2)) where the platform can")
+            description = "relay Content-Length response bodies, and chunked ones' chunk data, upstream socket -> "
+                    + "kernel pipe -> client socket without copying them (Linux's splice(2)) where the platform can")
     void splice(OnOff v) {
         cfg.splice(v.value());
     }

@@ -76,7 +76,8 @@ import java.util.List;
  *                               the upstream as it arrives
  * @param clientBodyBufferSize   nginx's {@code client_body_buffer_size}: the memory a buffered request body may take
  *                               before the rest goes to its temp file
- * @param splice                 relay {@code Content-Length} bodies upstream socket → kernel pipe → client socket
+ * @param splice                 relay {@code Content-Length} bodies, and the chunks' data of chunked ones passed on
+ *                               as they came, upstream socket → kernel pipe → client socket
  *                               without copying them (Linux's {@code splice(2)}, HAProxy's {@code option
  *                               splice-response}) where the platform can; elsewhere, or off, bodies go through
  *                               memory. With buffering on, a response is spliced while the client keeps up and goes

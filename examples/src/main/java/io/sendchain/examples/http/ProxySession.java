@@ -157,7 +157,10 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private boolean upstreamAnswered;
     /** The relayed response had bytes past its end. */
     private boolean relayExtra;
-    /** Zero-copy relay of Content-Length bodies, or {@code null} without splice (off, or not on this platform). */
+    /**
+     * Zero-copy relay of Content-Length bodies and of chunked ones passed on as they came, or {@code null} without
+     * splice (off, or not on this platform).
+     */
     private final SpliceRelay splice;
 
     ProxySession(ReverseProxy proxy, ReverseProxy.ProxyWorker worker) {
@@ -817,6 +820,12 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         bodyBytes = 0;
         if (length == 0) {
             finish(ub.pos() == ub.last()); // bytes after a body-less response: the connection is out of step
+        } else if (splice != null && chunkedIn && chunkedOut) {
+            // chunked passthrough: the upstream's framing goes to the client as it came, the chunks' data spliced
+            out = filter;
+            state = State.SPLICE;
+            afterSplice(splice.startChunked(u, c, filter, ub, config.spliceMinSize(), config.buffering(),
+                    config.readTimeoutMillis(), config.clientSendTimeoutMillis()));
         } else if (splice != null && !chunkedIn
                 && SpliceRelay.worth(length, ub.last() - ub.pos(), config.spliceMinSize())) {
             state = State.SPLICE;
@@ -837,6 +846,11 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     // ---------------------------------------------------------------- buffering on: the event pipe
 
     private void startPipe(long length) {
+        startPipe(length, null);
+    }
+
+    /** Starts the event pipe; a chunked body goes through {@code passthrough} if given, else is decoded. */
+    private void startPipe(long length, ChunkedPassthrough passthrough) {
         if (pipe == null) {
             // one pipe per session, reset per response: its buf headers and links are reused
             pipe = new EventPipe(pool, u, c, loop, this::toClient, PipeSettings.builder()
@@ -854,7 +868,9 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         }
         pipeActive = true;
         pipeToEof = !chunkedIn && length == -1;
-        if (chunkedIn) {
+        if (passthrough != null) {
+            pipe.input(endWatch.watch(passthrough), passthrough.lengthHint());
+        } else if (chunkedIn) {
             // nginx's proxy starts a chunked body with length 3: the least a last chunk takes
             pipe.input(endWatch.watch(chunkedInput), 3);
         } else {
@@ -1069,9 +1085,10 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 // the relay waits for the upstream's read or the client's write event
             }
             case DONE -> {
-                bodyBytes = uh.contentLength;
+                bodyBytes = splice.bodyBytes();
+                boolean reusable = !splice.extra();
                 splice.end();
-                finish(true);
+                finish(reusable);
             }
             case TRUNCATED -> {
                 log.error("upstream prematurely closed connection while reading upstream {}", peerName);
@@ -1088,6 +1105,13 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 close();
             }
             case FALLBACK -> {
+                if (chunkedIn) {
+                    // the rest goes through the event pipe, still framed as the upstream framed it
+                    bodyBytes = splice.bodyBytes();
+                    splice.end();
+                    startPipe(-1, splice.passthrough());
+                    return;
+                }
                 bodyBytes = uh.contentLength - splice.left(); // the access log counts the spliced part too
                 splice.end();
                 if (config.buffering()) {

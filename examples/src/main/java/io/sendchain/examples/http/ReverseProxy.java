@@ -15,7 +15,8 @@ import java.net.StandardSocketOptions;
  * {@code keepalive}; {@link ProxyConfig#upstreamKeepalive()} 0: always a new one); the response head is checked and rewritten; the body streams back
  * through an {@link EventPipe} (buffering on: bounded buffers, temp-file spill, upstream rate limit) or through
  * one buffer at the client's pace (buffering off). Where the platform can splice (Linux), a {@code Content-Length}
- * body moves upstream socket → kernel pipe → client socket without a copy ({@link SpliceRelay}, each worker with its
+ * body, or the chunks' data of a chunked one passed on as it came, moves upstream socket → kernel pipe → client
+ * socket without a copy ({@link SpliceRelay}, each worker with its
  * own pool of pipes; {@link ProxyConfig#splice()}). One event loop per worker, as for the static server.
  */
 public final class ReverseProxy extends AbstractHttpServer {

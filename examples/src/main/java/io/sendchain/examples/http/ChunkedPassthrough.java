@@ -1,0 +1,172 @@
+package io.sendchain.examples.http;
+
+import io.sendchain.buf.Buf;
+import io.sendchain.output.Status;
+import io.sendchain.pipe.ChunkedDecoder;
+import io.sendchain.pipe.InputFilter;
+import io.sendchain.pipe.PipeInput;
+import java.io.IOException;
+import java.lang.foreign.ValueLayout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a chunked body passed on as the upstream framed it stands, when some of its chunk data does not pass
+ * through user memory (spliced): a {@link ChunkedDecoder} checks the framing, and the data it does not see is
+ * counted here ({@link #skip}), followed by the CRLF this class checks before the decoder takes the next size line.
+ * {@link SpliceRelay} steps through the bytes it reads with {@link #step}; if the client falls behind, the event pipe
+ * takes the rest of the body with this object as its {@link InputFilter}, which passes every byte on (framing
+ * included) up to the end of the last chunk, so the client keeps getting the framing it started with.
+ *
+ * <pre>
+ *   decoder ──OK, the rest of the chunk skipped──> own data (skipped or stepped over) ──> CRLF ──> decoder (reset)
+ * </pre>
+ *
+ * <p>One per {@link SpliceRelay}, {@link #begin() begun} again for each response; {@link #reset()}, which the event
+ * pipe calls when it takes the filter, keeps the state (the body is under way).
+ */
+final class ChunkedPassthrough implements InputFilter {
+
+    private static final Logger log = LoggerFactory.getLogger(ChunkedPassthrough.class);
+
+    private final ChunkedDecoder decoder = new ChunkedDecoder("upstream sent invalid chunked response");
+    /** Data bytes of the current chunk the decoder will not see: skipped, or stepped over here. */
+    private long own;
+    /** Bytes of the CRLF after that data still to check. */
+    private int crlfLeft;
+    private long dataStart;
+    private long dataEnd;
+
+    /** Starts a new body. */
+    void begin() {
+        decoder.reset();
+        own = 0;
+        crlfLeft = 0;
+    }
+
+    /** The body is under way when the event pipe takes this filter: the state stays. */
+    @Override
+    public void reset() {
+        // the state is begin()'s to reset
+    }
+
+    /**
+     * Steps from {@code b.pos()} to the end of the next run of chunk data, the end of the body or {@code b.last()}.
+     *
+     * @return {@link Status#OK}: {@code [dataStart(), dataEnd())} is data, {@code pos} is past it; {@link Status#DONE}:
+     *         the last chunk and its trailers are complete, {@code pos} past them; {@link Status#AGAIN}: {@code b} is
+     *         used up
+     * @throws IOException for malformed framing
+     */
+    Status step(Buf b) throws IOException {
+        if (own > 0) {
+            long n = Math.min(own, b.last() - b.pos());
+            if (n == 0) {
+                return Status.AGAIN;
+            }
+            dataStart = b.pos();
+            dataEnd = dataStart + n;
+            b.pos(dataEnd);
+            own -= n;
+            if (own == 0) {
+                crlfLeft = 2;
+            }
+            return Status.OK;
+        }
+        while (crlfLeft > 0) {
+            if (b.pos() == b.last()) {
+                return Status.AGAIN;
+            }
+            byte ch = b.segment().get(ValueLayout.JAVA_BYTE, b.pos());
+            if (ch != (crlfLeft == 2 ? '\r' : '\n')) {
+                throw new IOException("upstream sent invalid chunked response: "
+                        + (crlfLeft == 2 ? "chunk data is longer than its size" : "CR without LF after chunk data"));
+            }
+            b.pos(b.pos() + 1);
+            if (--crlfLeft == 0) {
+                decoder.reset(); // it did not see the data: it starts again at the next size line
+            }
+        }
+        Status rc = decoder.parse(b);
+        if (rc == Status.OK) {
+            dataStart = decoder.dataStart();
+            dataEnd = decoder.dataEnd();
+        }
+        return rc;
+    }
+
+    long dataStart() {
+        return dataStart;
+    }
+
+    long dataEnd() {
+        return dataEnd;
+    }
+
+    /**
+     * After {@link Status#OK}: the current chunk's data bytes still to come after {@link #dataEnd()}. For the
+     * decoder's chunks that is its hint less 4: with the chunk's data unread the hint is the data left + 4 (nginx's
+     * {@code ctx->length}: the data, its CRLF and "0" LF LF at least), and 4 once the data is complete.
+     */
+    long rest() {
+        if (own > 0 || crlfLeft > 0) {
+            return own;
+        }
+        return Math.max(0, decoder.lengthHint() - 4);
+    }
+
+    /** {@code n} bytes of the current chunk's data, at most {@link #rest()}, were moved past user memory. */
+    void skip(long n) {
+        long rest = rest();
+        if (n <= 0 || n > rest) {
+            throw new IllegalArgumentException("skipping " + n + " of " + rest + " bytes of chunk data left");
+        }
+        own = rest - n;
+        if (own == 0) {
+            crlfLeft = 2;
+        }
+    }
+
+    /** The least number of bytes the body still needs (the event pipe's length for a chunked body). */
+    long lengthHint() {
+        if (own > 0) {
+            return own + 2 + 5;
+        }
+        if (crlfLeft > 0) {
+            return crlfLeft + 5;
+        }
+        return decoder.lengthHint();
+    }
+
+    /**
+     * The event pipe's input after a fallback: every byte of the raw buf up to the end of the last chunk, framing
+     * included, becomes one shadow buf; bytes after the last chunk are dropped with a warning.
+     */
+    @Override
+    public void process(PipeInput p, Buf raw) throws IOException {
+        if (p.upstreamDone()) {
+            if (raw.pos() < raw.last()) {
+                log.warn("upstream sent data after final chunk");
+            }
+            return;
+        }
+        long from = raw.pos();
+        Status rc;
+        do {
+            rc = step(raw);
+        } while (rc == Status.OK);
+        if (raw.pos() > from) {
+            p.shadow(raw, from, raw.pos());
+        }
+        if (rc == Status.DONE) {
+            p.markUpstreamDone(); // sees the bytes after the last chunk, if any, before they are dropped
+            p.length(0);
+            if (raw.pos() < raw.last()) {
+                log.warn("upstream sent data after final chunk");
+                raw.pos(raw.last());
+            }
+            return;
+        }
+        p.length(lengthHint());
+    }
+}
