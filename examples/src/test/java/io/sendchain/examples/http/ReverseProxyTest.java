@@ -312,8 +312,45 @@ abstract class ReverseProxyTest {
             }
         }
 
+        /**
+         * With buffering on (the default), through the event pipe or the splice relay, an HTTP/1.1 client gets the
+         * upstream's chunked framing byte for byte: sizes as written, extensions and the trailer. The body ends
+         * where the upstream's last chunk ends, and the connection goes on.
+         */
         @Test
-        void aChunkedUpstreamResponseIsChunkedAgainForAnHttp11ClientAndCloseDelimitedForHttp10() throws Exception {
+        void aChunkedUpstreamResponseReachesAnHttp11ClientFramedAsItCame() throws Exception {
+            String wire = "1A;name=value\r\n" + "a".repeat(26) + "\r\n" + "0003\r\nbcd\r\n"
+                    + "7D0\r\n" + "e".repeat(2000) + "\r\n0;end\r\nX-Trailer: t\r\n\r\n";
+            ScriptedUpstream up = scripted((req, out) -> {
+                out.write(ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"));
+                out.flush();
+                out.write(ascii(wire));
+            });
+            for (boolean splice : new boolean[] {true, false}) {
+                start(up.address(), b -> b.splice(splice));
+                try (HttpTestClient c = client()) {
+                    for (int i = 0; i < 2; i++) { // twice: the connection goes on after the passed-on body
+                        c.send("GET /c HTTP/1.1\r\nHost: a\r\n\r\n");
+                        var in = c.socket.getInputStream();
+                        ByteArrayOutputStream got = new ByteArrayOutputStream();
+                        while (!got.toString(StandardCharsets.ISO_8859_1).endsWith("X-Trailer: t\r\n\r\n")) {
+                            int b = in.read(); // byte by byte: nothing of the next response is read here
+                            assertTrue(b >= 0, "splice " + splice + ": closed after " + got);
+                            got.write(b);
+                        }
+                        String raw = got.toString(StandardCharsets.ISO_8859_1);
+                        assertTrue(raw.startsWith("HTTP/1.1 200 OK\r\n") && raw.contains("Transfer-Encoding: chunked"),
+                                raw);
+                        assertTrue(raw.endsWith("\r\n\r\n" + wire), "splice " + splice + ": " + raw);
+                    }
+                }
+                proxy.close();
+                proxy = null;
+            }
+        }
+
+        @Test
+        void aChunkedUpstreamResponseIsChunkedForAnHttp11ClientAndCloseDelimitedForHttp10() throws Exception {
             byte[] body = java.util.Arrays.copyOf(mb, 100_000);
             ScriptedUpstream up = scripted((req, out) -> {
                 out.write(ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: x/y\r\n\r\n"));
