@@ -174,17 +174,7 @@ final class SpliceRelay {
      */
     Outcome start(Connection upstream, Connection client, OutputFilter filter, Buf ub, long length,
             boolean bufferingOn, long readTimeout, long sendTimeout) {
-        u = upstream;
-        c = client;
-        out = filter;
-        buffering = bufferingOn;
-        readTimeoutMillis = readTimeout;
-        sendTimeoutMillis = sendTimeout;
-        pipeFull = false;
-        upstreamEof = false;
-        error = null;
-        chunked = false;
-        extra = false;
+        begin(upstream, client, filter, bufferingOn, readTimeout, sendTimeout, false);
         bodyBytes = length;
         afterFlush = Phase.SPLICING;
         try {
@@ -226,17 +216,7 @@ final class SpliceRelay {
      */
     Outcome startChunked(Connection upstream, Connection client, OutputFilter filter, Buf ub, long minSplice,
             boolean bufferingOn, long readTimeout, long sendTimeout) {
-        u = upstream;
-        c = client;
-        out = filter;
-        buffering = bufferingOn;
-        readTimeoutMillis = readTimeout;
-        sendTimeoutMillis = sendTimeout;
-        pipeFull = false;
-        upstreamEof = false;
-        error = null;
-        chunked = true;
-        extra = false;
+        begin(upstream, client, filter, bufferingOn, readTimeout, sendTimeout, true);
         bodyBytes = 0;
         this.ub = ub;
         this.minSplice = Math.max(1, minSplice);
@@ -246,6 +226,22 @@ final class SpliceRelay {
         framing.begin();
         phase = Phase.FRAMING;
         return run();
+    }
+
+    /** What both kinds of body start from: the two connections, the client's filter, the settings. */
+    private void begin(Connection upstream, Connection client, OutputFilter filter, boolean bufferingOn,
+            long readTimeout, long sendTimeout, boolean chunkedBody) {
+        u = upstream;
+        c = client;
+        out = filter;
+        buffering = bufferingOn;
+        readTimeoutMillis = readTimeout;
+        sendTimeoutMillis = sendTimeout;
+        pipeFull = false;
+        upstreamEof = false;
+        error = null;
+        chunked = chunkedBody;
+        extra = false;
     }
 
     Phase phase() {
