@@ -91,8 +91,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private final ChunkedDecoder bodyDecoder = new ChunkedDecoder("client sent invalid chunked body");
     private final ChunkedDecoder relayDecoder = new ChunkedDecoder("upstream sent invalid chunked response");
     private final InputFilter chunkedInput = InputFilter.chunked();
-    /** A chunked body passed on to an HTTP/1.1 client through the event pipe, framed as the upstream framed it. */
-    private final ChunkedPassthrough framing = new ChunkedPassthrough();
     private final ChunkedEncoder encoder;
     private final UpstreamHead uh = new UpstreamHead();
     private final Buf lastBuf = Buf.lastBufMarker();
@@ -833,11 +831,6 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             state = State.SPLICE;
             afterSplice(splice.start(u, c, filter, ub, length, config.buffering(), config.readTimeoutMillis(),
                     config.clientSendTimeoutMillis()));
-        } else if (config.buffering() && chunkedIn && chunkedOut) {
-            // the same passthrough through memory: the event pipe passes the framing on as it came
-            out = filter;
-            framing.begin();
-            startPipe(length, framing);
         } else if (config.buffering()) {
             startPipe(length);
         } else {
