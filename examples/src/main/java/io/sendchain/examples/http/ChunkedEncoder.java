@@ -25,6 +25,8 @@ final class ChunkedEncoder implements OutputFilter {
     /** Passed on after the chunk when the input asked for a flush (its own flush bufs are framing's to drop). */
     private final Buf flush = Buf.flushBuf();
     private boolean chunkOpen;
+    /** A body passed on framed as the upstream framed it, or {@code null}: see {@link #passthrough}. */
+    private ChunkedPassthrough passthrough;
 
     ChunkedEncoder(Pool pool, OutputFilter next) {
         this.pool = pool;
@@ -38,13 +40,26 @@ final class ChunkedEncoder implements OutputFilter {
      */
     void reset() {
         chunkOpen = false;
+        passthrough = null;
         lists.reclaim(pool);
+    }
+
+    /**
+     * This response's body is already chunked ({@code framing} passes the upstream's framing on): data goes on
+     * unframed, and the end brings a last chunk only if {@code framing} held back the upstream's
+     * ({@link ChunkedPassthrough#lastChunkOwed()}). Until {@link #reset()}.
+     */
+    void passthrough(ChunkedPassthrough framing) {
+        passthrough = framing;
     }
 
     @Override
     public Status filter(Chain in) throws IOException {
         if (in == null) {
             return next.filter(null);
+        }
+        if (passthrough != null && !passthrough.lastChunkOwed()) {
+            return next.filter(in);
         }
         long size = 0;
         boolean last = false;
@@ -70,7 +85,7 @@ final class ChunkedEncoder implements OutputFilter {
             }
             tail = link;
         }
-        if (size > 0) {
+        if (size > 0 && passthrough == null) {
             Chain h = frame();
             if (chunkOpen) {
                 w.crlf(); // the end of the previous chunk's data

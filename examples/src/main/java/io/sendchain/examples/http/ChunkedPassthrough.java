@@ -36,12 +36,29 @@ final class ChunkedPassthrough implements InputFilter {
     private int crlfLeft;
     private long dataStart;
     private long dataEnd;
+    /**
+     * As the event pipe's input: the bytes at the end of the last raw buf were (or may be: a size of zeros so far)
+     * the start of the last chunk, and were not passed on.
+     */
+    private boolean holding;
+    /** As the event pipe's input: the last chunk's first bytes were held back, so the body ends with a new one. */
+    private boolean lastChunkOwed;
 
     /** Starts a new body. */
     void begin() {
         decoder.reset();
         own = 0;
         crlfLeft = 0;
+        holding = false;
+        lastChunkOwed = false;
+    }
+
+    /**
+     * Whether the body must end with a last chunk of the writer's own ({@code 0} CRLF CRLF): the event pipe's input
+     * held back the first bytes of the upstream's, in an earlier raw buf than its end, and dropped them.
+     */
+    boolean lastChunkOwed() {
+        return lastChunkOwed;
     }
 
     /** The body is under way when the event pipe takes this filter: the state stays. */
@@ -139,8 +156,13 @@ final class ChunkedPassthrough implements InputFilter {
     }
 
     /**
-     * The event pipe's input after a fallback: every byte of the raw buf up to the end of the last chunk, framing
-     * included, becomes one shadow buf; bytes after the last chunk are dropped with a warning.
+     * The event pipe's input: every byte of the raw buf up to the end of the last chunk, framing included, becomes a
+     * shadow buf, except the last chunk itself while it is not complete: a raw buf that ends inside it (or inside a
+     * size of zeros, which may be its start) passes on only what comes before it, so an upstream cut off there leaves
+     * the client no byte of it. If it then completes within the next bufs, its first bytes are gone: the body ends
+     * with a last chunk of the writer's own ({@link #lastChunkOwed()}; the upstream's extensions and trailers of the
+     * last chunk are then dropped). Zeros held back that turn out to begin a data chunk's size change nothing (the
+     * size means the same without them). Bytes after the last chunk are dropped with a warning.
      */
     @Override
     public void process(PipeInput p, Buf raw) throws IOException {
@@ -152,11 +174,39 @@ final class ChunkedPassthrough implements InputFilter {
         }
         long from = raw.pos();
         Status rc;
-        do {
+        long call;
+        boolean lineStart;
+        for (;;) {
+            call = raw.pos();
+            // does this call begin at the start of a size line (the CRLF before it included)? hints: 3 at a chunk's
+            // start, 4 after its data (its CRLF to come); anything else is inside a line begun before
+            long hint = decoder.lengthHint();
+            lineStart = own == 0 && (crlfLeft > 0 || hint == 3 || hint == 4);
             rc = step(raw);
-        } while (rc == Status.OK);
-        if (raw.pos() > from) {
-            p.shadow(raw, from, raw.pos());
+            if (rc != Status.OK) {
+                break;
+            }
+            holding = false; // a data chunk came: what was held was zeros of its size
+        }
+        long keep;
+        if (rc == Status.DONE) {
+            if (lineStart || !holding) {
+                keep = raw.pos(); // the whole last chunk is in this buf: it goes on as it came
+            } else {
+                keep = call;
+                lastChunkOwed = true;
+            }
+            holding = false;
+        } else if (own == 0 && crlfLeft == 0 && decoder.lengthHint() <= 2) {
+            // inside the last chunk, or a size of zeros so far: held back from its first byte
+            keep = lineStart ? skipCrlf(raw, call) : call;
+            holding = true;
+        } else {
+            keep = raw.pos();
+            holding = false;
+        }
+        if (keep > from) {
+            p.shadow(raw, from, keep);
         }
         if (rc == Status.DONE) {
             p.markUpstreamDone(); // sees the bytes after the last chunk, if any, before they are dropped
@@ -168,5 +218,18 @@ final class ChunkedPassthrough implements InputFilter {
             return;
         }
         p.length(lengthHint());
+    }
+
+    /** Past the CR and LF that end the previous chunk's data, from {@code at} (a size line never starts with them). */
+    private static long skipCrlf(Buf b, long at) {
+        long p = at;
+        while (p < b.last() && p < at + 2) {
+            byte ch = b.segment().get(ValueLayout.JAVA_BYTE, p);
+            if (ch != '\r' && ch != '\n') {
+                break;
+            }
+            p++;
+        }
+        return p;
     }
 }

@@ -91,6 +91,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private final ChunkedDecoder bodyDecoder = new ChunkedDecoder("client sent invalid chunked body");
     private final ChunkedDecoder relayDecoder = new ChunkedDecoder("upstream sent invalid chunked response");
     private final InputFilter chunkedInput = InputFilter.chunked();
+    /** A chunked body passed on to an HTTP/1.1 client through the event pipe, framed as the upstream framed it. */
+    private final ChunkedPassthrough framing = new ChunkedPassthrough();
     private final ChunkedEncoder encoder;
     private final UpstreamHead uh = new UpstreamHead();
     private final Buf lastBuf = Buf.lastBufMarker();
@@ -831,6 +833,12 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             state = State.SPLICE;
             afterSplice(splice.start(u, c, filter, ub, length, config.buffering(), config.readTimeoutMillis(),
                     config.clientSendTimeoutMillis()));
+        } else if (config.buffering() && chunkedIn && chunkedOut) {
+            // the same passthrough through memory: the event pipe passes the framing on as it came (its last chunk
+            // held back until complete), the encoder only ends the body if that chunk's start had to be dropped
+            framing.begin();
+            encoder.passthrough(framing);
+            startPipe(length, framing);
         } else if (config.buffering()) {
             startPipe(length);
         } else {
@@ -1109,6 +1117,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                     // the rest goes through the event pipe, still framed as the upstream framed it
                     bodyBytes = splice.bodyBytes();
                     splice.end();
+                    out = encoder; // it ends the body only if the pipe had to drop the start of the last chunk
+                    encoder.passthrough(splice.passthrough());
                     startPipe(-1, splice.passthrough());
                     return;
                 }

@@ -1,6 +1,7 @@
 package io.sendchain.examples.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sendchain.buf.Buf;
 import io.sendchain.buf.Chain;
@@ -83,5 +84,36 @@ class ChunkedEncoderTest {
         // every chunk but the first carries the previous chunk's CRLF at its front: the same bytes in order
         assertEquals(expected.toString(), got);
         assertEquals(linksAfterWarmUp, pool.linksCreated(), "links were created after warm-up");
+    }
+
+    /**
+     * A body passed on framed as it came: data goes on unframed; the end brings a last chunk of the encoder's own
+     * only when the passthrough dropped the start of the upstream's (a wire whose last chunk came in two pieces).
+     */
+    @Test
+    void aPassedOnBodyIsNotFramedAgainAndGetsALastChunkOnlyWhenOneIsOwed() throws IOException {
+        String[] pieces = {"3\r\nabc\r\n", "0\r\nX: y\r\n\r\n"};
+        for (boolean split : new boolean[] {false, true}) {
+            encoder.reset();
+            int mark = sink.receivedText().length();
+            ChunkedPassthrough framing = new ChunkedPassthrough();
+            framing.begin();
+            encoder.passthrough(framing);
+            ChunkedPassthroughTest.Pipe pipe = new ChunkedPassthroughTest.Pipe();
+            String wire = pieces[0] + pieces[1];
+            int cut = split ? pieces[0].length() + 2 : wire.length(); // "0\r" | "\nX: y..."
+            for (String piece : new String[] {wire.substring(0, cut), wire.substring(cut)}) {
+                int before = pipe.shadows.size();
+                framing.process(pipe, data(piece));
+                String shadowed = pipe.shadows.toString(StandardCharsets.ISO_8859_1).substring(before);
+                if (!shadowed.isEmpty()) {
+                    encoder.filter(new Chain().buf(data(shadowed)).next(null));
+                }
+            }
+            assertTrue(pipe.done);
+            assertEquals(split, framing.lastChunkOwed());
+            encoder.filter(new Chain().buf(Buf.lastBufMarker()).next(null));
+            assertEquals(split ? pieces[0] + "0\r\n\r\n" : wire, sink.receivedText().substring(mark), "split " + split);
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.sendchain.examples.http;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -133,32 +134,70 @@ class ChunkedPassthroughTest {
 
     /**
      * After part of a chunk was skipped, the event pipe gets the rest of the wire byte for byte, framing included,
-     * up to the end of the last chunk; what follows it is dropped.
+     * up to the end of the last chunk; what follows it is dropped. Fed in pieces of {@code piece} bytes: a last chunk
+     * that arrives in one piece goes on as it came; one split over pieces is held back from its first byte and,
+     * once complete, owed as a new last chunk (its first bytes are gone with their piece).
      */
     @Test
     void asTheEventPipesInputItPassesTheRestOnAsItCameUpToTheLastChunk() throws IOException {
         byte[] wire = ascii("a;e=1\r\n0123456789\r\n3\r\nabc\r\n0\r\nX: y\r\n\r\nEXTRA");
         int bodyEnd = wire.length - 5;
+        int lastChunk = bodyEnd - 11; // "0\r\nX: y\r\n\r\n"
+        int from = 12;
+        for (int piece : new int[] {4, 5, wire.length}) {
+            ChunkedPassthrough p = new ChunkedPassthrough();
+            p.begin();
+            Buf b = buf(wire).last(9); // the size line and "01"
+            assertEquals(Status.OK, p.step(b));
+            assertEquals(8, p.rest());
+            p.skip(3); // "234" spliced; the pipe takes on from "56789"
+            p.reset(); // as the event pipe does when it takes the filter: the state stays
+            Pipe pipe = new Pipe();
+            boolean whole = true; // the last chunk came in one piece
+            for (int at = from; at < wire.length; at += piece) {
+                int to = Math.min(wire.length, at + piece);
+                whole &= !(at > lastChunk && at < bodyEnd);
+                Buf raw = buf(Arrays.copyOfRange(wire, at, to));
+                p.process(pipe, raw);
+                if (pipe.done) {
+                    break;
+                }
+                assertTrue(pipe.length > 0);
+            }
+            assertTrue(pipe.done, "the last chunk ends the body");
+            assertEquals(0, pipe.length);
+            assertEquals(!whole, p.lastChunkOwed(), "piece " + piece);
+            assertArrayEquals(Arrays.copyOfRange(wire, from, whole ? bodyEnd : lastChunk), pipe.shadows.toByteArray(),
+                    "piece " + piece);
+        }
+    }
+
+    /**
+     * A wire cut anywhere inside its last chunk (or inside a size of zeros) passes nothing of it on; zeros held back
+     * that begin a data chunk's size leave the same data behind.
+     */
+    @Test
+    void asTheEventPipesInputItHoldsBackAnUnfinishedLastChunk() throws IOException {
+        byte[] wire = ascii("3\r\nabc\r\n0\r\nX: y\r\n\r\n");
+        int lastChunk = 8;
+        for (int cut = lastChunk + 1; cut < wire.length; cut++) {
+            ChunkedPassthrough p = new ChunkedPassthrough();
+            p.begin();
+            Pipe pipe = new Pipe();
+            p.process(pipe, buf(Arrays.copyOf(wire, cut)));
+            assertFalse(pipe.done);
+            assertArrayEquals(Arrays.copyOf(wire, lastChunk), pipe.shadows.toByteArray(), "cut at " + cut);
+        }
+        // "00" at the end of a piece, "a" in the next: a data chunk of 10 bytes, its size passed on as "a"
+        byte[] zeros = ascii("3\r\nabc\r\n00a\r\n0123456789\r\n0\r\n\r\n");
         ChunkedPassthrough p = new ChunkedPassthrough();
         p.begin();
-        Buf b = buf(wire).last(9); // the size line and "01"
-        assertEquals(Status.OK, p.step(b));
-        assertEquals(8, p.rest());
-        p.skip(3); // "234" spliced; the pipe takes on from "56789"
-        p.reset(); // as the event pipe does when it takes the filter: the state stays
         Pipe pipe = new Pipe();
-        int from = 12;
-        for (int at = from; at < wire.length; at += 4) {
-            Buf raw = buf(Arrays.copyOfRange(wire, at, Math.min(wire.length, at + 4)));
-            p.process(pipe, raw);
-            if (pipe.done) {
-                break;
-            }
-            assertTrue(pipe.length > 0);
-        }
-        assertTrue(pipe.done, "the last chunk ends the body");
-        assertEquals(0, pipe.length);
-        assertArrayEquals(Arrays.copyOfRange(wire, from, bodyEnd), pipe.shadows.toByteArray());
+        p.process(pipe, buf(Arrays.copyOf(zeros, 10)));
+        p.process(pipe, buf(Arrays.copyOfRange(zeros, 10, zeros.length)));
+        assertTrue(pipe.done);
+        assertFalse(p.lastChunkOwed());
+        assertEquals("3\r\nabc\r\na\r\n0123456789\r\n0\r\n\r\n", pipe.shadows.toString(StandardCharsets.ISO_8859_1));
     }
 
     @Test

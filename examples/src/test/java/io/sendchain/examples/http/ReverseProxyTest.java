@@ -313,9 +313,9 @@ abstract class ReverseProxyTest {
         }
 
         /**
-         * Through the splice relay (Linux, splice on), an HTTP/1.1 client gets the upstream's chunked framing byte
-         * for byte: sizes as written, extensions and the trailer; the body ends where the upstream's last chunk ends,
-         * and the connection goes on. Through memory (splice off, other platforms) the data is framed again.
+         * With buffering on (the default), through the splice relay or the event pipe, an HTTP/1.1 client gets the
+         * upstream's chunked framing byte for byte: sizes as written, extensions and the trailer; the body ends where
+         * the upstream's last chunk ends, and the connection goes on.
          */
         @Test
         void aChunkedUpstreamResponseReachesAnHttp11ClientFramedAsItCame() throws Exception {
@@ -335,6 +335,7 @@ abstract class ReverseProxyTest {
                         ByteArrayOutputStream got = new ByteArrayOutputStream();
                         while (!got.toString(StandardCharsets.ISO_8859_1).endsWith("X-Trailer: t\r\n\r\n")
                                 && !got.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n0\r\n\r\n")) {
+                            // (a body framed again would end with a "0" chunk of the proxy's own: the test fails then)
                             int b = in.read(); // byte by byte: nothing of the next response is read here
                             assertTrue(b >= 0, "splice " + splice + ": closed after " + got);
                             got.write(b);
@@ -342,12 +343,7 @@ abstract class ReverseProxyTest {
                         String raw = got.toString(StandardCharsets.ISO_8859_1);
                         assertTrue(raw.startsWith("HTTP/1.1 200 OK\r\n") && raw.contains("Transfer-Encoding: chunked"),
                                 raw);
-                        if (splice && platform().equals("linux")) {
-                            assertTrue(raw.endsWith("\r\n\r\n" + wire), "splice " + splice + ": " + raw);
-                        } else { // framed again: the data in new chunks, no extension, no trailer
-                            assertFalse(raw.contains(";name=value") || raw.contains("X-Trailer"), raw);
-                            assertTrue(raw.endsWith("e\r\n0\r\n\r\n"), raw);
-                        }
+                        assertTrue(raw.endsWith("\r\n\r\n" + wire), "splice " + splice + ": " + raw);
                     }
                 }
                 proxy.close();
