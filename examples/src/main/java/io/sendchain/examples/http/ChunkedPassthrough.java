@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * counted here ({@link #skip}), followed by the CRLF this class checks before the decoder takes the next size line.
  * {@link SpliceRelay} steps through the bytes it reads with {@link #step}; if the client falls behind, the event pipe
  * takes the rest of the body with this object as its {@link InputFilter}, which passes every byte on (framing
- * included) up to the end of the last chunk, so the client keeps getting the framing it started with.
+ * included) up to the end of the last chunk, so the client keeps getting the framing it started with. Without
+ * splice, the event pipe uses it from the start of a chunked body passed on to an HTTP/1.1 client.
  *
  * <pre>
  *   decoder ──OK, the rest of the chunk skipped──> own data (skipped or stepped over) ──> CRLF ──> decoder (reset)
