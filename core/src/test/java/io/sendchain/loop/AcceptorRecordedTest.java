@@ -42,6 +42,11 @@ class AcceptorRecordedTest {
     private final ScriptedDriver driver = new ScriptedDriver();
     private final EventLoop loop = new EventLoop("acceptor-recorded-test", driver);
     private final ConcurrentLinkedQueue<Object> script = new ConcurrentLinkedQueue<>();
+    /**
+     * One permit per scripted failure thrown: the test waits for it before acting on the loop, since a fired event
+     * is only seen at the loop's next poll, after tasks already queued.
+     */
+    private final java.util.concurrent.Semaphore failed = new java.util.concurrent.Semaphore(0);
     private final Connection lc = new Connection("recorded-listener", new ListenSocket() {
         @Override
         public StreamSocket accept(Connection c) throws IOException {
@@ -51,6 +56,7 @@ class AcceptorRecordedTest {
                 return null;
             }
             if (o instanceof IOException e) {
+                failed.release();
                 throw e;
             }
             return (StreamSocket) o;
@@ -114,6 +120,7 @@ class AcceptorRecordedTest {
             script.add(new ErrnoException("accept4", 24, Errno.EMFILE, "Too many open files"));
             script.add(first);
             driver.fire(lc.read());
+            assertTrue(failed.tryAcquire(10, TimeUnit.SECONDS), "the EMFILE was met");
             onLoop(() -> loop.addTimer(lc.read(), 0));
             assertSame(first, handed.poll(10, TimeUnit.SECONDS));
 
@@ -121,6 +128,7 @@ class AcceptorRecordedTest {
             StreamSocket second = mock(StreamSocket.class, "second");
             script.add(new ErrnoException("accept4", 105, Errno.ENOBUFS, "No buffer space available"));
             driver.fire(lc.read());
+            assertTrue(failed.tryAcquire(10, TimeUnit.SECONDS), "the ENOBUFS was met");
             onLoop(() -> assertTrue(lc.read().timerSet(), "the retry timer is armed"));
             script.add(second);
             driver.fire(lc.read());
