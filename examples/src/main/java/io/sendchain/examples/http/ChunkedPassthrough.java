@@ -38,12 +38,16 @@ final class ChunkedPassthrough implements InputFilter {
     private long dataStart;
     private long dataEnd;
     /**
-     * As the event pipe's input: the bytes at the end of the last raw buf were (or may be: a size of zeros so far)
-     * the start of the last chunk, and were not passed on.
+     * The bytes at the end of the last buf {@link #scan scanned} were (or may be: a size of zeros so far) the start
+     * of the last chunk, and may not go on yet.
      */
     private boolean holding;
     /** As the event pipe's input: the last chunk's first bytes were held back, so the body ends with a new one. */
     private boolean lastChunkOwed;
+    /** The last {@link #scan} reached the end of the body. */
+    private boolean ended;
+    /** ... and the last chunk had begun before that scan, its first bytes held back then. */
+    private boolean endedHeld;
 
     /** Starts a new body. */
     void begin() {
@@ -52,6 +56,8 @@ final class ChunkedPassthrough implements InputFilter {
         crlfLeft = 0;
         holding = false;
         lastChunkOwed = false;
+        ended = false;
+        endedHeld = false;
     }
 
     /**
@@ -165,6 +171,62 @@ final class ChunkedPassthrough implements InputFilter {
      * last chunk are then dropped). Zeros held back that turn out to begin a data chunk's size change nothing (the
      * size means the same without them). Bytes after the last chunk are dropped with a warning.
      */
+    /**
+     * Steps through {@code b} from its pos to its last byte or the end of the body (then {@link #ended()}, pos past
+     * the last chunk) and tells where the bytes that may not go on yet begin: a last chunk not complete, or a size of
+     * zeros so far (which may begin one). Returns {@code b.pos()} when every byte stepped over may go on, a position
+     * in {@code b} where the held bytes begin, or {@link #HELD_BEFORE} when they began before {@code b} (all of
+     * {@code b} is held, and so is what was held before).
+     */
+    long scan(Buf b) throws IOException {
+        Status rc;
+        long call;
+        boolean lineStart;
+        ended = false;
+        for (;;) {
+            call = b.pos();
+            // does this call begin at the start of a size line (the CRLF before it included)? hints: 3 at a chunk's
+            // start, 4 after its data (its CRLF to come); anything else is inside a line begun before
+            long hint = decoder.lengthHint();
+            lineStart = own == 0 && (crlfLeft > 0 || hint == 3 || hint == 4);
+            rc = step(b);
+            if (rc != Status.OK) {
+                break;
+            }
+            holding = false; // a data chunk came: what was held was zeros of its size
+        }
+        if (rc == Status.DONE) {
+            ended = true;
+            endedHeld = !lineStart && holding; // its first bytes were held before this call
+            holding = false;
+            return b.pos();
+        }
+        if (own == 0 && crlfLeft == 0 && decoder.lengthHint() <= 2) {
+            long from = lineStart ? skipCrlf(b, call) : holding ? HELD_BEFORE : call;
+            holding = true;
+            return from;
+        }
+        holding = false;
+        return b.pos();
+    }
+
+    /** {@link #scan} result: the held bytes began before the buf scanned. */
+    static final long HELD_BEFORE = -1;
+
+    /** The last {@link #scan} reached the end of the body. */
+    boolean ended() {
+        return ended;
+    }
+
+    /**
+     * The event pipe's input: every byte of the raw buf up to the end of the last chunk, framing included, becomes a
+     * shadow buf, except the last chunk itself while it is not complete: a raw buf that ends inside it (or inside a
+     * size of zeros, which may be its start) passes on only what comes before it, so an upstream cut off there leaves
+     * the client no byte of it. If it then completes within the next bufs, its first bytes are gone: the body ends
+     * with a last chunk of the writer's own ({@link #lastChunkOwed()}; the upstream's extensions and trailers of the
+     * last chunk are then dropped). Zeros held back that turn out to begin a data chunk's size change nothing (the
+     * size means the same without them). Bytes after the last chunk are dropped with a warning.
+     */
     @Override
     public void process(PipeInput p, Buf raw) throws IOException {
         if (p.upstreamDone()) {
@@ -174,42 +236,18 @@ final class ChunkedPassthrough implements InputFilter {
             return;
         }
         long from = raw.pos();
-        Status rc;
-        long call;
-        boolean lineStart;
-        for (;;) {
-            call = raw.pos();
-            // does this call begin at the start of a size line (the CRLF before it included)? hints: 3 at a chunk's
-            // start, 4 after its data (its CRLF to come); anything else is inside a line begun before
-            long hint = decoder.lengthHint();
-            lineStart = own == 0 && (crlfLeft > 0 || hint == 3 || hint == 4);
-            rc = step(raw);
-            if (rc != Status.OK) {
-                break;
-            }
-            holding = false; // a data chunk came: what was held was zeros of its size
-        }
+        long hold = scan(raw);
         long keep;
-        if (rc == Status.DONE) {
-            if (lineStart || !holding) {
-                keep = raw.pos(); // the whole last chunk is in this buf: it goes on as it came
-            } else {
-                keep = call;
-                lastChunkOwed = true;
-            }
-            holding = false;
-        } else if (own == 0 && crlfLeft == 0 && decoder.lengthHint() <= 2) {
-            // inside the last chunk, or a size of zeros so far: held back from its first byte
-            keep = lineStart ? skipCrlf(raw, call) : call;
-            holding = true;
+        if (ended && endedHeld) {
+            keep = from; // the rest of a last chunk whose start is gone: the writer ends the body instead
+            lastChunkOwed = true;
         } else {
-            keep = raw.pos();
-            holding = false;
+            keep = hold == HELD_BEFORE ? from : hold;
         }
         if (keep > from) {
             p.shadow(raw, from, keep);
         }
-        if (rc == Status.DONE) {
+        if (ended) {
             p.markUpstreamDone(); // sees the bytes after the last chunk, if any, before they are dropped
             p.length(0);
             if (raw.pos() < raw.last()) {

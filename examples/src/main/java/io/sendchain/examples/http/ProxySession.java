@@ -159,6 +159,13 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private boolean upstreamAnswered;
     /** The relayed response had bytes past its end. */
     private boolean relayExtra;
+    /** The relay passes a chunked body on framed as it came ({@link #framing} checks it). */
+    private boolean relayPassthrough;
+    /** Parsed bytes the relay holds back at the front of {@link #ub} (a last chunk not complete yet). */
+    private long relayHeld;
+    /** After {@link #relayData}: {@code [relayHoldFrom, relayHoldTo)} of {@link #ub} is held back for later. */
+    private long relayHoldFrom;
+    private long relayHoldTo;
     /**
      * Zero-copy relay of Content-Length bodies and of chunked ones passed on as they came, or {@code null} without
      * splice (off, or not on this platform).
@@ -820,6 +827,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         }
         long length = noBody ? 0 : uh.chunked ? -1 : uh.contentLength;
         bodyBytes = 0;
+        relayPassthrough = false;
         if (length == 0) {
             finish(ub.pos() == ub.last()); // bytes after a body-less response: the connection is out of step
         } else if (splice != null && chunkedIn && chunkedOut) {
@@ -842,6 +850,12 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         } else if (config.buffering()) {
             startPipe(length);
         } else {
+            relayPassthrough = chunkedIn && chunkedOut;
+            if (relayPassthrough) {
+                // passed on as it came through the relay's buffer too, the last chunk held there until complete
+                out = filter;
+                framing.begin();
+            }
             startRelay(length);
         }
     }
@@ -956,6 +970,9 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         relayDone = false;
         relayEof = false;
         relayExtra = false;
+        relayHeld = 0;
+        relayHoldFrom = 0;
+        relayHoldTo = 0;
         relayDecoder.reset();
         state = State.RELAY;
         relay();
@@ -979,10 +996,10 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                 }
                 loop.deleteTimer(c.write());
                 writerBusy = false;
-                ub.pos(ub.start()).last(ub.start());
+                relayReset();
             }
             if (ub.pos() < ub.last()) {
-                long from = ub.pos();
+                long from = relayHeld > 0 ? ub.start() : ub.pos(); // held bytes go first, once they may
                 long to;
                 try {
                     to = relayData();
@@ -1008,7 +1025,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
                         return;
                     }
                 }
-                ub.pos(ub.start()).last(ub.start());
+                relayReset();
             }
             if (relayDone || relayEof) {
                 boolean complete = relayDone || (!chunkedIn && relayLeft == -1);
@@ -1039,6 +1056,19 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         }
     }
 
+    /** The relay's buffer empty again once sent, but for the bytes held back, which move to its front. */
+    private void relayReset() {
+        long held = relayHoldTo - relayHoldFrom;
+        if (held > 0) {
+            MemorySegment s = ub.segment();
+            MemorySegment.copy(s, relayHoldFrom, s, ub.start(), held);
+        }
+        ub.pos(ub.start() + held).last(ub.start() + held);
+        relayHeld = held;
+        relayHoldFrom = 0;
+        relayHoldTo = 0;
+    }
+
     /**
      * Takes the response data out of {@link #ub}'s unread bytes, which it consumes: all of them, at most the
      * length still expected (extra dropped with a warning), or, chunked, the chunks' data moved together at the
@@ -1046,6 +1076,23 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
      */
     private long relayData() throws IOException {
         long from = ub.pos();
+        if (relayPassthrough) {
+            long hold = framing.scan(ub);
+            long to = hold == ChunkedPassthrough.HELD_BEFORE ? ub.start() : hold;
+            if (framing.ended()) {
+                relayDone = true;
+                if (ub.pos() < ub.last()) {
+                    log.warn("upstream sent data after final chunk");
+                    relayExtra = true;
+                }
+                relayHoldFrom = relayHoldTo = 0;
+            } else {
+                relayHoldFrom = to;
+                relayHoldTo = ub.last(); // nothing when the scan held nothing back (to is then the end)
+            }
+            ub.pos(ub.last());
+            return to;
+        }
         if (chunkedIn) {
             MemorySegment s = ub.segment();
             long to = from;

@@ -313,9 +313,9 @@ abstract class ReverseProxyTest {
         }
 
         /**
-         * With buffering on (the default), through the splice relay or the event pipe, an HTTP/1.1 client gets the
-         * upstream's chunked framing byte for byte: sizes as written, extensions and the trailer; the body ends where
-         * the upstream's last chunk ends, and the connection goes on.
+         * Through the splice relay, the event pipe (buffering on) or the relay's buffer (off), an HTTP/1.1 client gets
+         * the upstream's chunked framing byte for byte: sizes as written, extensions and the trailer; the body ends
+         * where the upstream's last chunk ends, and the connection goes on.
          */
         @Test
         void aChunkedUpstreamResponseReachesAnHttp11ClientFramedAsItCame() throws Exception {
@@ -326,8 +326,10 @@ abstract class ReverseProxyTest {
                 out.flush();
                 out.write(ascii(wire));
             });
-            for (boolean splice : new boolean[] {true, false}) {
-                start(up.address(), b -> b.splice(splice));
+            for (int mode = 0; mode < 4; mode++) {
+                boolean splice = mode % 2 == 0;
+                boolean buffering = mode < 2;
+                start(up.address(), b -> b.splice(splice).buffering(buffering));
                 try (HttpTestClient c = client()) {
                     for (int i = 0; i < 2; i++) { // twice: the connection goes on after the passed-on body
                         c.send("GET /c HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -337,17 +339,70 @@ abstract class ReverseProxyTest {
                                 && !got.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n0\r\n\r\n")) {
                             // (a body framed again would end with a "0" chunk of the proxy's own: the test fails then)
                             int b = in.read(); // byte by byte: nothing of the next response is read here
-                            assertTrue(b >= 0, "splice " + splice + ": closed after " + got);
+                            assertTrue(b >= 0, "splice " + splice + ", buffering " + buffering + ": closed after " + got);
                             got.write(b);
                         }
                         String raw = got.toString(StandardCharsets.ISO_8859_1);
                         assertTrue(raw.startsWith("HTTP/1.1 200 OK\r\n") && raw.contains("Transfer-Encoding: chunked"),
                                 raw);
-                        assertTrue(raw.endsWith("\r\n\r\n" + wire), "splice " + splice + ": " + raw);
+                        assertTrue(raw.endsWith("\r\n\r\n" + wire), "splice " + splice + ", buffering " + buffering + ": " + raw);
                     }
                 }
                 proxy.close();
                 proxy = null;
+            }
+        }
+
+        /**
+         * A last chunk that arrives in two reads (its first part with the data before it, the rest once the client
+         * has that data): the relay's buffer and the splice relay hold its start and pass it on whole; the event
+         * pipe, whose raw buf with its start is gone, ends the body with a last chunk of its own. Either way the
+         * client gets a complete body and the connection goes on.
+         */
+        @Test
+        void aLastChunkSplitAcrossReadsIsPassedOnWholeOrEndedByTheProxy() throws Exception {
+            for (int mode = 0; mode < 4; mode++) {
+                boolean splice = mode % 2 == 0;
+                boolean buffering = mode < 2;
+                CountDownLatch clientHasData = new CountDownLatch(1);
+                ScriptedUpstream up = scripted((req, out) -> {
+                    out.write(ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;k=v\r\nhello\r\n0\r\nX-Tr"));
+                    out.flush();
+                    try {
+                        clientHasData.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    out.write(ascii("ailer: t\r\n\r\n"));
+                });
+                start(up.address(), b -> b.splice(splice).buffering(buffering));
+                String what = "splice " + splice + ", buffering " + buffering;
+                try (HttpTestClient c = client()) {
+                    c.send("GET /c HTTP/1.1\r\nHost: a\r\n\r\n");
+                    var in = c.socket.getInputStream();
+                    ByteArrayOutputStream got = new ByteArrayOutputStream();
+                    for (;;) {
+                        String raw = got.toString(StandardCharsets.ISO_8859_1);
+                        if (raw.contains("hello")) { // (the splice relay holds the CRLF after it back)
+                            clientHasData.countDown();
+                        }
+                        if (raw.endsWith("\r\n0\r\n\r\n") || raw.endsWith("X-Trailer: t\r\n\r\n")) {
+                            break;
+                        }
+                        int b = in.read();
+                        assertTrue(b >= 0, what + ": closed after " + raw);
+                        got.write(b);
+                    }
+                    String raw = got.toString(StandardCharsets.ISO_8859_1);
+                    String body = raw.substring(raw.indexOf("\r\n\r\n") + 4);
+                    boolean pipe = buffering && !(splice && platform().equals("linux"));
+                    assertEquals(pipe ? "5;k=v\r\nhello\r\n0\r\n\r\n" : "5;k=v\r\nhello\r\n0\r\nX-Trailer: t\r\n\r\n", body,
+                            what);
+                }
+                proxy.close();
+                proxy = null;
+                scripted.close();
+                scripted = null;
             }
         }
 
