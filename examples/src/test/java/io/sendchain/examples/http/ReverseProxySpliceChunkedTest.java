@@ -20,9 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,9 +46,7 @@ class ReverseProxySpliceChunkedTest {
     ScriptedUpstream upstream;
     ReverseProxy proxy;
     long descriptorsBefore;
-    final AtomicInteger incomplete = new AtomicInteger();
-    volatile CountDownLatch ended = new CountDownLatch(1);
-    final CountDownLatch upstreamFinished = new CountDownLatch(1);
+    final ResponseProbe probe = new ResponseProbe();
 
     @BeforeAll
     static void warmUp() throws Exception {
@@ -144,22 +140,7 @@ class ReverseProxySpliceChunkedTest {
                 .upstream(upstream.address()).platform("linux").workers(1)
                 .tempPath(Files.createDirectories(tmp.resolve("temp"))).splice(true).spliceMinSize(1);
         proxy = new ReverseProxy(settings.apply(b).build());
-        proxy.probe(new ReverseProxy.Probe() {
-            @Override
-            public void pipeRan(long spilled, boolean finished) {
-                if (finished) {
-                    upstreamFinished.countDown();
-                }
-            }
-
-            @Override
-            public void responseEnded(int status, boolean complete) {
-                if (!complete) {
-                    incomplete.incrementAndGet();
-                }
-                ended.countDown();
-            }
-        });
+        proxy.probe(probe);
         proxy.start();
     }
 
@@ -287,7 +268,7 @@ class ReverseProxySpliceChunkedTest {
         if (!buffering) {
             assertEquals(0, worker().spliceFallbacks, "unbuffered, the relay goes at the client's pace");
         }
-        assertEquals(0, incomplete.get());
+        assertEquals(0, probe.incomplete.get());
     }
 
     /**
@@ -349,18 +330,18 @@ class ReverseProxySpliceChunkedTest {
         start(s -> s.buffers(8, 4096).clientSendBuffer(4096));
         try (RawClient c = new RawClient(proxy.address(), 4096)) {
             c.getAndClose("/s");
-            assertTrue(upstreamFinished.await(60, TimeUnit.SECONDS), "the upstream was not read to the end");
+            assertTrue(probe.upstreamFinished.await(60, TimeUnit.SECONDS), "the upstream was not read to the end");
             assertEquals("chunked", c.head().get("transfer-encoding"));
             byte[] got = c.readToEnd(); // the proxy closes: Connection: close
-            assertTrue(ended.await(10, TimeUnit.SECONDS));
+            assertTrue(probe.ended.await(10, TimeUnit.SECONDS));
             if (truncated) {
                 // as on the memory path, what the event pipe still held may be dropped with the close
                 assertTrue(got.length <= end, got.length + " > " + end);
                 assertArrayEquals(Arrays.copyOf(b.wire(), got.length), got, "a verbatim prefix of the body");
-                assertEquals(1, incomplete.get());
+                assertEquals(1, probe.incomplete.get());
             } else {
                 assertArrayEquals(b.wire(), got, "the body as the upstream framed it");
-                assertEquals(0, incomplete.get());
+                assertEquals(0, probe.incomplete.get());
             }
         }
         assertEquals(1, worker().spliceFallbacks);
@@ -412,8 +393,8 @@ class ReverseProxySpliceChunkedTest {
                     + got.length + " of " + b.sizeLineAt(4) + " before it");
             assertTrue(got.length >= 100_000, cut + ": what came before the cut arrives: " + got.length);
         }
-        assertTrue(ended.await(10, TimeUnit.SECONDS));
-        assertEquals(1, incomplete.get());
+        assertTrue(probe.ended.await(10, TimeUnit.SECONDS));
+        assertEquals(1, probe.incomplete.get());
         assertTrue(worker().splicedBytes > 0, "spliced " + worker().splicedBytes);
         assertNoPipeLent();
         assertEquals(1, upstream.accepted());

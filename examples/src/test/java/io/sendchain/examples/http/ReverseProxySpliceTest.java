@@ -23,7 +23,6 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -49,9 +48,7 @@ class ReverseProxySpliceTest {
     ScriptedUpstream scripted;
     ReverseProxy proxy;
     long descriptorsBefore;
-    final AtomicInteger incomplete = new AtomicInteger();
-    volatile CountDownLatch ended = new CountDownLatch(1);
-    volatile CountDownLatch upstreamFinished = new CountDownLatch(1);
+    final ResponseProbe probe = new ResponseProbe();
     final String[] sums = new String[4];
     static final int[] SIZES = {0, 1, 64 << 10, 1 << 20};
 
@@ -157,22 +154,7 @@ class ReverseProxySpliceTest {
         ProxyConfig.Builder b = ProxyConfig.builder().listen(loopback()).upstream(upstream).platform("linux")
                 .workers(1).tempPath(Files.createDirectories(tmp.resolve("temp"))).splice(true).spliceMinSize(1);
         proxy = new ReverseProxy(settings.apply(b).build());
-        proxy.probe(new ReverseProxy.Probe() {
-            @Override
-            public void pipeRan(long spilled, boolean finished) {
-                if (finished) {
-                    upstreamFinished.countDown();
-                }
-            }
-
-            @Override
-            public void responseEnded(int status, boolean complete) {
-                if (!complete) {
-                    incomplete.incrementAndGet();
-                }
-                ended.countDown();
-            }
-        });
+        proxy.probe(probe);
         proxy.start();
     }
 
@@ -290,7 +272,7 @@ class ReverseProxySpliceTest {
         start(origin(), b -> b.buffers(8, 4096).clientSendBuffer(4096));
         try (HttpTestClient c = new HttpTestClient(proxy.address(), 4096).readChunk(1000)) {
             c.get("/f" + (1 << 20), "Connection: close");
-            assertTrue(upstreamFinished.await(60, TimeUnit.SECONDS), "the upstream was not read to the end");
+            assertTrue(probe.upstreamFinished.await(60, TimeUnit.SECONDS), "the upstream was not read to the end");
             assertEquals(sums[3], c.read(false, false).sha256());
             assertTrue(c.closedByServer());
         }
@@ -309,8 +291,8 @@ class ReverseProxySpliceTest {
             in.readNBytes(100_000); // the head and some body: the relay is under way
             c.socket.setSoLinger(true, 0);
         }
-        assertTrue(ended.await(30, TimeUnit.SECONDS), "the proxy did not notice the client left");
-        assertEquals(1, incomplete.get());
+        assertTrue(probe.ended.await(30, TimeUnit.SECONDS), "the proxy did not notice the client left");
+        assertEquals(1, probe.incomplete.get());
         assertNoPipeLent();
     }
 
@@ -332,7 +314,7 @@ class ReverseProxySpliceTest {
             assertTrue(c.closedByServer());
         }
         assertTrue(worker().splicedBytes > 0, "the body was spliced");
-        assertEquals(1, incomplete.get());
+        assertEquals(1, probe.incomplete.get());
         assertNoPipeLent();
     }
 
@@ -361,7 +343,7 @@ class ReverseProxySpliceTest {
             release.countDown();
         }
         assertTrue(worker().splicedBytes > 0);
-        assertEquals(1, incomplete.get());
+        assertEquals(1, probe.incomplete.get());
         assertNoPipeLent();
     }
 
@@ -372,11 +354,11 @@ class ReverseProxySpliceTest {
         start(origin(), b -> b.buffering(false).clientSendBuffer(4096).clientSendTimeoutMillis(300));
         try (HttpTestClient c = new HttpTestClient(proxy.address(), 4096)) {
             c.get("/8m");
-            assertTrue(ended.await(30, TimeUnit.SECONDS), "the send timeout did not end the response");
+            assertTrue(probe.ended.await(30, TimeUnit.SECONDS), "the send timeout did not end the response");
             HttpTestClient.Response r = c.read(false, false, true);
             assertFalse(r.complete());
         }
-        assertEquals(1, incomplete.get());
+        assertEquals(1, probe.incomplete.get());
         assertNoPipeLent();
     }
 
