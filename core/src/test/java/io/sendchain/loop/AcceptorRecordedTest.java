@@ -87,8 +87,12 @@ class AcceptorRecordedTest {
     private void onLoop(Runnable task) throws Exception {
         CompletableFuture<Void> done = new CompletableFuture<>();
         loop.execute(() -> {
-            task.run();
-            done.complete(null);
+            try {
+                task.run();
+                done.complete(null);
+            } catch (Throwable t) {
+                done.completeExceptionally(t); // an assertion on the loop fails the test with its own message
+            }
         });
         done.get(10, TimeUnit.SECONDS);
     }
@@ -123,6 +127,7 @@ class AcceptorRecordedTest {
             assertTrue(failed.tryAcquire(10, TimeUnit.SECONDS), "the EMFILE was met");
             onLoop(() -> loop.addTimer(lc.read(), 0));
             assertSame(first, handed.poll(10, TimeUnit.SECONDS));
+            onLoop(() -> { }); // the accept loop that handed it over is done: the next failure is the fired one's
 
             // ENOBUFS: a retry within 60 s, but the next readiness report accepts first
             StreamSocket second = mock(StreamSocket.class, "second");
