@@ -91,7 +91,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private final ChunkedDecoder bodyDecoder = new ChunkedDecoder("client sent invalid chunked body");
     private final ChunkedDecoder relayDecoder = new ChunkedDecoder("upstream sent invalid chunked response");
     private final InputFilter chunkedInput = InputFilter.chunked();
-    /** A chunked body passed on to an HTTP/1.1 client through the event pipe, framed as the upstream framed it. */
+    /** A chunked body passed on to an HTTP/1.1 client through memory (event pipe or relay), framed as it came. */
     private final ChunkedPassthrough framing = new ChunkedPassthrough();
     private final ChunkedEncoder encoder;
     private final UpstreamHead uh = new UpstreamHead();
@@ -828,9 +828,10 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         long length = noBody ? 0 : uh.chunked ? -1 : uh.contentLength;
         bodyBytes = 0;
         relayPassthrough = false;
+        boolean passthrough = chunkedIn && chunkedOut; // the upstream's framing goes on as it came
         if (length == 0) {
             finish(ub.pos() == ub.last()); // bytes after a body-less response: the connection is out of step
-        } else if (splice != null && chunkedIn && chunkedOut) {
+        } else if (splice != null && passthrough) {
             // chunked passthrough: the upstream's framing goes to the client as it came, the chunks' data spliced
             out = filter;
             state = State.SPLICE;
@@ -841,7 +842,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
             state = State.SPLICE;
             afterSplice(splice.start(u, c, filter, ub, length, config.buffering(), config.readTimeoutMillis(),
                     config.clientSendTimeoutMillis()));
-        } else if (config.buffering() && chunkedIn && chunkedOut) {
+        } else if (config.buffering() && passthrough) {
             // the same passthrough through memory: the event pipe passes the framing on as it came (its last chunk
             // held back until complete), the encoder only ends the body if that chunk's start had to be dropped
             framing.begin();
@@ -850,8 +851,8 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         } else if (config.buffering()) {
             startPipe(length);
         } else {
-            relayPassthrough = chunkedIn && chunkedOut;
-            if (relayPassthrough) {
+            relayPassthrough = passthrough;
+            if (passthrough) {
                 // passed on as it came through the relay's buffer too, the last chunk held there until complete
                 out = filter;
                 framing.begin();

@@ -46,7 +46,7 @@ class ReverseProxySpliceChunkedTest {
     ScriptedUpstream upstream;
     ReverseProxy proxy;
     long descriptorsBefore;
-    final ResponseProbe probe = new ResponseProbe();
+    final ReverseProxyTest.Recorder probe = new ReverseProxyTest.Recorder();
 
     @BeforeAll
     static void warmUp() throws Exception {
@@ -411,12 +411,7 @@ class ReverseProxySpliceChunkedTest {
 
         /** A client whose socket receive buffer is {@code rcvbuf} bytes (0: the system's). */
         RawClient(InetSocketAddress address, int rcvbuf) throws IOException {
-            socket = new Socket();
-            if (rcvbuf > 0) {
-                socket.setReceiveBufferSize(rcvbuf);
-            }
-            socket.connect(address, 10_000);
-            socket.setSoTimeout(60_000);
+            socket = new HttpTestClient(address, rcvbuf).socket; // its connect and timeouts; read raw here
             in = socket.getInputStream();
         }
 

@@ -48,7 +48,7 @@ class ReverseProxySpliceTest {
     ScriptedUpstream scripted;
     ReverseProxy proxy;
     long descriptorsBefore;
-    final ResponseProbe probe = new ResponseProbe();
+    final ReverseProxyTest.Recorder probe = new ReverseProxyTest.Recorder();
     final String[] sums = new String[4];
     static final int[] SIZES = {0, 1, 64 << 10, 1 << 20};
 
