@@ -2,6 +2,7 @@ package io.sendchain.examples.http;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -30,7 +31,17 @@ final class HttpSyntax {
         }
     }
 
+    private static final boolean BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
     private HttpSyntax() {
+    }
+
+    /** Eight bytes read as one little-endian word: byte {@code i} of the text is bits {@code 8i..8i+7}. */
+    private static long word(MemorySegment s, long at) {
+        long x = s.get(ValueLayout.JAVA_LONG_UNALIGNED, at); // the native order: no swap on x86_64 and aarch64
+        return BIG_ENDIAN ? Long.reverseBytes(x) : x;
     }
 
     /** Whether {@code b} is a {@code tchar}: no controls, spaces, delimiters or obs-text. */
@@ -74,9 +85,22 @@ final class HttpSyntax {
         return true;
     }
 
-    /** The first {@code b} in {@code [from, to)}, or {@code -1}. */
+    /**
+     * The first {@code b} in {@code [from, to)}, or {@code -1}. Eight bytes at a time: a byte of the word that equals
+     * {@code b} becomes zero after the xor, and {@code (x - 0x01..) & ~x & 0x80..} flags the lowest zero byte exactly
+     * (a borrow can only wrongly flag bytes above a true zero, and the lowest flag is the one taken).
+     */
     static long indexOf(MemorySegment s, byte b, long from, long to) {
-        for (long i = from; i < to; i++) {
+        long pattern = (b & 0xffL) * ONES;
+        long i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            long x = word(s, i) ^ pattern;
+            long zero = (x - ONES) & ~x & HIGHS;
+            if (zero != 0) {
+                return i + (Long.numberOfTrailingZeros(zero) >>> 3);
+            }
+        }
+        for (; i < to; i++) {
             if (s.get(ValueLayout.JAVA_BYTE, i) == b) {
                 return i;
             }
@@ -114,6 +138,20 @@ final class HttpSyntax {
      * control character (NUL, a bare CR, DEL) is allowed.
      */
     static boolean validValue(MemorySegment s, long from, long to) {
+        long i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            long x = word(s, i);
+            // any byte below 0x20 (a borrow starts only at one) or equal to 0x7f; obs-text's high bit clears ~x
+            long below = (x - 0x20 * ONES) & ~x & HIGHS;
+            long del = x ^ (0x7f * ONES);
+            if ((below | ((del - ONES) & ~del & HIGHS)) != 0 && !validBytes(s, i, i + Long.BYTES)) {
+                return false; // else only a HTAB flagged the word
+            }
+        }
+        return validBytes(s, i, to);
+    }
+
+    private static boolean validBytes(MemorySegment s, long from, long to) {
         for (long i = from; i < to; i++) {
             if (isCtlNotTab(s.get(ValueLayout.JAVA_BYTE, i))) {
                 return false;

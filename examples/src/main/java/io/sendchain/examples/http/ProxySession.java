@@ -58,11 +58,11 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     private static final long POSTPONE_OUTPUT = 1460;
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
     /** Request headers the proxy sets itself or that end at the hop. */
-    private static final String[] REQUEST_HOP = {"host", "connection", "keep-alive", "proxy-connection", "te",
-        "trailer", "transfer-encoding", "upgrade", "content-length", "expect"};
+    static final FieldNames REQUEST_HOP = new FieldNames("host", "connection", "keep-alive", "proxy-connection",
+            "te", "trailer", "transfer-encoding", "upgrade", "content-length", "expect");
     /** Response headers the proxy sets itself or that end at the hop (nginx hides Server and Date too). */
-    private static final String[] RESPONSE_HOP = {"server", "date", "connection", "keep-alive", "proxy-connection",
-        "transfer-encoding", "trailer", "upgrade", "te"};
+    static final FieldNames RESPONSE_HOP = new FieldNames("server", "date", "connection", "keep-alive",
+            "proxy-connection", "transfer-encoding", "trailer", "upgrade", "te");
 
     private enum State { IDLE, BODY, CONNECTING, SENDING, READING_HEAD, PIPE, RELAY, SPLICE, FINISHING }
 

@@ -182,7 +182,9 @@ final class UpstreamHead {
      * Copies the header lines in {@code [from, to)} of {@code s} (a head already validated) to {@code w}, each ending
      * in CRLF, except those named in {@code skip} (lower case).
      */
-    static void copyHeaders(MemorySegment s, long from, long to, AsciiWriter w, String... skip) {
+    static void copyHeaders(MemorySegment s, long from, long to, AsciiWriter w, FieldNames skip) {
+        // lines kept one after another that already end in CRLF go out in one copy
+        long run = from;
         long lineStart = from;
         while (lineStart < to) {
             long nl = indexOf(s, (byte) '\n', lineStart, to);
@@ -191,14 +193,20 @@ final class UpstreamHead {
             }
             long le = lineEnd(s, lineStart, nl);
             long colon = indexOf(s, (byte) ':', lineStart, le);
-            boolean keep = colon > lineStart;
-            for (int i = 0; keep && i < skip.length; i++) {
-                keep = !is(s, lineStart, colon - lineStart, skip[i]);
-            }
-            if (keep) {
-                w.put(s, lineStart, le).crlf();
+            boolean keep = colon > lineStart && !skip.contains(s, lineStart, colon - lineStart);
+            if (!keep || le == nl) {
+                if (lineStart > run) {
+                    w.put(s, run, lineStart); // the run before this line
+                }
+                if (keep) {
+                    w.put(s, lineStart, le).crlf(); // a bare LF (or no line end) becomes CRLF
+                }
+                run = nl + 1;
             }
             lineStart = nl + 1;
+        }
+        if (to > run) {
+            w.put(s, run, to);
         }
     }
 
