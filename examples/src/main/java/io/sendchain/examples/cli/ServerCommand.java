@@ -57,6 +57,12 @@ abstract class ServerCommand implements Callable<Integer> {
         settings().keepaliveTimeoutMillis(v.millis());
     }
 
+    @Option(names = {"--header-timeout", "--client-header-timeout"}, paramLabel = TIME, defaultValue = "60s",
+            description = "longest wait for a request head (408 after it)")
+    void headerTimeout(Time v) {
+        settings().headerTimeoutMillis(v.millis());
+    }
+
     @Option(names = "--client-max-body-size", paramLabel = SIZE, defaultValue = "1m",
             description = "larger request bodies get 413, 0 = no limit")
     void clientMaxBodySize(Size v) {

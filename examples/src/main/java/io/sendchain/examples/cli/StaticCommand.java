@@ -103,12 +103,6 @@ final class StaticCommand extends ServerCommand {
         cfg.sendTimeoutMillis(v.millis());
     }
 
-    @Option(names = "--header-timeout", paramLabel = TIME, defaultValue = "60s",
-            description = "longest wait for a request head (408 after it)")
-    void headerTimeout(Time v) {
-        cfg.headerTimeoutMillis(v.millis());
-    }
-
     @Option(names = "--lingering-time", paramLabel = TIME, defaultValue = "30s",
             description = "most time to discard the rest of a body after the answer")
     void lingeringTime(Time v) {

@@ -397,12 +397,12 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
         }
 
         public Builder clientMaxBodySize(long v) {
-            clientMaxBodySize = atLeast("client_max_body_size", v, 0);
+            clientMaxBodySize = ServerSettings.checkClientMaxBodySize(v);
             return this;
         }
 
         public Builder workers(int v) {
-            workers = (int) atLeast("workers", v, 1);
+            workers = ServerSettings.checkWorkers(v);
             return this;
         }
 
@@ -412,17 +412,18 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
         }
 
         public Builder keepaliveTimeoutMillis(long v) {
-            keepaliveTimeoutMillis = atLeast("keepalive_timeout", v, 0);
+            keepaliveTimeoutMillis = ServerSettings.checkKeepaliveTimeout(v);
             return this;
         }
 
+        @Override
         public Builder headerTimeoutMillis(long v) {
-            headerTimeoutMillis = atLeast("client_header_timeout", v, 1);
+            headerTimeoutMillis = ServerSettings.checkHeaderTimeout(v);
             return this;
         }
 
         public Builder headerBufferSize(int v) {
-            headerBufferSize = (int) atLeast("header buffer", v, 64);
+            headerBufferSize = ServerSettings.checkHeaderBufferSize(v);
             return this;
         }
 
@@ -518,10 +519,7 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
         }
 
         private static long atLeast(String what, long v, long min) {
-            if (v < min) {
-                throw new IllegalArgumentException("\"" + what + "\" must be at least " + min + ", not " + v);
-            }
-            return v;
+            return ServerSettings.atLeast(what, v, min);
         }
 
         /**

@@ -229,11 +229,9 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
             return this;
         }
 
+        @Override
         public Builder workers(int v) {
-            if (v < 1) {
-                throw new IllegalArgumentException("workers < 1: " + v);
-            }
-            workers = v;
+            workers = ServerSettings.checkWorkers(v);
             return this;
         }
 
@@ -248,20 +246,18 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
         }
 
         public Builder keepaliveTimeoutMillis(long v) {
-            keepaliveTimeoutMillis = nonNegative("keepalive timeout", v);
+            keepaliveTimeoutMillis = ServerSettings.checkKeepaliveTimeout(v);
             return this;
         }
 
+        @Override
         public Builder headerTimeoutMillis(long v) {
-            headerTimeoutMillis = nonNegative("header timeout", v);
+            headerTimeoutMillis = ServerSettings.checkHeaderTimeout(v);
             return this;
         }
 
         public Builder headerBufferSize(int v) {
-            if (v < 64) {
-                throw new IllegalArgumentException("header buffer < 64 bytes: " + v);
-            }
-            headerBufferSize = v;
+            headerBufferSize = ServerSettings.checkHeaderBufferSize(v);
             return this;
         }
 
@@ -328,7 +324,7 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
 
         /** nginx's {@code client_max_body_size}: a longer request body is a 413 (0: no limit). */
         public Builder clientMaxBodySize(long v) {
-            clientMaxBodySize = nonNegative("client max body size", v);
+            clientMaxBodySize = ServerSettings.checkClientMaxBodySize(v);
             return this;
         }
 
@@ -356,10 +352,7 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
         }
 
         private static long nonNegative(String what, long v) {
-            if (v < 0) {
-                throw new IllegalArgumentException(what + " < 0: " + v);
-            }
-            return v;
+            return ServerSettings.atLeast(what, v, 0);
         }
 
         public StaticConfig build() {

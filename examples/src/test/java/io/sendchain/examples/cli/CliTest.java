@@ -41,9 +41,9 @@ class CliTest {
     private static final Set<String> ADDED = Set.of("--version", "-V", "--shutdown-timeout");
     /** Flags added after the command line moved to picocli, by command. */
     private static final Set<String> STATIC_ADDED = Set.of("--open-file-cache-memory",
-            "--open-file-cache-memory-max-file");
+            "--open-file-cache-memory-max-file", "--client-header-timeout");
     private static final Set<String> PROXY_ADDED = Set.of("--proxy-request-buffering", "--client-body-buffer-size",
-            "--proxy-splice");
+            "--proxy-splice", "--header-timeout", "--client-header-timeout");
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -124,7 +124,8 @@ class CliTest {
                 "--busy-buffers-size", "16k", "--max-temp-file-size", "0", "--temp-file-write-size", "16k",
                 "--temp-path", dir.toString(), "--limit-rate", "1m", "--connect-timeout", "5s", "--read-timeout",
                 "30s", "--send-timeout", "20s", "--upstream-keepalive", "0", "--upstream-keepalive-requests", "10",
-                "--upstream-keepalive-timeout", "5s", "--client-max-body-size", "0", "--client-header-buffer-size",
+                "--upstream-keepalive-timeout", "5s", "--client-header-timeout", "20s", "--client-max-body-size", "0",
+                "--client-header-buffer-size",
                 "4k", "--large-client-header-buffers", "2", "1k", "--keepalive-timeout", "5s", "--worker-memory",
                 "0", "--status", "on", "--workers", "2", "--reuseport", "off", "--access-log", "on");
         ProxyConfig expected = ProxyConfig.builder()
@@ -135,7 +136,8 @@ class CliTest {
                 .buffering(false).bufferSize(8192).buffers(16, 8192).busyBuffersSize(16384).maxTempFileSize(0)
                 .tempFileWriteSize(16384).tempPath(dir).limitRate(1 << 20).connectTimeoutMillis(5_000)
                 .readTimeoutMillis(30_000).sendTimeoutMillis(20_000).upstreamKeepalive(0)
-                .upstreamKeepaliveRequests(10).upstreamKeepaliveTimeoutMillis(5_000).clientMaxBodySize(0)
+                .upstreamKeepaliveRequests(10).upstreamKeepaliveTimeoutMillis(5_000).headerTimeoutMillis(20_000)
+                .clientMaxBodySize(0)
                 .headerBufferSize(4096).largeHeaderBuffers(2, 1024).keepaliveTimeoutMillis(5_000).workerMemory(0)
                 .status(true).workers(2).reusePort(false).accessLog(true).build();
         assertEquals(expected, c.config());
