@@ -57,6 +57,11 @@ public final class EventLoop implements Executor, Timers {
     private final TimerHeap timers = new TimerHeap();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Set<Connection> connections = new HashSet<>();
+    /**
+     * Connections adopted with {@link #addDeferred} in this cycle, not yet registered with the driver: those still
+     * open when the cycle ends are registered then.
+     */
+    private final ArrayDeque<Connection> unwatched = new ArrayDeque<>();
     private final Consumer<Event> dispatch = this::dispatch;
     /** What the events of this loop's connections post to ({@link Event#post()}). */
     private final EventAccess.Poster<Event> poster = new Poster();
@@ -144,6 +149,7 @@ public final class EventLoop implements Executor, Timers {
         now = clock();
         expireTimers();
         runPosted();
+        watchDeferred();
     }
 
     /** Asks the loop to stop; safe from any thread. The loop closes its connections and driver, then returns. */
@@ -191,6 +197,44 @@ public final class EventLoop implements Executor, Timers {
     }
 
     /**
+     * Adopts {@code c} as {@link #add} does, but registers its socket with the driver only if it is still open when
+     * this cycle ends. Its events start ready, as after nginx's deferred accept, and its read event is posted: the
+     * handler set before the posted events run reads at once, and an exchange that is over within the cycle (a
+     * request read, its response sent, the connection closed) costs no registration at all — no
+     * {@code epoll_ctl}/{@code kevent} to add it and none for the kernel to undo at close. A socket whose request
+     * has not arrived yet just meets EAGAIN and is registered at the end of the cycle, which reports it when its
+     * bytes come (an edge-triggered registration reports what is already ready).
+     */
+    public void addDeferred(Connection c) {
+        A.poster(c.read(), poster);
+        A.poster(c.write(), poster);
+        connections.add(c);
+        if (Flight.connectionRecorded() && A.flight(c) == null) {
+            A.flight(c, Flight.added());
+        }
+        A.ready(c.read(), true);
+        A.ready(c.write(), true);
+        unwatched.add(c);
+        post(c.read());
+    }
+
+    /** Registers the connections {@link #addDeferred} took in this cycle that are still open. */
+    private void watchDeferred() {
+        Connection c;
+        while ((c = unwatched.poll()) != null) {
+            if (c.closed()) {
+                continue;
+            }
+            try {
+                driver.register(c);
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot watch {}: {}", c, e.toString());
+                close(c, "watch failed");
+            }
+        }
+    }
+
+    /**
      * Closes {@code c}: forgets its timers and posted events, stops watching it, closes its socket once, then runs
      * its {@linkplain Connection#onClose(Consumer) close action}. Each step runs even when an earlier one fails;
      * errors are logged; closing twice does nothing.
@@ -211,10 +255,12 @@ public final class EventLoop implements Executor, Timers {
         forget(c.read());
         forget(c.write());
         connections.remove(c);
-        try {
-            driver.forget(c);
-        } catch (IOException | RuntimeException e) {
-            log.debug("deregistering {} failed: {}", c, e.toString());
+        if (unwatched.isEmpty() || !unwatched.remove(c)) { // a deferred one that never got to the driver: nothing to undo
+            try {
+                driver.forget(c);
+            } catch (IOException | RuntimeException e) {
+                log.debug("deregistering {} failed: {}", c, e.toString());
+            }
         }
         try {
             c.close();

@@ -309,4 +309,77 @@ class EventLoopTest {
         assertEquals("timer delay < 0: -5",
                 assertThrows(IllegalArgumentException.class, () -> loop.addTimer(ev, -5)).getMessage());
     }
+
+    /** A deferred connection's handler: what it saw, and whether it closes its connection or leaves it open. */
+    private final class FirstRead implements io.sendchain.event.EventHandler {
+        final CompletableFuture<Boolean> registeredWhenRun = new CompletableFuture<>();
+        final AtomicInteger runs = new AtomicInteger();
+        final boolean closeIt;
+
+        FirstRead(boolean closeIt) {
+            this.closeIt = closeIt;
+        }
+
+        @Override
+        public void handle(Event ev) {
+            runs.incrementAndGet();
+            registeredWhenRun.complete(driver.registered.contains(ev.connection()) && ev.ready());
+            if (closeIt) {
+                loop.close(ev.connection());
+            }
+        }
+    }
+
+    @Test
+    void aDeferredConnectionIsReadInItsCycleAndNeverRegisteredIfClosedThere() throws Exception {
+        start();
+        Connection c = conn("short");
+        FirstRead h = new FirstRead(true);
+        c.read().handler(h);
+        onLoop(() -> loop.addDeferred(c));
+        assertFalse(h.registeredWhenRun.get(10, TimeUnit.SECONDS), "ran ready, before any registration");
+        settle();
+        assertTrue(c.closed());
+        assertFalse(driver.registered.contains(c));
+        assertEquals(0, driver.deregisters.get(), "nothing to undo for a connection the driver never had");
+        assertEquals(0, loop.connectionCount());
+        assertEquals(1, h.runs.get());
+    }
+
+    @Test
+    void aDeferredConnectionStillOpenWhenItsCycleEndsIsRegisteredOnceAndForgottenAtClose() throws Exception {
+        start();
+        Connection c = conn("kept");
+        FirstRead h = new FirstRead(false);
+        c.read().handler(h);
+        onLoop(() -> {
+            loop.addDeferred(c);
+            assertTrue(c.read().ready() && c.write().ready(), "both directions start ready");
+        });
+        assertFalse(h.registeredWhenRun.get(10, TimeUnit.SECONDS));
+        settle();
+        assertTrue(driver.registered.contains(c), "registered at the end of the cycle");
+        driver.fire(c.read());
+        settle();
+        assertEquals(2, h.runs.get(), "then reported by the driver like any connection");
+        onLoop(() -> loop.close(c));
+        assertFalse(driver.registered.contains(c));
+        assertEquals(1, driver.deregisters.get());
+    }
+
+    @Test
+    void aDeferredConnectionTheDriverRefusesIsClosedAndItsCloseActionRuns() throws Exception {
+        start();
+        driver.refuseRegister = true;
+        CountingSocket socket = new CountingSocket();
+        Connection c = new Connection("refused", socket);
+        c.read().handler(new FirstRead(false));
+        CompletableFuture<Connection> closed = new CompletableFuture<>();
+        c.onClose(closed::complete);
+        onLoop(() -> loop.addDeferred(c));
+        assertEquals(c, closed.get(10, TimeUnit.SECONDS));
+        settle();
+        assertEquals(0, loop.connectionCount());
+        assertEquals(1, socket.closes.get());
+    }
 }

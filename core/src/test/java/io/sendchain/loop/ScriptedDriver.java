@@ -19,6 +19,9 @@ final class ScriptedDriver implements IoDriver {
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     final Set<Connection> registered = ConcurrentHashMap.newKeySet();
     final AtomicInteger polls = new AtomicInteger();
+    final AtomicInteger deregisters = new AtomicInteger();
+    /** Makes {@link #register} fail, as epoll_ctl would without memory. */
+    volatile boolean refuseRegister;
     volatile boolean closed;
 
     /** Reports {@code ev} ready at the loop's next poll. Any thread. */
@@ -27,12 +30,16 @@ final class ScriptedDriver implements IoDriver {
     }
 
     @Override
-    public void register(Connection c) {
+    public void register(Connection c) throws java.io.IOException {
+        if (refuseRegister) {
+            throw new java.io.IOException("epoll_ctl(EPOLL_CTL_ADD) failed: Cannot allocate memory");
+        }
         registered.add(c);
     }
 
     @Override
     public void deregister(Connection c) {
+        deregisters.incrementAndGet();
         registered.remove(c);
     }
 

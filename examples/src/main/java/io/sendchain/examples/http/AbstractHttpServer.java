@@ -316,7 +316,6 @@ abstract class AbstractHttpServer implements AutoCloseable {
         }
         try {
             configure(s, c);
-            w.loop.add(c);
         } catch (IOException e) {
             log.warn("cannot take a new connection: {}", e.toString());
             try {
@@ -326,6 +325,9 @@ abstract class AbstractHttpServer implements AutoCloseable {
             }
             return;
         }
+        // read at once, watched by the loop's driver only if still open when this cycle ends: a connection whose
+        // request is answered and closed within the cycle is never registered (loop.addDeferred)
+        w.loop.addDeferred(c);
         connections.incrementAndGet();
         w.clients.put(c, Boolean.TRUE);
         w.accepted++;

@@ -146,6 +146,35 @@ abstract class ConnectionEconomyTest {
         assertTrue(server.awaitOpenConnections(0, 10_000));
     }
 
+    /**
+     * A new connection is read at once and watched by the loop's driver only if still open when its cycle ends
+     * (EventLoop.addDeferred): one whose request comes only after that first read met nothing must still be
+     * answered, as must a connection per request, and one that never sends must still meet its header timeout.
+     */
+    @Test
+    void aConnectionWhoseRequestComesAfterItsFirstReadIsWatchedAndAnswered() throws Exception {
+        StaticServer server = start(StaticConfig.builder().workers(1).headerTimeoutMillis(2_000));
+        AbstractHttpServer.Worker worker = server.workers()[0];
+        try (HttpTestClient late = new HttpTestClient(server.address());
+                HttpTestClient silent = new HttpTestClient(server.address())) {
+            awaitAtMost(-2, () -> -worker.accepted, 10, "the two connections accepted");
+            // a whole exchange on a third connection: the loop has run past the cycles that took the first two
+            try (HttpTestClient other = new HttpTestClient(server.address())) {
+                assertEquals(200, other.get("/hello.txt", "Connection: close").read().status());
+            }
+            assertEquals("hello, world\n", late.get("/hello.txt").read().text(), "answered once its bytes came");
+            assertEquals("hello, world\n", late.get("/hello.txt").read().text(), "and kept alive");
+            for (int i = 0; i < 50; i++) {
+                try (HttpTestClient once = new HttpTestClient(server.address())) {
+                    assertEquals(200, once.get("/4k.bin", "Connection: close").read().status());
+                }
+            }
+            assertTrue(server.awaitOpenConnections(1, 10_000), "the silent one is closed by its header timeout");
+            assertEquals("hello, world\n", late.get("/hello.txt").read().text());
+        }
+        assertTrue(server.awaitOpenConnections(0, 10_000));
+    }
+
     @Test
     void pipelinedRequestsBeyondTheSmallHeaderBufferAreAnsweredInOrder() throws Exception {
         StaticServer server = start(StaticConfig.builder().workers(1));

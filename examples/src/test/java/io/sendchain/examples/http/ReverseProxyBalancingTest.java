@@ -326,8 +326,12 @@ abstract class ReverseProxyBalancingTest {
         } finally {
             pool.shutdownNow();
         }
-        assertTrue(failed.size() >= 1 && failed.size() <= 2, "each worker tries the down server once: " + failed);
-        assertTrue(a.accepted() <= 2, "connections to the down server: " + a.accepted());
+        // a worker leaves the down server out from its first failure on; until that failure is seen, each of its
+        // two clients may have a request there (round robin comes back to it after b and c answer): at most two
+        // tries per worker, where without passive health a third of the 200 requests would go there
+        assertTrue(failed.size() >= 1 && failed.size() <= 4, "the down server is tried at most twice per worker: "
+                + failed);
+        assertTrue(a.accepted() <= 4, "connections to the down server: " + a.accepted());
     }
 
     /** Every server failed: a 502; then all are left out and the next request is a 502 without trying any. */
