@@ -2,7 +2,6 @@ package io.sendchain.spi.posix;
 
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
-import io.sendchain.event.NetSocket;
 import io.sendchain.spi.ConnectionTable;
 import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.IoDriver;
@@ -92,20 +91,9 @@ public final class KqueueDriver implements IoDriver {
         }
     }
 
-    private static int fdOf(Connection c) {
-        NetSocket s = DriverEvents.socket(c);
-        if (s instanceof PosixStreamSocket ps) {
-            return ps.fd();
-        }
-        if (s instanceof PosixListenSocket pl) {
-            return pl.fd();
-        }
-        throw new IllegalArgumentException("not a socket of the POSIX toolkit: " + c + " (" + s + ")");
-    }
-
     @Override
     public void register(Connection c) throws IOException {
-        int fd = fdOf(c);
+        int fd = Descriptor.of(c);
         long word = table.add(c);
         short add = (short) (abi.evAdd() | abi.evClear());
         kev(changes, 0, fd, abi.evfiltRead(), add, 0, word);
@@ -126,7 +114,7 @@ public final class KqueueDriver implements IoDriver {
 
     @Override
     public void deregister(Connection c) {
-        int fd = fdOf(c);
+        int fd = Descriptor.of(c);
         table.remove(c); // reports for it still in this poll's batch are dropped
         DriverEvents.active(c.read(), false);
         DriverEvents.active(c.write(), false);

@@ -17,7 +17,7 @@ import java.util.function.IntUnaryOperator;
  * the call, the errno and its portable class, on which core's {@code Acceptor} acts (pausing on EMFILE, skipping an
  * aborted connection). Accepted descriptors go through the platform's {@link PosixSockets.DescriptorSetup}.
  */
-public final class PosixListenSocket implements ListenSocket {
+public final class PosixListenSocket implements ListenSocket, Descriptor {
 
     private final PosixSockets sockets;
     private final int fd;
@@ -47,7 +47,7 @@ public final class PosixListenSocket implements ListenSocket {
         this.accepted = Objects.requireNonNull(accepted, "accepted");
     }
 
-    /** The descriptor. */
+    @Override
     public int fd() {
         return fd;
     }

@@ -21,7 +21,7 @@ import java.net.StandardSocketOptions;
  * {@code ngx_writev} for the memory at the head of a chain. The socket holds no gather list of its own: an idle
  * keep-alive connection does not carry one.
  */
-public abstract class PosixStreamSocket implements StreamSocket {
+public abstract class PosixStreamSocket implements StreamSocket, Descriptor {
 
     /** {@link #writev}'s result when the call would block. */
     protected static final long AGAIN_RC = -2;
@@ -47,7 +47,7 @@ public abstract class PosixStreamSocket implements StreamSocket {
         this.connectPending = connectPending;
     }
 
-    /** The descriptor. */
+    @Override
     public final int fd() {
         return fd;
     }

@@ -2,10 +2,10 @@ package io.sendchain.platform.linux.internal;
 
 import io.sendchain.event.Connection;
 import io.sendchain.event.Event;
-import io.sendchain.event.NetSocket;
 import io.sendchain.spi.ConnectionTable;
 import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.IoDriver;
+import io.sendchain.spi.posix.Descriptor;
 import io.sendchain.spi.posix.PosixListenSocket;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -87,20 +87,9 @@ final class EpollDriver implements IoDriver {
         }
     }
 
-    private static int fdOf(Connection c) {
-        NetSocket s = DriverEvents.socket(c);
-        if (s instanceof LinuxStreamSocket ls) {
-            return ls.fd();
-        }
-        if (s instanceof PosixListenSocket ll) {
-            return ll.fd();
-        }
-        throw new IllegalArgumentException("not a socket of the linux platform: " + c + " (" + s + ")");
-    }
-
     @Override
     public void register(Connection c) throws IOException {
-        int fd = fdOf(c);
+        int fd = Descriptor.of(c);
         int mask = DriverEvents.socket(c) instanceof PosixListenSocket ? Linux.EPOLLIN | Linux.EPOLLET
                 : Linux.EPOLLIN | Linux.EPOLLOUT | Linux.EPOLLRDHUP | Linux.EPOLLET;
         try {
@@ -115,7 +104,7 @@ final class EpollDriver implements IoDriver {
 
     @Override
     public void deregister(Connection c) throws IOException {
-        int fd = fdOf(c);
+        int fd = Descriptor.of(c);
         release(c);
         int rc = k.epollCtl(epfd, Linux.EPOLL_CTL_DEL, fd, ctl);
         if (rc < 0) {

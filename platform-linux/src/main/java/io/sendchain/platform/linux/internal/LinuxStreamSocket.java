@@ -12,6 +12,7 @@ import io.sendchain.spi.DriverEvents;
 import io.sendchain.spi.NativeFile;
 import io.sendchain.spi.Telemetry;
 import io.sendchain.spi.Telemetry.Transfer;
+import io.sendchain.spi.posix.Descriptor;
 import io.sendchain.spi.posix.PosixAbi;
 import java.io.Closeable;
 import java.io.IOException;
@@ -49,7 +50,7 @@ import java.util.concurrent.RejectedExecutionException;
  * <p>The socket holds no gather list or file run of its own: they are the thread's per-call scratch
  * ({@link IoScratch}), so that an idle keep-alive connection does not carry them.
  */
-final class LinuxStreamSocket implements StreamSocket {
+final class LinuxStreamSocket implements StreamSocket, Descriptor {
 
     /** A call that would block. */
     private static final long AGAIN_RC = -2;
@@ -89,7 +90,8 @@ final class LinuxStreamSocket implements StreamSocket {
         this.owner = owner;
     }
 
-    int fd() {
+    @Override
+    public int fd() {
         return fd;
     }
 
