@@ -9,17 +9,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
@@ -136,26 +133,15 @@ class ReverseProxySpliceChunkedTest {
 
     /** A one-worker linux proxy with splice on for any chunk size, and the settings of the test. */
     void start(UnaryOperator<ProxyConfig.Builder> settings) throws IOException {
-        ProxyConfig.Builder b = ProxyConfig.builder().listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                .upstream(upstream.address()).platform("linux").workers(1)
-                .tempPath(Files.createDirectories(tmp.resolve("temp"))).splice(true).spliceMinSize(1);
-        proxy = new ReverseProxy(settings.apply(b).build());
-        proxy.probe(probe);
-        proxy.start();
+        proxy = ReverseProxySpliceTest.spliceProxy(upstream.address(), tmp, probe, settings);
     }
 
     ReverseProxy.ProxyWorker worker() {
         return (ReverseProxy.ProxyWorker) proxy.workers()[0];
     }
 
-    /** After the worker closed every client connection: each pipe it opened is idle in its pool. */
     void assertNoPipeLent() throws Exception {
-        assertTrue(proxy.awaitOpenConnections(0, 10_000), "client connections still open");
-        CompletableFuture<int[]> f = new CompletableFuture<>();
-        ReverseProxy.ProxyWorker w = worker();
-        w.loop.execute(() -> f.complete(new int[] {w.splicer.openPipes(), w.splicer.idlePipes()}));
-        int[] p = f.get(10, TimeUnit.SECONDS);
-        assertEquals(p[0], p[1], "every open pipe is idle in the pool: open " + p[0] + ", idle " + p[1]);
+        ReverseProxySpliceTest.assertNoPipeLent(proxy);
     }
 
     /** Bytes of chunk data the proxy must have spliced at least: all but a buffer's worth of each large chunk. */

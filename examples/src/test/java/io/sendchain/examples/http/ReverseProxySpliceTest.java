@@ -149,25 +149,38 @@ class ReverseProxySpliceTest {
         return origin.address();
     }
 
-    /** A one-worker linux proxy with splice on for any body size, and the settings of the test. */
-    void start(InetSocketAddress upstream, UnaryOperator<ProxyConfig.Builder> settings) throws IOException {
+    /**
+     * A started one-worker linux proxy to {@code upstream} with splice on for any body size, temp files under
+     * {@code tmp}, {@code probe} watching it, and the settings of the test (both splice test classes use it).
+     */
+    static ReverseProxy spliceProxy(InetSocketAddress upstream, Path tmp, ReverseProxy.Probe probe,
+            UnaryOperator<ProxyConfig.Builder> settings) throws IOException {
         ProxyConfig.Builder b = ProxyConfig.builder().listen(loopback()).upstream(upstream).platform("linux")
                 .workers(1).tempPath(Files.createDirectories(tmp.resolve("temp"))).splice(true).spliceMinSize(1);
-        proxy = new ReverseProxy(settings.apply(b).build());
+        ReverseProxy proxy = new ReverseProxy(settings.apply(b).build());
         proxy.probe(probe);
         proxy.start();
+        return proxy;
+    }
+
+    void start(InetSocketAddress upstream, UnaryOperator<ProxyConfig.Builder> settings) throws IOException {
+        proxy = spliceProxy(upstream, tmp, probe, settings);
     }
 
     ReverseProxy.ProxyWorker worker() {
         return (ReverseProxy.ProxyWorker) proxy.workers()[0];
     }
 
-    /** Open and idle pipes of the worker's splicer, read on its loop. */
-    int[] pipes() throws Exception {
+    /** Open and idle pipes of {@code proxy}'s one worker's splicer, read on its loop. */
+    static int[] pipes(ReverseProxy proxy) throws Exception {
         CompletableFuture<int[]> f = new CompletableFuture<>();
-        ReverseProxy.ProxyWorker w = worker();
+        ReverseProxy.ProxyWorker w = (ReverseProxy.ProxyWorker) proxy.workers()[0];
         w.loop.execute(() -> f.complete(new int[] {w.splicer.openPipes(), w.splicer.idlePipes()}));
         return f.get(10, TimeUnit.SECONDS);
+    }
+
+    int[] pipes() throws Exception {
+        return pipes(proxy);
     }
 
     /**
@@ -180,8 +193,13 @@ class ReverseProxySpliceTest {
     }
 
     void assertNoPipeLent() throws Exception {
+        assertNoPipeLent(proxy);
+    }
+
+    /** After {@code proxy}'s worker closed every client connection: each pipe it opened is idle in its pool. */
+    static void assertNoPipeLent(ReverseProxy proxy) throws Exception {
         assertTrue(proxy.awaitOpenConnections(0, 10_000), "client connections still open");
-        int[] p = pipes();
+        int[] p = pipes(proxy);
         assertEquals(p[0], p[1], "every open pipe is idle in the pool: open " + p[0] + ", idle " + p[1]);
     }
 
