@@ -255,7 +255,8 @@ public final class EventLoop implements Executor, Timers {
         forget(c.read());
         forget(c.write());
         connections.remove(c);
-        if (unwatched.isEmpty() || !unwatched.remove(c)) { // a deferred one that never got to the driver: nothing to undo
+        // a deferred connection that never got to the driver leaves it nothing to undo
+        if (unwatched.isEmpty() || !unwatched.remove(c)) {
             try {
                 driver.forget(c);
             } catch (IOException | RuntimeException e) {

@@ -194,12 +194,12 @@ final class UpstreamHead {
             long le = lineEnd(s, lineStart, nl);
             long colon = indexOf(s, (byte) ':', lineStart, le);
             boolean keep = colon > lineStart && !skip.contains(s, lineStart, colon - lineStart);
-            if (!keep || le == nl) {
+            if (!keep || le == nl || nl == to) { // a run goes on only past a CRLF
                 if (lineStart > run) {
                     w.put(s, run, lineStart); // the run before this line
                 }
                 if (keep) {
-                    w.put(s, lineStart, le).crlf(); // a bare LF (or no line end) becomes CRLF
+                    w.put(s, lineStart, le).crlf(); // a bare LF, or no line end, becomes CRLF
                 }
                 run = nl + 1;
             }

@@ -134,8 +134,10 @@ class HttpSyntaxTest {
                 for (int i = 0; i < lines; i++) {
                     head.append(rnd.nextInt(10) == 0 ? "no colon here" : names[rnd.nextInt(names.length)] + ": v" + i);
                     boolean last = i == lines - 1;
-                    if (!(last && rnd.nextInt(4) == 0)) {
-                        head.append(rnd.nextInt(3) == 0 ? "\n" : "\r\n"); // a bare LF, or none on the last line
+                    if (last && rnd.nextInt(4) == 0) {
+                        head.append(rnd.nextBoolean() ? "" : "\r"); // no line end on the last line, or a lone CR
+                    } else {
+                        head.append(rnd.nextInt(3) == 0 ? "\n" : "\r\n"); // a bare LF or CRLF
                     }
                 }
                 byte[] bytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
