@@ -185,7 +185,7 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
             error(403, false);
             return;
         }
-        FileMeta meta = cached != null ? cached.meta() : FileMeta.of(found);
+        FileMeta meta = cached != null ? cached.meta() : worker.metas.of(found);
         long size = meta.size();
 
         if (notModified(meta.etag(), meta.mtime())) {

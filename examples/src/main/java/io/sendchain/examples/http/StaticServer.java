@@ -32,6 +32,8 @@ public final class StaticServer extends AbstractHttpServer {
         final OpenFileCache files = config.openFileCache() == null ? null
                 : new OpenFileCache(lookup, config.sendfile() ? StaticServer.this.platform()::openFile : FileRef::open,
                         config.openFileCache());
+        /** Without the cache: the head bytes of recently served files, formatted again only when they change. */
+        final FileMetas metas = new FileMetas();
 
         StaticWorker(EventLoop loop) {
             super(StaticServer.this, loop);
