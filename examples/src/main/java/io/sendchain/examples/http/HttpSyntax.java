@@ -17,17 +17,25 @@ final class HttpSyntax {
 
     /** RFC 9110 5.6.2 {@code tchar}: what a field name and a method are made of. */
     private static final boolean[] TCHAR = new boolean[256];
+    /** What a Host value is made of: unreserved, percent, sub-delims, colon, brackets ({@link #validHost}). */
+    private static final boolean[] HOST = new boolean[256];
 
     static {
         for (int c = '0'; c <= '9'; c++) {
             TCHAR[c] = true;
+            HOST[c] = true;
         }
         for (int c = 'a'; c <= 'z'; c++) {
             TCHAR[c] = true;
             TCHAR[c - 0x20] = true;
+            HOST[c] = true;
+            HOST[c - 0x20] = true;
         }
         for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
             TCHAR[c] = true;
+        }
+        for (char c : "-._~%!$&'()*+,;=:[]".toCharArray()) {
+            HOST[c] = true;
         }
     }
 
@@ -75,10 +83,7 @@ final class HttpSyntax {
      */
     static boolean validHost(MemorySegment s, long from, long to) {
         for (long i = from; i < to; i++) {
-            int c = s.get(ValueLayout.JAVA_BYTE, i) & 0xff;
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || "-._~%!$&'()*+,;=:[]".indexOf(c) >= 0;
-            if (!ok) {
+            if (!HOST[s.get(ValueLayout.JAVA_BYTE, i) & 0xff]) {
                 return false;
             }
         }

@@ -74,6 +74,21 @@ class HttpSyntaxTest {
     }
 
     @Test
+    void aHostTakesExactlyUnreservedPercentSubDelimsColonAndBrackets() {
+        String allowed = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%!$&'()*+,;=:[]";
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(3);
+            for (int c = 0; c < 256; c++) {
+                s.set(ValueLayout.JAVA_BYTE, 0, (byte) 'h');
+                s.set(ValueLayout.JAVA_BYTE, 1, (byte) c);
+                s.set(ValueLayout.JAVA_BYTE, 2, (byte) 'x');
+                assertEquals(allowed.indexOf(c) >= 0, HttpSyntax.validHost(s, 0, 3), "byte " + c);
+            }
+            assertTrue(HttpSyntax.validHost(s, 0, 0), "an empty Host is allowed");
+        }
+    }
+
+    @Test
     void aValueIsCheckedWholeWhateverWordItsBadByteFallsIn() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocate(40);
