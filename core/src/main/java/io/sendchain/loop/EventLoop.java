@@ -187,9 +187,19 @@ public final class EventLoop implements Executor, Timers {
 
     /** Adopts {@code c}: its events post to this loop and its socket is watched. */
     public void add(Connection c) throws IOException {
+        posting(c);
+        driver.register(c);
+        own(c);
+    }
+
+    /** {@code c}'s events post to this loop. */
+    private void posting(Connection c) {
         A.poster(c.read(), poster);
         A.poster(c.write(), poster);
-        driver.register(c);
+    }
+
+    /** {@code c} is this loop's: closed when it stops, counted, recorded. */
+    private void own(Connection c) {
         connections.add(c);
         if (Flight.connectionRecorded() && A.flight(c) == null) {
             A.flight(c, Flight.added());
@@ -206,12 +216,8 @@ public final class EventLoop implements Executor, Timers {
      * bytes come (an edge-triggered registration reports what is already ready).
      */
     public void addDeferred(Connection c) {
-        A.poster(c.read(), poster);
-        A.poster(c.write(), poster);
-        connections.add(c);
-        if (Flight.connectionRecorded() && A.flight(c) == null) {
-            A.flight(c, Flight.added());
-        }
+        posting(c);
+        own(c);
         A.ready(c.read(), true);
         A.ready(c.write(), true);
         unwatched.add(c);

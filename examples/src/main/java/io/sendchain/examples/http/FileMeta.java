@@ -16,11 +16,16 @@ import java.nio.file.attribute.BasicFileAttributes;
  */
 record FileMeta(long size, long mtime, String etag, String lastModified, byte[] contentType, byte[] validators) {
 
+    /** A file's modification time as the validators use it: whole seconds since the epoch. */
+    static long mtime(BasicFileAttributes attrs) {
+        return attrs.lastModifiedTime().toMillis() / 1000;
+    }
+
     /** The head bytes of the file {@code found} names (status 0). */
     static FileMeta of(FileLookup.Found found) {
         BasicFileAttributes attrs = found.attrs();
         long size = attrs.size();
-        long mtime = attrs.lastModifiedTime().toMillis() / 1000;
+        long mtime = mtime(attrs);
         String etag = "\"" + Long.toHexString(mtime) + "-" + Long.toHexString(size) + "\"";
         String lastModified = HttpDate.format(mtime);
         String type = Mime.of(found.file().getFileName().toString());

@@ -21,7 +21,7 @@ final class FileMetas {
     /** The head bytes of the regular file {@code found} names. */
     FileMeta of(FileLookup.Found found) {
         long size = found.attrs().size();
-        long mtime = found.attrs().lastModifiedTime().toMillis() / 1000;
+        long mtime = FileMeta.mtime(found.attrs());
         FileMeta m = metas.get(found.file());
         if (m != null && m.size() == size && m.mtime() == mtime) {
             return m;

@@ -53,9 +53,7 @@ public final class ProxyHeadHarness implements AutoCloseable {
         }
         out.pos(0).last(0);
         w.start(out).put(request.method).put(" ").put(request.target).put(" HTTP/1.1").crlf();
-        MemorySegment s = in.segment();
-        long headers = HttpSyntax.indexOf(s, (byte) '\n', request.headStart, in.pos()) + 1;
-        UpstreamHead.copyHeaders(s, headers, in.pos(), w, ProxySession.REQUEST_HOP);
+        ProxySession.copyRequestHeaders(in.segment(), request.headStart, in.pos(), w);
         return w.finish() ? out.last() : -1;
     }
 

@@ -64,6 +64,15 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
     static final FieldNames RESPONSE_HOP = new FieldNames("server", "date", "connection", "keep-alive",
             "proxy-connection", "transfer-encoding", "trailer", "upgrade", "te");
 
+    /**
+     * Copies the header lines of the client's head {@code [headStart, headEnd)} (request line first) that go to the
+     * upstream: all but the hop-by-hop ones and those the proxy sets itself.
+     */
+    static void copyRequestHeaders(MemorySegment s, long headStart, long headEnd, AsciiWriter w) {
+        long headers = HttpSyntax.indexOf(s, (byte) '\n', headStart, headEnd) + 1;
+        UpstreamHead.copyHeaders(s, headers, headEnd, w, REQUEST_HOP);
+    }
+
     private enum State { IDLE, BODY, CONNECTING, SENDING, READING_HEAD, PIPE, RELAY, SPLICE, FINISHING }
 
     private final ProxyConfig config;
@@ -347,9 +356,7 @@ final class ProxySession extends AbstractHttpSession<ReverseProxy, ReverseProxy.
         } else if (req.contentLength >= 0) {
             w.header("Content-Length", req.contentLength);
         }
-        MemorySegment s = in.segment();
-        long headers = HttpSyntax.indexOf(s, (byte) '\n', req.headStart, headEnd) + 1;
-        UpstreamHead.copyHeaders(s, headers, headEnd, w, REQUEST_HOP);
+        copyRequestHeaders(in.segment(), req.headStart, headEnd, w);
         w.crlf();
         if (!w.finish()) {
             // cannot happen: the buffer holds a whole request head plus what the proxy adds
