@@ -1,5 +1,6 @@
 package io.sendchain.examples.bench;
 
+import io.sendchain.examples.http.StaticConfig;
 import io.sendchain.examples.http.StaticPathHarness;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -27,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * The static server's request path in steady state (issue 14): one op is one request on a kept-alive connection,
  * received from memory, parsed, routed through the open file cache, answered (head written, file buf handed to
  * the send chain, taken whole without being read), and the connection back to idle. Run with {@code -prof gc}: the
- * goal is 0 B/op for every case a client can ask for again and again.
+ * goal is 0 B/op for every case a client can ask for again and again, with the open file cache.
  *
  * <ul>
  *   <li>{@code hit}: a cached 4 KiB file, 200.</li>
@@ -40,7 +41,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *       harness's new {@code Connection} is in the figure).</li>
  * </ul>
  *
- * <p>Usage: {@code examples/bin/jmh StaticPathBenchmark -prof gc}
+ * <p>{@code cache=on} (the figures above) is the server with {@code --open-file-cache max=1000} and errors cached;
+ * {@code cache=off} is the default configuration, where each request looks at and opens its file again through
+ * NIO and allocates for it (measured, not a goal: docs/BENCHMARKS.md).
+ *
+ * <p>Usage: {@code examples/bin/jmh StaticPathBenchmark -prof gc} ({@code -p cache=on} for the cached path only)
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,6 +57,10 @@ public class StaticPathBenchmark {
 
     @Param({"hit", "range", "notModified", "ims", "unsatisfiable", "notFound", "badPath"})
     public String request;
+
+    /** The open file cache: {@code on} (max 1000, errors cached) or {@code off} (the default configuration). */
+    @Param({"on", "off"})
+    public String cache;
 
     private Path root;
     private Arena arena;
@@ -81,7 +90,8 @@ public class StaticPathBenchmark {
         byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
         head = arena.allocate(bytes.length);
         MemorySegment.copy(bytes, 0, head, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
-        harness = new StaticPathHarness(root, true);
+        harness = new StaticPathHarness(root, "on".equals(cache) ? StaticConfig.FileCache.of(1000).withErrors(true)
+                : null);
     }
 
     @TearDown

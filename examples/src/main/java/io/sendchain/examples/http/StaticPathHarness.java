@@ -32,8 +32,18 @@ public final class StaticPathHarness implements AutoCloseable {
      * @throws IOException if no platform can be made
      */
     public StaticPathHarness(Path root, boolean cacheErrors) throws IOException {
+        this(root, StaticConfig.FileCache.of(1000).withErrors(cacheErrors));
+    }
+
+    /**
+     * A server on {@code root} with the given open file cache ({@code null}: off, the default, where every request
+     * looks at and opens its file again), one worker, sendfile on, TCP options off.
+     *
+     * @throws IOException if no platform can be made
+     */
+    public StaticPathHarness(Path root, StaticConfig.FileCache cache) throws IOException {
         server = new StaticServer(StaticConfig.builder().root(root).workers(1).tcpNopush(false).tcpNodelay(false)
-                .openFileCache(StaticConfig.FileCache.of(1000).withErrors(cacheErrors)).build());
+                .openFileCache(cache).build());
         worker = (StaticServer.StaticWorker) server.workers()[0];
         connect();
     }
