@@ -31,7 +31,7 @@ final class ProxyCommand extends ServerCommand {
     private final ProxyConfig.Builder cfg = ProxyConfig.builder();
 
     @Override
-    ServerSettings settings() {
+    ServerSettings<?> settings() {
         return cfg;
     }
 
@@ -138,21 +138,21 @@ final class ProxyCommand extends ServerCommand {
         cfg.limitRate(v.bytes());
     }
 
-    @Option(names = "--connect-timeout", paramLabel = TIME, defaultValue = "60s",
+    @Option(names = {"--proxy-connect-timeout", "--connect-timeout"}, paramLabel = TIME, defaultValue = "60s",
             description = "longest wait for a connection to the upstream")
     void connectTimeout(Time v) {
         cfg.connectTimeoutMillis(v.millis());
     }
 
-    @Option(names = "--read-timeout", paramLabel = TIME, defaultValue = "60s",
+    @Option(names = {"--proxy-read-timeout", "--read-timeout"}, paramLabel = TIME, defaultValue = "60s",
             description = "longest wait between two reads from the upstream")
     void readTimeout(Time v) {
         cfg.readTimeoutMillis(v.millis());
     }
 
-    @Option(names = "--send-timeout", paramLabel = TIME, defaultValue = "60s",
+    @Option(names = "--proxy-send-timeout", paramLabel = TIME, defaultValue = "60s",
             description = "longest wait between two writes to the upstream")
-    void sendTimeout(Time v) {
+    void proxySendTimeout(Time v) {
         cfg.sendTimeoutMillis(v.millis());
     }
 

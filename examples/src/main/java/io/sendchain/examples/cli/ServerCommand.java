@@ -26,7 +26,7 @@ abstract class ServerCommand implements Callable<Integer> {
     long shutdownTimeoutMillis;
 
     /** The builder the options set. */
-    abstract ServerSettings settings();
+    abstract ServerSettings<?> settings();
 
     @Option(names = "--platform", paramLabel = "NAME",
             description = "platform to use [the best available; see \"sendchain platforms\"]")
@@ -61,6 +61,12 @@ abstract class ServerCommand implements Callable<Integer> {
             description = "longest wait for a request head (408 after it)")
     void headerTimeout(Time v) {
         settings().headerTimeoutMillis(v.millis());
+    }
+
+    @Option(names = "--send-timeout", paramLabel = TIME, defaultValue = "60s",
+            description = "longest wait for the client to take more of a response (nginx's send_timeout)")
+    void sendTimeout(Time v) {
+        settings().clientSendTimeoutMillis(v.millis());
     }
 
     @Option(names = "--client-max-body-size", paramLabel = SIZE, defaultValue = "1m",

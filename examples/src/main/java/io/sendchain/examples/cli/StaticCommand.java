@@ -39,7 +39,7 @@ final class StaticCommand extends ServerCommand {
     private long cacheMemoryMaxFile;
 
     @Override
-    ServerSettings settings() {
+    ServerSettings<?> settings() {
         return cfg;
     }
 
@@ -95,12 +95,6 @@ final class StaticCommand extends ServerCommand {
             description = "bytes sent at full speed first")
     void limitRateAfter(Size v) {
         cfg.limitRateAfter(v.bytes());
-    }
-
-    @Option(names = "--send-timeout", paramLabel = TIME, defaultValue = "60s",
-            description = "longest wait for the client to take more of a response")
-    void sendTimeout(Time v) {
-        cfg.sendTimeoutMillis(v.millis());
     }
 
     @Option(names = "--lingering-time", paramLabel = TIME, defaultValue = "30s",

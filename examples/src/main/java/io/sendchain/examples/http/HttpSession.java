@@ -424,7 +424,7 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
         if (rc == Status.OK) {
             responseFinished();
         } else if (!wev.ready() && !wev.delayed() && !out.aio()) {
-            loop.addTimer(wev, config.sendTimeoutMillis());
+            loop.addTimer(wev, config.clientSendTimeoutMillis());
         }
     }
 

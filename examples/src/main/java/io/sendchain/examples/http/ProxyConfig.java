@@ -238,13 +238,11 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
     }
 
     /** Settings one by one, starting from nginx's defaults; {@link #build()} checks them as nginx does. */
-    public static final class Builder implements ServerSettings {
-        private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 8081);
+    public static final class Builder extends ServerSettings<Builder> {
         private final List<UpstreamServer> upstreams = new ArrayList<>();
         private String upstreamName;
         private int nextUpstream = NEXT_ERROR | NEXT_TIMEOUT;
         private int nextUpstreamTries;
-        private String platform;
         private boolean buffering = true;
         private long bufferSize = 4096;
         private int buffersNum = 8;
@@ -257,21 +255,8 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
         private long connectTimeoutMillis = 60_000;
         private long readTimeoutMillis = 60_000;
         private long sendTimeoutMillis = 60_000;
-        private long clientSendTimeoutMillis = 60_000;
         private long clientBodyTimeoutMillis = 60_000;
-        private long clientMaxBodySize = 1 << 20;
-        private int workers = Runtime.getRuntime().availableProcessors();
-        private boolean accessLog;
-        private long keepaliveTimeoutMillis = 75_000;
-        private long headerTimeoutMillis = 60_000;
-        private int headerBufferSize = 1024;
-        private int largeHeaderBuffers = 4;
-        private int largeHeaderBufferSize = 8 * 1024;
-        private long workerMemory = 512L << 20;
-        private boolean status;
-        private int maxHeaders = 100;
         private int clientSendBuffer;
-        private boolean reusePort = true;
         private int upstreamKeepalive = 32;
         private int upstreamKeepaliveRequests = 1000;
         private long upstreamKeepaliveTimeoutMillis = 60_000;
@@ -281,9 +266,8 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
         private long splicePipeSize = 64 * 1024;
         private long spliceMinSize = 16 * 1024;
 
-        public Builder listen(InetSocketAddress v) {
-            listen = v;
-            return this;
+        Builder() {
+            super(new InetSocketAddress("127.0.0.1", 8081));
         }
 
         /** Adds an upstream server with nginx's defaults (weight 1, max_fails 1, fail_timeout 10s). */
@@ -318,11 +302,6 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
         /** nginx's {@code proxy_next_upstream_tries}: most servers one request tries, 0 for all of them. */
         public Builder nextUpstreamTries(int v) {
             nextUpstreamTries = (int) atLeast("proxy_next_upstream_tries", v, 0);
-            return this;
-        }
-
-        public Builder platform(String v) {
-            platform = v;
             return this;
         }
 
@@ -386,69 +365,8 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
             return this;
         }
 
-        public Builder clientSendTimeoutMillis(long v) {
-            clientSendTimeoutMillis = atLeast("send_timeout", v, 1);
-            return this;
-        }
-
         public Builder clientBodyTimeoutMillis(long v) {
             clientBodyTimeoutMillis = atLeast("client_body_timeout", v, 1);
-            return this;
-        }
-
-        public Builder clientMaxBodySize(long v) {
-            clientMaxBodySize = ServerSettings.checkClientMaxBodySize(v);
-            return this;
-        }
-
-        public Builder workers(int v) {
-            workers = ServerSettings.checkWorkers(v);
-            return this;
-        }
-
-        public Builder accessLog(boolean v) {
-            accessLog = v;
-            return this;
-        }
-
-        public Builder keepaliveTimeoutMillis(long v) {
-            keepaliveTimeoutMillis = ServerSettings.checkKeepaliveTimeout(v);
-            return this;
-        }
-
-        @Override
-        public Builder headerTimeoutMillis(long v) {
-            headerTimeoutMillis = ServerSettings.checkHeaderTimeout(v);
-            return this;
-        }
-
-        public Builder headerBufferSize(int v) {
-            headerBufferSize = ServerSettings.checkHeaderBufferSize(v);
-            return this;
-        }
-
-        @Override
-        public Builder largeHeaderBuffers(int num, int size) {
-            ServerSettings.checkLargeHeaderBuffers(num, size);
-            largeHeaderBuffers = num;
-            largeHeaderBufferSize = size;
-            return this;
-        }
-
-        @Override
-        public Builder workerMemory(long v) {
-            workerMemory = ServerSettings.checkWorkerMemory(v);
-            return this;
-        }
-
-        @Override
-        public Builder status(boolean v) {
-            status = v;
-            return this;
-        }
-
-        public Builder reusePort(boolean v) {
-            reusePort = v;
             return this;
         }
 
@@ -516,10 +434,6 @@ public record ProxyConfig(InetSocketAddress listen, List<UpstreamServer> upstrea
         public Builder clientSendBuffer(int v) {
             clientSendBuffer = (int) atLeast("sndbuf", v, 0);
             return this;
-        }
-
-        private static long atLeast(String what, long v, long min) {
-            return ServerSettings.atLeast(what, v, min);
         }
 
         /**

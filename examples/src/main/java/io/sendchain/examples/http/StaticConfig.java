@@ -23,7 +23,7 @@ import java.nio.file.Path;
  * @param limitRateAfter       bytes sent at full speed before the rate limit applies
  * @param workers              event loops
  * @param accessLog            log each request through SLF4J ({@code sendchain.access})
- * @param sendTimeoutMillis    longest wait for the client to take data
+ * @param clientSendTimeoutMillis nginx's {@code send_timeout}: longest wait for the client to take data
  * @param keepaliveTimeoutMillis longest idle wait between requests
  * @param headerTimeoutMillis  longest wait for a complete request head
  * @param headerBufferSize     nginx's {@code client_header_buffer_size}: the first buffer for a request head
@@ -53,7 +53,7 @@ import java.nio.file.Path;
  */
 public record StaticConfig(Path root, InetSocketAddress listen, String platform, boolean sendfile,
         long sendfileMaxChunk, int outputBuffersNum, long outputBuffersSize, int aioThreads, long directio,
-        long limitRate, long limitRateAfter, int workers, boolean accessLog, long sendTimeoutMillis,
+        long limitRate, long limitRateAfter, int workers, boolean accessLog, long clientSendTimeoutMillis,
         long keepaliveTimeoutMillis, long headerTimeoutMillis, int headerBufferSize, int largeHeaderBuffers,
         int largeHeaderBufferSize, long workerMemory, boolean status, int maxHeaders, boolean tcpNopush,
         long corkSkipFrom, long corkSkipTo, boolean tcpNodelay, long msgMoreMax, boolean symlinksOutsideRoot,
@@ -136,10 +136,8 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
     }
 
     /** Settings one by one, starting from the defaults. */
-    public static final class Builder implements ServerSettings {
+    public static final class Builder extends ServerSettings<Builder> {
         private Path root;
-        private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 8080);
-        private String platform;
         private boolean sendfile = true;
         private long sendfileMaxChunk = 2L << 20;
         private int outputBuffersNum = 2;
@@ -148,28 +146,19 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
         private long directio;
         private long limitRate;
         private long limitRateAfter;
-        private int workers = Runtime.getRuntime().availableProcessors();
-        private boolean accessLog;
-        private long sendTimeoutMillis = 60_000;
-        private long keepaliveTimeoutMillis = 75_000;
-        private long headerTimeoutMillis = 60_000;
-        private int headerBufferSize = 1024;
-        private int largeHeaderBuffers = 4;
-        private int largeHeaderBufferSize = 8 * 1024;
-        private long workerMemory = 512L << 20;
-        private boolean status;
-        private int maxHeaders = 100;
         private boolean tcpNopush = true;
         private long corkSkipFrom = 64 * 1024;
         private long corkSkipTo = 1024 * 1024;
         private boolean tcpNodelay = true;
         private long msgMoreMax = 64 * 1024;
         private boolean symlinksOutsideRoot;
-        private boolean reusePort = true;
-        private long clientMaxBodySize = 1 << 20;
         private long lingeringTimeMillis = 30_000;
         private long lingeringTimeoutMillis = 5_000;
         private FileCache openFileCache;
+
+        Builder() {
+            super(new InetSocketAddress("127.0.0.1", 8080));
+        }
 
         public Builder root(Path v) {
             root = v;
@@ -178,16 +167,6 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
 
         public Path root() {
             return root;
-        }
-
-        public Builder listen(InetSocketAddress v) {
-            listen = v;
-            return this;
-        }
-
-        public Builder platform(String v) {
-            platform = v;
-            return this;
         }
 
         public Builder sendfile(boolean v) {
@@ -229,63 +208,6 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
             return this;
         }
 
-        @Override
-        public Builder workers(int v) {
-            workers = ServerSettings.checkWorkers(v);
-            return this;
-        }
-
-        public Builder accessLog(boolean v) {
-            accessLog = v;
-            return this;
-        }
-
-        public Builder sendTimeoutMillis(long v) {
-            sendTimeoutMillis = nonNegative("send timeout", v);
-            return this;
-        }
-
-        public Builder keepaliveTimeoutMillis(long v) {
-            keepaliveTimeoutMillis = ServerSettings.checkKeepaliveTimeout(v);
-            return this;
-        }
-
-        @Override
-        public Builder headerTimeoutMillis(long v) {
-            headerTimeoutMillis = ServerSettings.checkHeaderTimeout(v);
-            return this;
-        }
-
-        public Builder headerBufferSize(int v) {
-            headerBufferSize = ServerSettings.checkHeaderBufferSize(v);
-            return this;
-        }
-
-        @Override
-        public Builder largeHeaderBuffers(int num, int size) {
-            ServerSettings.checkLargeHeaderBuffers(num, size);
-            largeHeaderBuffers = num;
-            largeHeaderBufferSize = size;
-            return this;
-        }
-
-        @Override
-        public Builder workerMemory(long v) {
-            workerMemory = ServerSettings.checkWorkerMemory(v);
-            return this;
-        }
-
-        @Override
-        public Builder status(boolean v) {
-            status = v;
-            return this;
-        }
-
-        public Builder maxHeaders(int v) {
-            maxHeaders = v;
-            return this;
-        }
-
         public Builder tcpNopush(boolean v) {
             tcpNopush = v;
             return this;
@@ -314,17 +236,6 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
 
         public Builder symlinksOutsideRoot(boolean v) {
             symlinksOutsideRoot = v;
-            return this;
-        }
-
-        public Builder reusePort(boolean v) {
-            reusePort = v;
-            return this;
-        }
-
-        /** nginx's {@code client_max_body_size}: a longer request body is a 413 (0: no limit). */
-        public Builder clientMaxBodySize(long v) {
-            clientMaxBodySize = ServerSettings.checkClientMaxBodySize(v);
             return this;
         }
 
@@ -358,7 +269,7 @@ public record StaticConfig(Path root, InetSocketAddress listen, String platform,
         public StaticConfig build() {
             return new StaticConfig(root, listen, platform, sendfile, sendfileMaxChunk, outputBuffersNum,
                     outputBuffersSize, aioThreads, directio, limitRate, limitRateAfter, workers, accessLog,
-                    sendTimeoutMillis, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize,
+                    clientSendTimeoutMillis, keepaliveTimeoutMillis, headerTimeoutMillis, headerBufferSize,
                     largeHeaderBuffers, largeHeaderBufferSize, workerMemory, status, maxHeaders, tcpNopush,
                     corkSkipFrom, corkSkipTo, tcpNodelay, msgMoreMax, symlinksOutsideRoot, reusePort,
                     clientMaxBodySize, lingeringTimeMillis, lingeringTimeoutMillis, openFileCache);

@@ -43,7 +43,8 @@ class CliTest {
     private static final Set<String> STATIC_ADDED = Set.of("--open-file-cache-memory",
             "--open-file-cache-memory-max-file", "--client-header-timeout");
     private static final Set<String> PROXY_ADDED = Set.of("--proxy-request-buffering", "--client-body-buffer-size",
-            "--proxy-splice", "--header-timeout", "--client-header-timeout");
+            "--proxy-splice", "--header-timeout", "--client-header-timeout", "--proxy-connect-timeout",
+            "--proxy-read-timeout", "--proxy-send-timeout");
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -105,7 +106,7 @@ class CliTest {
         StaticConfig expected = StaticConfig.builder().root(dir).listen(new InetSocketAddress("127.0.0.2", 8000))
                 .platform("generic").sendfile(false).sendfileMaxChunk(1 << 20).outputBuffers(4, 16 << 10)
                 .aioThreads(2).directio(4 << 20).limitRate(100 << 10).limitRateAfter(1 << 20).workers(3)
-                .reusePort(false).accessLog(true).sendTimeoutMillis(30_000).keepaliveTimeoutMillis(60_000)
+                .reusePort(false).accessLog(true).clientSendTimeoutMillis(30_000).keepaliveTimeoutMillis(60_000)
                 .headerTimeoutMillis(10_000).clientMaxBodySize(2 << 20).lingeringTimeMillis(20_000)
                 .lingeringTimeoutMillis(2_000).headerBufferSize(2048).largeHeaderBuffers(8, 16 << 10)
                 .workerMemory(1L << 30).status(true).tcpNopush(false).corkSkip(0, 0).msgMoreMax(0).tcpNodelay(false)
@@ -123,7 +124,7 @@ class CliTest {
                 "--platform", "generic", "--buffering", "off", "--buffer-size", "8k", "--buffers", "16", "8k",
                 "--busy-buffers-size", "16k", "--max-temp-file-size", "0", "--temp-file-write-size", "16k",
                 "--temp-path", dir.toString(), "--limit-rate", "1m", "--connect-timeout", "5s", "--read-timeout",
-                "30s", "--send-timeout", "20s", "--upstream-keepalive", "0", "--upstream-keepalive-requests", "10",
+                "30s", "--send-timeout", "20s", "--proxy-send-timeout", "25s", "--upstream-keepalive", "0", "--upstream-keepalive-requests", "10",
                 "--upstream-keepalive-timeout", "5s", "--client-header-timeout", "20s", "--client-max-body-size", "0",
                 "--client-header-buffer-size",
                 "4k", "--large-client-header-buffers", "2", "1k", "--keepalive-timeout", "5s", "--worker-memory",
@@ -135,7 +136,7 @@ class CliTest {
                 .nextUpstreamTries(2).listen(new InetSocketAddress("127.0.0.1", 9000)).platform("generic")
                 .buffering(false).bufferSize(8192).buffers(16, 8192).busyBuffersSize(16384).maxTempFileSize(0)
                 .tempFileWriteSize(16384).tempPath(dir).limitRate(1 << 20).connectTimeoutMillis(5_000)
-                .readTimeoutMillis(30_000).sendTimeoutMillis(20_000).upstreamKeepalive(0)
+                .readTimeoutMillis(30_000).sendTimeoutMillis(25_000).clientSendTimeoutMillis(20_000).upstreamKeepalive(0)
                 .upstreamKeepaliveRequests(10).upstreamKeepaliveTimeoutMillis(5_000).headerTimeoutMillis(20_000)
                 .clientMaxBodySize(0)
                 .headerBufferSize(4096).largeHeaderBuffers(2, 1024).keepaliveTimeoutMillis(5_000).workerMemory(0)
@@ -187,7 +188,7 @@ class CliTest {
                 "--limit-rate", "512K");
         StaticConfig config = c.config(dir);
         assertEquals(1L << 30, config.sendfileMaxChunk());
-        assertEquals(90_000, config.sendTimeoutMillis());
+        assertEquals(90_000, config.clientSendTimeoutMillis());
         assertEquals(500, config.lingeringTimeoutMillis());
         assertEquals(3_600_000, config.keepaliveTimeoutMillis());
         assertEquals(7_000, config.headerTimeoutMillis()); // a bare number is seconds, as in nginx

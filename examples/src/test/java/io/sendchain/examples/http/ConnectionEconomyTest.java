@@ -206,7 +206,7 @@ abstract class ConnectionEconomyTest {
     void abortedDownloadsLeaveNoDescriptorConnectionOrMemoryBehind(boolean sendfile, int aioThreads)
             throws Exception {
         StaticServer server = start(StaticConfig.builder().workers(1).sendfile(sendfile).aioThreads(aioThreads)
-                .sendTimeoutMillis(60_000));
+                .clientSendTimeoutMillis(60_000));
         try (HttpTestClient warm = new HttpTestClient(server.address())) {
             assertEquals(200, warm.get("/big.bin").read(false, false).status());
         }

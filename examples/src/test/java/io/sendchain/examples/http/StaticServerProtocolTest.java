@@ -344,7 +344,7 @@ abstract class StaticServerProtocolTest {
 
         @Test
         void aReaderThatStopsReadingIsClosedAfterTheSendTimeout() throws Exception {
-            start(StaticConfig.builder().sendTimeoutMillis(300));
+            start(StaticConfig.builder().clientSendTimeoutMillis(300));
             try (HttpTestClient c = client()) {
                 c.socket.setReceiveBufferSize(4096);
                 c.get("/big.bin");
