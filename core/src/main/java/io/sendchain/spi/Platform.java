@@ -6,7 +6,15 @@ import io.sendchain.event.StreamSocket;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
 
 /**
  * What a provider makes: sockets whose I/O functions (recv, recvChain, send, sendChain) are the platform's, and
@@ -112,6 +120,40 @@ public interface Platform extends AutoCloseable {
      * @throws IOException naming the file and the error ({@code "open() \"/x\" failed: No such file or directory"})
      */
     FileRef openFile(Path path) throws IOException;
+
+    /**
+     * Looks at the file {@code path} names, as {@code lstat(2)} does ({@code stat(2)} when {@code followLinks}), and
+     * writes what it finds into {@code out}: for a server that looks at a file for every request, so a missing file
+     * is an {@link FileStat.Outcome} rather than an exception, and a platform with native access makes no garbage
+     * for it (Java's {@code Files.readAttributes} makes attributes, a path's bytes, and a stack trace for each
+     * missing file). {@code out} is changed only when the outcome is {@link FileStat.Outcome#FOUND}, but for its
+     * error number. By default through {@code java.nio.file}, with the same outcomes.
+     */
+    default FileStat.Outcome stat(Path path, boolean followLinks, FileStat out) {
+        try {
+            BasicFileAttributes a = followLinks ? Files.readAttributes(path, BasicFileAttributes.class)
+                    : Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            FileStat.Type type = a.isRegularFile() ? FileStat.Type.REGULAR
+                    : a.isDirectory() ? FileStat.Type.DIRECTORY
+                    : a.isSymbolicLink() ? FileStat.Type.SYMBOLIC_LINK : FileStat.Type.OTHER;
+            Instant t = a.lastModifiedTime().toInstant();
+            out.found(type, a.size(), t.getEpochSecond(), t.getNano());
+            return FileStat.Outcome.FOUND;
+        } catch (NoSuchFileException e) {
+            return FileStat.Outcome.NOT_FOUND;
+        } catch (AccessDeniedException | SecurityException e) {
+            return FileStat.Outcome.ACCESS_DENIED;
+        } catch (FileSystemException e) {
+            // nginx's ngx_http_static_handler: ENOENT, ENOTDIR and ENAMETOOLONG are "not found"
+            String why = String.valueOf(e.getReason());
+            out.failed(0);
+            return why.contains("Not a directory") || why.contains("File name too long") ? FileStat.Outcome.NOT_FOUND
+                    : FileStat.Outcome.ERROR;
+        } catch (IOException | InvalidPathException e) {
+            out.failed(0);
+            return FileStat.Outcome.ERROR;
+        }
+    }
 
     /** Releases what the platform holds (thread pools); sockets and drivers are closed by their owners. */
     @Override

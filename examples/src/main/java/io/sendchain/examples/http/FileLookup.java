@@ -1,5 +1,7 @@
 package io.sendchain.examples.http;
 
+import io.sendchain.spi.FileStat;
+import io.sendchain.spi.Platform;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -15,6 +17,11 @@ import java.util.HashMap;
  * common case: the file itself is looked at without following links (a symbolic link is resolved and checked
  * only when it is one), and each directory on the way is checked with {@code realpath} at most once per
  * {@link #VALID_MILLIS} (nginx's {@code open_file_cache_valid} plays the same role). One per worker thread.
+ *
+ * <p>Two ways in: {@link #stat} through {@code java.nio.file}, whose attributes stay valid (the open file cache
+ * keeps them, with the file key it compares at revalidation), and {@link #look} through the platform's
+ * {@link Platform#stat}, for a response made without the cache: no exception for a missing file and, on a
+ * platform with native access, no garbage, but its attributes are the worker's and change at the next look.
  */
 final class FileLookup {
 
@@ -26,13 +33,25 @@ final class FileLookup {
     record Found(int status, Path file, BasicFileAttributes attrs) {
     }
 
+    private static final Found NOT_FOUND = new Found(404, null, null);
+    private static final Found FORBIDDEN = new Found(403, null, null);
+    private static final Found FAILED = new Found(500, null, null);
+
     private final Path root;
     private final boolean symlinksOutsideRoot;
+    private final Platform platform;
+    private final FileStat scratch = new FileStat();
     private final HashMap<Path, Long> verifiedDirs = new HashMap<>();
 
     FileLookup(Path root, boolean symlinksOutsideRoot) {
+        this(root, symlinksOutsideRoot, null);
+    }
+
+    /** With {@code platform} for {@link #look} ({@code null}: {@link #look} is {@link #stat}). */
+    FileLookup(Path root, boolean symlinksOutsideRoot, Platform platform) {
         this.root = root;
         this.symlinksOutsideRoot = symlinksOutsideRoot;
+        this.platform = platform;
     }
 
     /** Attributes of {@code file}, which must stay inside the root unless links outside are allowed. */
@@ -43,30 +62,68 @@ final class FileLookup {
             }
             BasicFileAttributes attrs =
                     Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (attrs.isSymbolicLink()) {
-                Path real = file.toRealPath();
-                if (!real.startsWith(root)) {
-                    return new Found(403, null, null);
-                }
-                return new Found(0, real, Files.readAttributes(real, BasicFileAttributes.class));
-            }
-            Path dir = file.getParent();
-            if (dir != null && !file.equals(root) && !dir.equals(root) && !dirInside(dir, now)) {
-                return new Found(403, null, null);
-            }
-            return new Found(0, file, attrs);
-        } catch (NoSuchFileException e) {
-            return new Found(404, null, null);
-        } catch (AccessDeniedException | SecurityException e) {
-            return new Found(403, null, null);
-        } catch (FileSystemException e) {
-            // nginx's ngx_http_static_handler: ENOENT, ENOTDIR and ENAMETOOLONG are "not found"
-            String why = String.valueOf(e.getReason());
-            boolean notFound = why.contains("File name too long") || why.contains("Not a directory");
-            return new Found(notFound ? 404 : 500, null, null);
-        } catch (IOException e) {
-            return new Found(500, null, null);
+            return inside(file, file.getParent(), attrs, now);
+        } catch (IOException | SecurityException e) {
+            return failed(e);
         }
+    }
+
+    /**
+     * As {@link #stat}, through the platform, with {@code file}'s directory given ({@link Targets} keeps it): the
+     * attributes of the file found are valid until the next call.
+     */
+    Found look(Path file, Path dir, long now) {
+        if (platform == null) {
+            return stat(file, now);
+        }
+        switch (platform.stat(file, symlinksOutsideRoot, scratch)) {
+            case FOUND:
+                break;
+            case NOT_FOUND:
+                return NOT_FOUND;
+            case ACCESS_DENIED:
+                return FORBIDDEN;
+            default:
+                return FAILED;
+        }
+        if (symlinksOutsideRoot) {
+            return new Found(0, file, scratch);
+        }
+        try {
+            return inside(file, dir, scratch, now);
+        } catch (IOException | SecurityException e) {
+            return failed(e);
+        }
+    }
+
+    /** {@code file} (not followed) if it is inside the root: its directory checked, a link resolved and checked. */
+    private Found inside(Path file, Path dir, BasicFileAttributes attrs, long now) throws IOException {
+        if (attrs.isSymbolicLink()) {
+            Path real = file.toRealPath();
+            if (!real.startsWith(root)) {
+                return FORBIDDEN;
+            }
+            return new Found(0, real, Files.readAttributes(real, BasicFileAttributes.class));
+        }
+        if (dir != null && !file.equals(root) && !dir.equals(root) && !dirInside(dir, now)) {
+            return FORBIDDEN;
+        }
+        return new Found(0, file, attrs);
+    }
+
+    private static Found failed(Exception e) {
+        if (e instanceof NoSuchFileException) {
+            return NOT_FOUND;
+        }
+        if (e instanceof AccessDeniedException || e instanceof SecurityException) {
+            return FORBIDDEN;
+        }
+        if (e instanceof FileSystemException fse) {
+            // nginx's ngx_http_static_handler: ENOENT, ENOTDIR and ENAMETOOLONG are "not found"
+            String why = String.valueOf(fse.getReason());
+            return why.contains("File name too long") || why.contains("Not a directory") ? NOT_FOUND : FAILED;
+        }
+        return FAILED;
     }
 
     private boolean dirInside(Path dir, long now) throws IOException {

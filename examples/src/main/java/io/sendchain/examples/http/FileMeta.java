@@ -1,5 +1,6 @@
 package io.sendchain.examples.http;
 
+import io.sendchain.spi.FileStat;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
@@ -18,6 +19,9 @@ record FileMeta(long size, long mtime, String etag, String lastModified, byte[] 
 
     /** A file's modification time as the validators use it: whole seconds since the epoch. */
     static long mtime(BasicFileAttributes attrs) {
+        if (attrs instanceof FileStat st) {
+            return (st.mtimeSeconds() * 1000 + st.mtimeNanos() / 1_000_000) / 1000; // as below, without a FileTime
+        }
         return attrs.lastModifiedTime().toMillis() / 1000;
     }
 

@@ -147,7 +147,8 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
         if (cached != null) {
             found = cached.found();
         } else {
-            UriPath.Resolved r = UriPath.resolve(req.target, config.root(), config.symlinksOutsideRoot(), false);
+            Targets.Target t = worker.targets.of(req.target);
+            UriPath.Resolved r = t.resolved();
             if (r.status() != 0) {
                 if (cache != null && r.status() == 400) {
                     cache.route(req.target, new OpenFileCache.Route(400, null, null)); // the bytes alone decide
@@ -156,7 +157,7 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
                 return;
             }
             cached = cache == null ? null : cache.lookup(r.file(), requestStart);
-            found = cached != null ? cached.found() : worker.lookup.stat(r.file(), requestStart);
+            found = cached != null ? cached.found() : worker.lookup.look(r.file(), t.dir(), requestStart);
             OpenFileCache.Entry dir = null;
             if (found.status() == 0 && found.attrs().isDirectory()) {
                 if (!r.slash()) {
@@ -164,9 +165,10 @@ final class HttpSession extends AbstractHttpSession<StaticServer, StaticServer.S
                     return;
                 }
                 dir = cached;
-                Path index = found.file().resolve("index.html");
+                Path dirFile = found.file();
+                Path index = dirFile == r.file() ? t.index() : dirFile.resolve("index.html"); // a link: its target's
                 cached = cache == null ? null : cache.lookup(index, requestStart);
-                found = cached != null ? cached.found() : worker.lookup.stat(index, requestStart);
+                found = cached != null ? cached.found() : worker.lookup.look(index, dirFile, requestStart);
                 if (found.status() == 404) {
                     error(403, false); // a directory without an index, and no listing
                     return;

@@ -27,7 +27,10 @@ public final class StaticServer extends AbstractHttpServer {
 
     /** A worker of the static server: its loop, and the file lookups and open file cache its sessions share. */
     final class StaticWorker extends Worker {
-        final FileLookup lookup = new FileLookup(config.root(), config.symlinksOutsideRoot());
+        final FileLookup lookup = new FileLookup(config.root(), config.symlinksOutsideRoot(),
+                StaticServer.this.platform());
+        /** The files request targets name, resolved once. */
+        final Targets targets = new Targets(config.root(), config.symlinksOutsideRoot());
         /** nginx's open_file_cache for this worker's responses, or {@code null} when off. */
         final OpenFileCache files = config.openFileCache() == null ? null
                 : new OpenFileCache(lookup, config.sendfile() ? StaticServer.this.platform()::openFile : FileRef::open,

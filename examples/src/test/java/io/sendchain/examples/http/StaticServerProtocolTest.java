@@ -256,6 +256,38 @@ abstract class StaticServerProtocolTest {
         }
 
         @Test
+        void directoryLinksLeavingTheRootAreForbiddenTooForEveryFileUnderThem() throws IOException {
+            Path outside = Files.createDirectories(tmp.resolve("outside"));
+            Files.writeString(outside.resolve("secret.txt"), "outside the root");
+            Files.writeString(outside.resolve("index.html"), "an index outside the root");
+            Files.createSymbolicLink(root.resolve("out"), outside);
+            Files.createSymbolicLink(root.resolve("alias"), root.resolve("dir"));
+            start();
+            for (int i = 0; i < 2; i++) { // the second time from the worker's resolved targets and checked dirs
+                assertEquals(403, status("GET /out/secret.txt HTTP/1.1\r\nHost: x\r\n\r\n"));
+                assertEquals(403, status("GET /out/ HTTP/1.1\r\nHost: x\r\n\r\n"));
+                assertEquals(403, status("GET /out/index.html HTTP/1.1\r\nHost: x\r\n\r\n"));
+                assertEquals(200, status("GET /alias/index.html HTTP/1.1\r\nHost: x\r\n\r\n"));
+                assertEquals(200, status("GET /alias/ HTTP/1.1\r\nHost: x\r\n\r\n"));
+            }
+            server.close();
+            start(StaticConfig.builder().symlinksOutsideRoot(true));
+            assertEquals(200, status("GET /out/secret.txt HTTP/1.1\r\nHost: x\r\n\r\n"));
+            assertEquals(200, status("GET /out/ HTTP/1.1\r\nHost: x\r\n\r\n"));
+        }
+
+        @Test
+        void aMissingFileAPathThroughAFileAndATooLongNameAreNotFound() throws IOException {
+            start();
+            for (int i = 0; i < 2; i++) {
+                assertEquals(404, status("GET /missing.txt HTTP/1.1\r\nHost: x\r\n\r\n"));
+                assertEquals(404, status("GET /hello.txt/x HTTP/1.1\r\nHost: x\r\n\r\n"));
+                assertEquals(404, status("GET /" + "n".repeat(300) + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+                assertEquals(403, status("GET /empty-dir/ HTTP/1.1\r\nHost: x\r\n\r\n"));
+            }
+        }
+
+        @Test
         void garbageRequestLinesAre400AndTheConnectionIsClosed() throws IOException {
             start();
             try (HttpTestClient c = client()) {

@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
 /**
  * Per-thread scratch of the linux platform for one send or receive call: the gather list and file run the send
  * chain builds, the {@code struct iovec} array of one writev/readv, and a bounce buffer for files that were not
- * opened natively. Made once per thread, reused by every call.
+ * opened natively, and the {@code struct statx} of a look at a file. Made once per thread, reused by every call.
  *
  * <p>It is here and not in the socket because it is only used within one call: {@code send} fills {@link #vec}
  * and {@link #run}, makes the system call and updates the chain before it returns, and keeps nothing in them for
@@ -30,12 +30,15 @@ final class IoScratch {
     /** The file bufs for one sendfile. */
     final FileRun run;
     final MemorySegment iov;
+    /** A {@code struct statx} for {@link LinuxPlatform#stat}. */
+    final MemorySegment statx;
     final ByteBuffer copy;
     final long copyAddress;
 
     IoScratch(long pageSize) {
         run = new FileRun(pageSize);
         iov = Arena.ofAuto().allocate(IOVEC_SIZE * IoVec.DEFAULT_CAPACITY, 8);
+        statx = Arena.ofAuto().allocate(Linux.STATX_SIZE_OF, 8);
         copy = ByteBuffer.allocateDirect(COPY_SIZE);
         copyAddress = MemorySegment.ofBuffer(copy).address();
     }

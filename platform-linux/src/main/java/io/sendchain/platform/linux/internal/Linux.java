@@ -13,14 +13,19 @@ final class Linux {
 
     // <asm-generic/errno-base.h>, <asm-generic/errno.h>
     static final int EPERM = 1;
+    static final int ENOENT = 2;
     static final int EINTR = 4;
     static final int EBADF = 9;
     static final int EAGAIN = 11;
     static final int ENOMEM = 12;
+    static final int EACCES = 13;
+    static final int ENOTDIR = 20;
     static final int EINVAL = 22;
     static final int ENFILE = 23;
     static final int EMFILE = 24;
     static final int EPIPE = 32;
+    static final int ENAMETOOLONG = 36;
+    static final int ENOSYS = 38;
     static final int EPROTO = 71;
     static final int ECONNABORTED = 103;
     static final int ECONNRESET = 104;
@@ -53,6 +58,25 @@ final class Linux {
     // <fcntl.h>
     static final int O_RDONLY = 0;
     static final int O_CLOEXEC = 0x80000;
+
+    // <fcntl.h>, <linux/stat.h>: statx
+    static final int AT_FDCWD = -100;
+    static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    static final int STATX_TYPE = 0x1;
+    static final int STATX_MODE = 0x2;
+    static final int STATX_MTIME = 0x40;
+    static final int STATX_SIZE = 0x200;
+    /** {@code sizeof(struct statx)}. */
+    static final int STATX_SIZE_OF = 256;
+    /** Offsets in {@code struct statx}: {@code __u16 stx_mode}, {@code __u64 stx_size}, {@code stx_mtime}. */
+    static final long STX_MODE = 28;
+    static final long STX_SIZE = 40;
+    static final long STX_MTIME_SEC = 112;
+    static final long STX_MTIME_NSEC = 120;
+    static final int S_IFMT = 0170000;
+    static final int S_IFREG = 0100000;
+    static final int S_IFDIR = 0040000;
+    static final int S_IFLNK = 0120000;
 
     // <sys/epoll.h>
     static final int EPOLL_CLOEXEC = 0x80000;

@@ -52,10 +52,17 @@ final class LinuxBindings {
     /** {@code int fcntl(int fd, int cmd, ...)}: the int argument ({@code F_SETPIPE_SZ}'s size) is variadic. */
     static final Binding FCNTL = PosixCalls.variadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
 
+    /**
+     * {@code int statx(int dirfd, const char *pathname, int flags, unsigned int mask, struct statx *statxbuf)}: a
+     * file's type, size and times (glibc 2.28+). It may wait for the disk.
+     */
+    static final Binding STATX = PosixCalls.binding("statx", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,
+            ADDRESS);
+
     /** Every function the platform links. */
     static final List<Binding> ALL =
             Stream.concat(PosixCalls.SHARED.stream(), Stream.of(SEND, SENDFILE64, ACCEPT4, EPOLL_CREATE1, EPOLL_CTL,
-                    EPOLL_WAIT, EVENTFD, SPLICE, PIPE2, FCNTL)).toList();
+                    EPOLL_WAIT, EVENTFD, SPLICE, PIPE2, FCNTL, STATX)).toList();
 
     static FunctionDescriptor descriptor(Binding b) {
         MemoryLayout[] args = b.args().toArray(MemoryLayout[]::new);

@@ -27,4 +27,10 @@ public interface LinuxKernel extends PosixKernel {
     int epollWait(int epfd, MemorySegment events, int maxevents, int timeoutMillis);
 
     int eventfd(int initval, int flags);
+
+    /**
+     * {@code statx(dirfd, path, flags, mask, statxbuf)}: {@code statxbuf} is a {@code struct statx}
+     * ({@link Linux#STATX_SIZE_OF} bytes), filled as the kernel fills it.
+     */
+    int statx(int dirfd, String path, int flags, int mask, MemorySegment statxbuf);
 }

@@ -3,6 +3,7 @@ package io.sendchain.platform.linux.internal;
 import io.sendchain.buf.FileRef;
 import io.sendchain.event.ListenSocket;
 import io.sendchain.event.StreamSocket;
+import io.sendchain.spi.FileStat;
 import io.sendchain.spi.IoDriver;
 import io.sendchain.spi.NativeFile;
 import io.sendchain.spi.Platform;
@@ -14,6 +15,8 @@ import io.sendchain.spi.posix.PosixAbi;
 import io.sendchain.spi.posix.PosixListenSocket;
 import io.sendchain.spi.posix.PosixSockets;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
@@ -295,6 +298,35 @@ public final class LinuxPlatform implements Platform {
         LinuxFile file = new LinuxFile(fd, kernel, name);
         return NativeFile.fileRef(name, file, file::close,
                 () -> FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ));
+    }
+
+    /**
+     * {@code statx(2)} into the thread's scratch: no exception for a missing file, and no garbage when the path's
+     * string is already made (a {@code Path} keeps it) and ASCII.
+     */
+    @Override
+    public FileStat.Outcome stat(Path path, boolean followLinks, FileStat out) {
+        MemorySegment buf = scratch.get().statx;
+        int r = kernel.statx(Linux.AT_FDCWD, path.toString(), followLinks ? 0 : Linux.AT_SYMLINK_NOFOLLOW,
+                Linux.STATX_TYPE | Linux.STATX_MODE | Linux.STATX_SIZE | Linux.STATX_MTIME, buf);
+        if (r < 0) {
+            return switch (-r) {
+                case Linux.ENOENT, Linux.ENOTDIR, Linux.ENAMETOOLONG -> FileStat.Outcome.NOT_FOUND;
+                case Linux.EACCES, Linux.EPERM -> FileStat.Outcome.ACCESS_DENIED;
+                case Linux.ENOSYS -> Platform.super.stat(path, followLinks, out); // a kernel before 4.11
+                default -> {
+                    out.failed(-r);
+                    yield FileStat.Outcome.ERROR;
+                }
+            };
+        }
+        int format = buf.get(ValueLayout.JAVA_SHORT, Linux.STX_MODE) & Linux.S_IFMT;
+        FileStat.Type type = format == Linux.S_IFREG ? FileStat.Type.REGULAR
+                : format == Linux.S_IFDIR ? FileStat.Type.DIRECTORY
+                : format == Linux.S_IFLNK ? FileStat.Type.SYMBOLIC_LINK : FileStat.Type.OTHER;
+        out.found(type, buf.get(ValueLayout.JAVA_LONG, Linux.STX_SIZE), buf.get(ValueLayout.JAVA_LONG,
+                Linux.STX_MTIME_SEC), buf.get(ValueLayout.JAVA_INT, Linux.STX_MTIME_NSEC));
+        return FileStat.Outcome.FOUND;
     }
 
     @Override

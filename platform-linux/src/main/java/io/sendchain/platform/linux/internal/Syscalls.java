@@ -1,6 +1,5 @@
 package io.sendchain.platform.linux.internal;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -56,6 +55,7 @@ public final class Syscalls implements LinuxKernel, SpliceKernel {
     private static final MethodHandle SPLICE = link(LinuxBindings.SPLICE);
     private static final MethodHandle PIPE2 = link(LinuxBindings.PIPE2);
     private static final MethodHandle FCNTL = link(LinuxBindings.FCNTL);
+    private static final MethodHandle STATX = link(LinuxBindings.STATX);
 
     /** PATH_MAX on Linux, with the terminating NUL. */
     private static final int PATH_MAX = 4096;
@@ -284,17 +284,40 @@ public final class Syscalls implements LinuxKernel, SpliceKernel {
     @Override
     public int open(String path, int flags) {
         Scratch s = scratch.get();
-        byte[] bytes = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        if (bytes.length >= PATH_MAX) {
-            return -36; // ENAMETOOLONG
+        if (!cPath(path, s.path)) {
+            return -Linux.ENAMETOOLONG;
         }
-        MemorySegment.copy(bytes, 0, s.path, JAVA_BYTE, 0, bytes.length);
-        s.path.set(JAVA_BYTE, bytes.length, (byte) 0);
         try {
             return result((int) OPEN.invokeExact(s.capture, s.path, flags, 0), s.capture);
         } catch (Throwable t) {
             throw downcallFailed("open", t);
         }
+    }
+
+    @Override
+    public int statx(int dirfd, String path, int flags, int mask, MemorySegment statxbuf) {
+        Scratch s = scratch.get();
+        if (!cPath(path, s.path)) {
+            return -Linux.ENAMETOOLONG;
+        }
+        try {
+            return result((int) STATX.invokeExact(s.capture, dirfd, s.path, flags, mask, statxbuf), s.capture);
+        } catch (Throwable t) {
+            throw downcallFailed("statx", t);
+        }
+    }
+
+    /**
+     * Writes {@code path} into {@code into} as a NUL-terminated UTF-8 string, or returns {@code false} if it does not
+     * fit in {@code PATH_MAX}. An ASCII path is copied as it is, without a byte array per call.
+     */
+    private static boolean cPath(String path, MemorySegment into) {
+        if (path.length() * 3L >= PATH_MAX
+                && path.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= PATH_MAX) {
+            return false;
+        }
+        into.setString(0, path);
+        return true;
     }
 
     @Override

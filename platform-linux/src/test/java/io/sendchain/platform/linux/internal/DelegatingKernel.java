@@ -97,6 +97,11 @@ class DelegatingKernel implements LinuxKernel {
     }
 
     @Override
+    public int statx(int dirfd, String path, int flags, int mask, MemorySegment statxbuf) {
+        return real.statx(dirfd, path, flags, mask, statxbuf);
+    }
+
+    @Override
     public int epollCreate1(int flags) {
         return real.epollCreate1(flags);
     }

@@ -23,7 +23,9 @@ class LinuxBindingsTest {
                 // int pipe2(int [2], int); int fcntl(int, int, ...)
                 "splice        long(int,ptr,int,ptr,long,int) critical,errno",
                 "pipe2         int(ptr,int)               errno",
-                "fcntl         int(int,int|int)           critical,errno")
+                "fcntl         int(int,int|int)           critical,errno",
+                // <sys/stat.h>: int statx(int, const char *, int, unsigned int, struct statx *); it may wait
+                "statx         int(int,ptr,int,int,ptr)   errno")
                 .check(LinuxBindings.ALL, LinuxBindings::descriptor, LinuxBindings::options);
     }
 }
