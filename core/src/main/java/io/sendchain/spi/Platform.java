@@ -9,7 +9,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -149,7 +148,7 @@ public interface Platform extends AutoCloseable {
             out.failed(0);
             return why.contains("Not a directory") || why.contains("File name too long") ? FileStat.Outcome.NOT_FOUND
                     : FileStat.Outcome.ERROR;
-        } catch (IOException | InvalidPathException e) {
+        } catch (IOException e) {
             out.failed(0);
             return FileStat.Outcome.ERROR;
         }
