@@ -9,12 +9,15 @@ import io.sendchain.spi.Platform;
 import io.sendchain.spi.PlatformConfig;
 import io.sendchain.spi.PlatformRegistry;
 import java.io.IOException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,6 +92,19 @@ class PlatformStatTest {
                 deep = deep.resolve("d".repeat(200)); // a path past PATH_MAX (4096 on Linux)
             }
             assertSame(FileStat.Outcome.NOT_FOUND, p.stat(deep, false, st), "path too long");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"linux", "generic"})
+    void aPathOfAnotherFileSystemIsLookedAtThroughIt(String name) throws Exception {
+        try (Platform p = open(name);
+                FileSystem zip = FileSystems.newFileSystem(dir.resolve("a.zip"), Map.of("create", "true"))) {
+            Path inZip = Files.write(zip.getPath("/inside.txt"), new byte[777]);
+            FileStat st = new FileStat();
+            assertSame(FileStat.Outcome.FOUND, p.stat(inZip, false, st), "no such path on the disk, but in the zip");
+            assertEquals(777, st.size());
+            assertSame(FileStat.Outcome.NOT_FOUND, p.stat(zip.getPath("/missing.txt"), false, st));
         }
     }
 

@@ -22,6 +22,7 @@ import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -306,6 +307,9 @@ public final class LinuxPlatform implements Platform {
      */
     @Override
     public FileStat.Outcome stat(Path path, boolean followLinks, FileStat out) {
+        if (path.getFileSystem() != FileSystems.getDefault()) {
+            return Platform.super.stat(path, followLinks, out); // a path of another file system (zip, in-memory)
+        }
         MemorySegment buf = scratch.get().statx;
         int r = kernel.statx(Linux.AT_FDCWD, path.toString(), followLinks ? 0 : Linux.AT_SYMLINK_NOFOLLOW,
                 Linux.STATX_TYPE | Linux.STATX_MODE | Linux.STATX_SIZE | Linux.STATX_MTIME, buf);
