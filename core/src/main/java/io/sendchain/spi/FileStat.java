@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
  * that a server can look at a file for every request without making garbage. One instance is reused by one thread
  * (a worker's lookups); it holds the last answer until the next. As {@link BasicFileAttributes} it answers what it
  * knows: {@link #lastModifiedTime()} (which makes a {@link FileTime}; {@link #mtimeSeconds()} does not) stands in for
- * the access and creation times, and there is no file key.
+ * the access and creation times, and {@link #fileKey()} is the file's device and inode where the platform gives
+ * them.
  */
 public final class FileStat implements BasicFileAttributes {
 
@@ -30,19 +31,45 @@ public final class FileStat implements BasicFileAttributes {
         REGULAR, DIRECTORY, SYMBOLIC_LINK, OTHER
     }
 
+    /** A file's identity as {@code st_dev} and {@code st_ino} tell it: what {@link #fileKey()} returns. */
+    public record Key(long device, long inode) {
+    }
+
     private Type type = Type.OTHER;
     private long size;
     private long mtimeSeconds;
     private int mtimeNanos;
     private int errno;
+    private boolean numericKey;
+    private long device;
+    private long inode;
+    private Object otherKey;
 
-    /** Records a file that was found. */
+    /** Records a file that was found; its identity is unknown until {@link #key} is called. */
     public FileStat found(Type type, long size, long mtimeSeconds, int mtimeNanos) {
         this.type = type;
         this.size = size;
         this.mtimeSeconds = mtimeSeconds;
         this.mtimeNanos = mtimeNanos;
         this.errno = 0;
+        this.numericKey = false;
+        this.otherKey = null;
+        return this;
+    }
+
+    /** Records the found file's device and inode numbers (its {@link #fileKey()}). */
+    public FileStat key(long device, long inode) {
+        this.numericKey = true;
+        this.device = device;
+        this.inode = inode;
+        this.otherKey = null;
+        return this;
+    }
+
+    /** Records the found file's identity as another API gave it (a {@code java.nio.file} file key), or none. */
+    public FileStat key(Object fileKey) {
+        this.numericKey = false;
+        this.otherKey = fileKey;
         return this;
     }
 
@@ -113,14 +140,19 @@ public final class FileStat implements BasicFileAttributes {
         return size;
     }
 
+    /**
+     * The found file's identity, equal for two looks at the same file and different for a file replaced by another
+     * ({@link Key} when the platform gave the numbers; made on each call), or {@code null} if unknown.
+     */
     @Override
     public Object fileKey() {
-        return null;
+        return numericKey ? new Key(device, inode) : otherKey;
     }
 
     /** A copy that later looks do not change. */
     public FileStat copy() {
-        return new FileStat().found(type, size, mtimeSeconds, mtimeNanos).failed(errno);
+        FileStat c = new FileStat().found(type, size, mtimeSeconds, mtimeNanos).failed(errno);
+        return numericKey ? c.key(device, inode) : c.key(otherKey);
     }
 
     @Override

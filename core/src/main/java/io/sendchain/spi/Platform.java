@@ -122,7 +122,8 @@ public interface Platform extends AutoCloseable {
 
     /**
      * Looks at the file {@code path} names, as {@code lstat(2)} does ({@code stat(2)} when {@code followLinks}), and
-     * writes what it finds into {@code out}: for a server that looks at a file for every request, so a missing file
+     * writes what it finds into {@code out} (type, size, modification time and, where the platform knows it, the
+     * file's identity: {@link FileStat#key}): for a server that looks at a file for every request, so a missing file
      * is an {@link FileStat.Outcome} rather than an exception, and a platform with native access makes no garbage
      * for it (Java's {@code Files.readAttributes} makes attributes, a path's bytes, and a stack trace for each
      * missing file). {@code out} is changed only when the outcome is {@link FileStat.Outcome#FOUND}, but for its
@@ -136,7 +137,7 @@ public interface Platform extends AutoCloseable {
                     : a.isDirectory() ? FileStat.Type.DIRECTORY
                     : a.isSymbolicLink() ? FileStat.Type.SYMBOLIC_LINK : FileStat.Type.OTHER;
             Instant t = a.lastModifiedTime().toInstant();
-            out.found(type, a.size(), t.getEpochSecond(), t.getNano());
+            out.found(type, a.size(), t.getEpochSecond(), t.getNano()).key(a.fileKey());
             return FileStat.Outcome.FOUND;
         } catch (NoSuchFileException e) {
             return FileStat.Outcome.NOT_FOUND;

@@ -18,10 +18,10 @@ import java.util.HashMap;
  * only when it is one), and each directory on the way is checked with {@code realpath} at most once per
  * {@link #VALID_MILLIS} (nginx's {@code open_file_cache_valid} plays the same role). One per worker thread.
  *
- * <p>Two ways in: {@link #stat} through {@code java.nio.file}, whose attributes stay valid (the open file cache
- * keeps them, with the file key it compares at revalidation), and {@link #look} through the platform's
- * {@link Platform#stat}, for a response made without the cache: no exception for a missing file and, on a
- * platform with native access, no garbage, but its attributes are the worker's and change at the next look.
+ * <p>The file is looked at through the platform's {@link Platform#stat} (no exception for a missing file and, on a
+ * platform with native access, no garbage): {@link #look} for a response made without the cache, whose attributes
+ * are the worker's and change at the next look, and {@link #keep} for the open file cache, which keeps a copy (with
+ * the file key it compares at revalidation). Without a platform, {@link #stat} through {@code java.nio.file}.
  */
 final class FileLookup {
 
@@ -66,6 +66,15 @@ final class FileLookup {
         } catch (IOException | SecurityException e) {
             return failed(e);
         }
+    }
+
+    /** As {@link #look}, with attributes that stay valid: for the open file cache to keep. */
+    Found keep(Path file, long now) {
+        if (platform == null) {
+            return stat(file, now);
+        }
+        Found f = look(file, file.getParent(), now);
+        return f.attrs() == scratch ? new Found(f.status(), f.file(), scratch.copy()) : f;
     }
 
     /**

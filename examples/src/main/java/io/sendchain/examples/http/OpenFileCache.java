@@ -27,10 +27,10 @@ import org.slf4j.LoggerFactory;
  * one open descriptor that every response of the worker sends from. Loop thread only: no locks.
  *
  * <pre>
- *   lookup(path, now) ──miss──> FileLookup.stat (root and symlink checks) ──> entry at the head of the LRU list
+ *   lookup(path, now) ──miss──> FileLookup.keep (root and symlink checks) ──> entry at the head of the LRU list
  *        │                       (an error is kept only with errors on; past max the tail entry is evicted)
  *        ├─ hit, younger than valid ──> the cached result
- *        └─ hit, older than valid ───> FileLookup.stat again; another file (inode, size, mtime, real path) or an
+ *        └─ hit, older than valid ───> FileLookup.keep again; another file (inode, size, mtime, real path) or an
  *                                      error detaches the entry's descriptor
  *   open(entry): uses &gt;= min_uses ──> a FileRef of the response's own over the entry's shared descriptor
  *   that FileRef closed ──> refs - 1; a detached descriptor (evicted, expired, changed) closes at refs == 0
@@ -300,7 +300,7 @@ final class OpenFileCache {
         if (e == null) {
             misses = misses + 1;
             e = new Entry(path);
-            e.found = lookup.stat(path, now);
+            e.found = lookup.keep(path, now);
             e.fileKey = fileKey(e.found);
             e.validated = now;
             e.accessed = now;
@@ -515,7 +515,7 @@ final class OpenFileCache {
     }
 
     private void revalidate(Entry e, long now) {
-        FileLookup.Found f = lookup.stat(e.key, now);
+        FileLookup.Found f = lookup.keep(e.key, now);
         Object key = fileKey(f);
         FileLookup.Found old = e.found;
         boolean same = f.status() == old.status() && Objects.equals(f.file(), old.file())

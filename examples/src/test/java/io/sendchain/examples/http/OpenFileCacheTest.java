@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sendchain.buf.FileRef;
+import io.sendchain.spi.Platform;
+import io.sendchain.spi.PlatformConfig;
+import io.sendchain.spi.PlatformRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -14,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -43,9 +47,12 @@ class OpenFileCacheTest {
     final List<FileRef> refs = new ArrayList<>();
     OpenFileCache cache;
     StaticServer server;
+    /** The lookups' platform, as a server's: the best one here ({@code Platform.stat} as a worker calls it). */
+    Platform platform;
 
     @BeforeEach
     void setUp() throws IOException {
+        platform = PlatformRegistry.load().open(PlatformConfig.defaults());
         root = Files.createDirectories(tmp.resolve("root")).toRealPath();
         Files.writeString(root.resolve("a.txt"), "first");
         Files.writeString(root.resolve("b.txt"), "bee");
@@ -64,10 +71,11 @@ class OpenFileCacheTest {
         if (server != null) {
             server.close();
         }
+        platform.close();
     }
 
     private OpenFileCache cache(StaticConfig.FileCache settings) {
-        cache = new OpenFileCache(new FileLookup(root, false), p -> {
+        cache = new OpenFileCache(new FileLookup(root, false, platform), p -> {
             opened++;
             return FileRef.open(p);
         }, settings);
@@ -162,6 +170,25 @@ class OpenFileCacheTest {
         fresh.close();
         cache.close();
         assertEquals(before, fds(), "no descriptor leaked");
+    }
+
+    @Test
+    void aFileReplacedByOneOfTheSameSizeAndTimeIsToldApartByItsIdentity() throws IOException {
+        cache(StaticConfig.FileCache.of(10).withValidMillis(100));
+        Path a = root.resolve("a.txt");
+        FileTime mtime = Files.getLastModifiedTime(a);
+        FileRef sending = open(cache.lookup(a, 0));
+        Path fresh = a.resolveSibling("a.txt.new");
+        Files.writeString(fresh, "FIRST"); // as long as "first", and as old
+        Files.setLastModifiedTime(fresh, mtime);
+        Files.move(fresh, a, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        assertEquals(0, cache.invalidations());
+        OpenFileCache.Entry e = cache.lookup(a, 100);
+        assertEquals(1, cache.invalidations(), "the same size and time, another file: " + e.found().attrs().fileKey());
+        assertEquals("FIRST", read(open(e)));
+        assertEquals("first", read(sending));
+        cache.lookup(a, 200);
+        assertEquals(1, cache.invalidations(), "the same file again: nothing to invalidate");
     }
 
     @Test

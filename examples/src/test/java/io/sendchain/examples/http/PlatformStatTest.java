@@ -1,6 +1,7 @@
 package io.sendchain.examples.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -14,6 +15,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
@@ -105,6 +107,22 @@ class PlatformStatTest {
             assertSame(FileStat.Outcome.FOUND, p.stat(inZip, false, st), "no such path on the disk, but in the zip");
             assertEquals(777, st.size());
             assertSame(FileStat.Outcome.NOT_FOUND, p.stat(zip.getPath("/missing.txt"), false, st));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"linux", "generic"})
+    void aFilesKeyIsItsIdentityAsJavaSeesIt(String name) throws Exception {
+        try (Platform p = open(name)) {
+            Path a = Files.writeString(dir.resolve("a.txt"), "same");
+            Path b = Files.writeString(dir.resolve("b.txt"), "same");
+            Object keyA = statOf(p, a, false).fileKey();
+            assertEquals(keyA, statOf(p, a, false).fileKey(), "the same file");
+            assertEquals(keyA, statOf(p, a, false).copy().fileKey(), "kept in a copy");
+            assertNotEquals(keyA, statOf(p, b, false).fileKey(), "another file");
+            assertEquals(Files.isSameFile(a, b), keyA.equals(statOf(p, b, false).fileKey()));
+            Files.move(b, a, StandardCopyOption.REPLACE_EXISTING);
+            assertNotEquals(keyA, statOf(p, a, false).fileKey(), "a file replaced under the same name");
         }
     }
 

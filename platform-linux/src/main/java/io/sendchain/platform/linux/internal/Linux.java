@@ -65,11 +65,18 @@ final class Linux {
     static final int STATX_TYPE = 0x1;
     static final int STATX_MODE = 0x2;
     static final int STATX_MTIME = 0x40;
+    static final int STATX_INO = 0x100;
     static final int STATX_SIZE = 0x200;
     /** {@code sizeof(struct statx)}. */
     static final int STATX_SIZE_OF = 256;
-    /** Offsets in {@code struct statx}: {@code __u16 stx_mode}, {@code __u64 stx_size}, {@code stx_mtime}. */
+    /**
+     * Offsets in {@code struct statx}: {@code __u16 stx_mode}, {@code __u64 stx_ino}, {@code __u64 stx_size},
+     * {@code stx_mtime}, {@code __u32 stx_dev_major} and {@code stx_dev_minor}.
+     */
     static final long STX_MODE = 28;
+    static final long STX_INO = 32;
+    static final long STX_DEV_MAJOR = 136;
+    static final long STX_DEV_MINOR = 140;
     static final long STX_SIZE = 40;
     static final long STX_MTIME_SEC = 112;
     static final long STX_MTIME_NSEC = 120;

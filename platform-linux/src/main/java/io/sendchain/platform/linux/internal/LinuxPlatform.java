@@ -312,7 +312,7 @@ public final class LinuxPlatform implements Platform {
         }
         MemorySegment buf = scratch.get().statx;
         int r = kernel.statx(Linux.AT_FDCWD, path.toString(), followLinks ? 0 : Linux.AT_SYMLINK_NOFOLLOW,
-                Linux.STATX_TYPE | Linux.STATX_MODE | Linux.STATX_SIZE | Linux.STATX_MTIME, buf);
+                Linux.STATX_TYPE | Linux.STATX_MODE | Linux.STATX_INO | Linux.STATX_SIZE | Linux.STATX_MTIME, buf);
         if (r < 0) {
             return switch (-r) {
                 case Linux.ENOENT, Linux.ENOTDIR, Linux.ENAMETOOLONG -> FileStat.Outcome.NOT_FOUND;
@@ -329,7 +329,10 @@ public final class LinuxPlatform implements Platform {
                 : format == Linux.S_IFDIR ? FileStat.Type.DIRECTORY
                 : format == Linux.S_IFLNK ? FileStat.Type.SYMBOLIC_LINK : FileStat.Type.OTHER;
         out.found(type, buf.get(ValueLayout.JAVA_LONG, Linux.STX_SIZE), buf.get(ValueLayout.JAVA_LONG,
-                Linux.STX_MTIME_SEC), buf.get(ValueLayout.JAVA_INT, Linux.STX_MTIME_NSEC));
+                Linux.STX_MTIME_SEC), buf.get(ValueLayout.JAVA_INT, Linux.STX_MTIME_NSEC))
+                .key((long) buf.get(ValueLayout.JAVA_INT, Linux.STX_DEV_MAJOR) << 32
+                        | buf.get(ValueLayout.JAVA_INT, Linux.STX_DEV_MINOR) & 0xffffffffL,
+                        buf.get(ValueLayout.JAVA_LONG, Linux.STX_INO));
         return FileStat.Outcome.FOUND;
     }
 
