@@ -5,12 +5,11 @@ import io.sendchain.spi.Platform;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
+import java.util.Objects;
 
 /**
  * Finds the file for a request path and keeps it inside the root, with one {@code lstat} per request in the
@@ -21,7 +20,7 @@ import java.util.HashMap;
  * <p>The file is looked at through the platform's {@link Platform#stat} (no exception for a missing file and, on a
  * platform with native access, no garbage): {@link #look} for a response made without the cache, whose attributes
  * are the worker's and change at the next look, and {@link #keep} for the open file cache, which keeps a copy (with
- * the file key it compares at revalidation). Without a platform, {@link #stat} through {@code java.nio.file}.
+ * the file key it compares at revalidation).
  */
 final class FileLookup {
 
@@ -43,57 +42,26 @@ final class FileLookup {
     private final FileStat scratch = new FileStat();
     private final HashMap<Path, Long> verifiedDirs = new HashMap<>();
 
-    FileLookup(Path root, boolean symlinksOutsideRoot) {
-        this(root, symlinksOutsideRoot, null);
-    }
-
-    /** With {@code platform} for {@link #look} ({@code null}: {@link #look} is {@link #stat}). */
     FileLookup(Path root, boolean symlinksOutsideRoot, Platform platform) {
         this.root = root;
         this.symlinksOutsideRoot = symlinksOutsideRoot;
-        this.platform = platform;
-    }
-
-    /** Attributes of {@code file}, which must stay inside the root unless links outside are allowed. */
-    Found stat(Path file, long now) {
-        try {
-            if (symlinksOutsideRoot) {
-                return new Found(0, file, Files.readAttributes(file, BasicFileAttributes.class));
-            }
-            BasicFileAttributes attrs =
-                    Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            return inside(file, file.getParent(), attrs, now);
-        } catch (IOException | SecurityException e) {
-            return failed(e);
-        }
+        this.platform = Objects.requireNonNull(platform, "platform");
     }
 
     /** As {@link #look}, with attributes that stay valid: for the open file cache to keep. */
     Found keep(Path file, long now) {
-        if (platform == null) {
-            return stat(file, now);
-        }
         Found f = look(file, file.getParent(), now);
         return f.attrs() == scratch ? new Found(f.status(), f.file(), scratch.copy()) : f;
     }
 
     /**
-     * As {@link #stat}, through the platform, with {@code file}'s directory given ({@link Targets} keeps it): the
-     * attributes of the file found are valid until the next call.
+     * {@code file}, which must stay inside the root unless links outside are allowed, with {@code file}'s directory
+     * given ({@link Targets} keeps it): the attributes of the file found are valid until the next call.
      */
     Found look(Path file, Path dir, long now) {
-        if (platform == null) {
-            return stat(file, now);
-        }
-        switch (platform.stat(file, symlinksOutsideRoot, scratch)) {
-            case FOUND:
-                break;
-            case NOT_FOUND:
-                return NOT_FOUND;
-            case ACCESS_DENIED:
-                return FORBIDDEN;
-            default:
-                return FAILED;
+        FileStat.Outcome outcome = platform.stat(file, symlinksOutsideRoot, scratch);
+        if (outcome != FileStat.Outcome.FOUND) {
+            return refused(outcome);
         }
         if (symlinksOutsideRoot) {
             return new Found(0, file, scratch);
@@ -112,12 +80,23 @@ final class FileLookup {
             if (!real.startsWith(root)) {
                 return FORBIDDEN;
             }
-            return new Found(0, real, Files.readAttributes(real, BasicFileAttributes.class));
+            FileStat target = new FileStat(); // its own: the caller may copy the scratch (rare: a link)
+            FileStat.Outcome outcome = platform.stat(real, true, target);
+            return outcome == FileStat.Outcome.FOUND ? new Found(0, real, target) : refused(outcome);
         }
         if (dir != null && !file.equals(root) && !dir.equals(root) && !dirInside(dir, now)) {
             return FORBIDDEN;
         }
         return new Found(0, file, attrs);
+    }
+
+    /** The answer to a look that found nothing usable. */
+    private static Found refused(FileStat.Outcome outcome) {
+        return switch (outcome) {
+            case NOT_FOUND -> NOT_FOUND;
+            case ACCESS_DENIED -> FORBIDDEN;
+            default -> FAILED;
+        };
     }
 
     private static Found failed(Exception e) {

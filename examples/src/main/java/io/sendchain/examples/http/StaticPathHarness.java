@@ -26,16 +26,6 @@ public final class StaticPathHarness implements AutoCloseable {
     private Connection conn;
 
     /**
-     * A server on {@code root} with the open file cache on (errors cached when {@code cacheErrors}), one worker,
-     * sendfile on, TCP options off (the in-memory socket has none).
-     *
-     * @throws IOException if no platform can be made
-     */
-    public StaticPathHarness(Path root, boolean cacheErrors) throws IOException {
-        this(root, StaticConfig.FileCache.of(1000).withErrors(cacheErrors));
-    }
-
-    /**
      * A server on {@code root} with the given open file cache ({@code null}: off, the default, where every request
      * looks at and opens its file again), one worker, sendfile on, TCP options off.
      *

@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sendchain.spi.Platform;
+import io.sendchain.spi.PlatformConfig;
+import io.sendchain.spi.PlatformRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,9 +23,21 @@ class FileMetasTest {
 
     @TempDir
     Path tmp;
+    /** The lookups' platform, as a server's: the best one here. */
+    Platform platform;
+
+    @BeforeEach
+    void openPlatform() throws IOException {
+        platform = PlatformRegistry.load().open(PlatformConfig.defaults());
+    }
+
+    @AfterEach
+    void closePlatform() throws IOException {
+        platform.close();
+    }
 
     private FileLookup.Found stat(FileLookup lookup, Path file) {
-        FileLookup.Found f = lookup.stat(file, System.currentTimeMillis());
+        FileLookup.Found f = lookup.keep(file, System.currentTimeMillis());
         assertEquals(0, f.status(), file.toString());
         return f;
     }
@@ -38,7 +55,7 @@ class FileMetasTest {
     void anUnchangedFileKeepsItsHeadBytesAndAChangedOneGetsNewOnes() throws IOException {
         Path root = tmp.toRealPath();
         Path file = Files.writeString(root.resolve("a.css"), "body {}");
-        FileLookup lookup = new FileLookup(root, false);
+        FileLookup lookup = new FileLookup(root, false, platform);
         FileMetas metas = new FileMetas();
         Files.setLastModifiedTime(file, FileTime.fromMillis(1_700_000_000_000L));
         FileMeta first = metas.of(stat(lookup, file));
@@ -61,7 +78,7 @@ class FileMetasTest {
     @Test
     void itRemembersAtMostMaxFiles() throws IOException {
         Path root = tmp.toRealPath();
-        FileLookup lookup = new FileLookup(root, false);
+        FileLookup lookup = new FileLookup(root, false, platform);
         FileMetas metas = new FileMetas();
         for (int i = 0; i < FileMetas.MAX + 10; i++) {
             Path f = Files.writeString(root.resolve("f" + i + ".txt"), "x".repeat(i % 7));
