@@ -422,10 +422,21 @@ public final class EventPipe extends PipeState {
         }
 
         // the raw bufs whose last shadow went to the file are free again, after the other free raw bufs
+        for (Chain cl = chain; cl != null; cl = cl.next()) {
+            freeRawBufs.spilled(cl.buf());
+        }
+        // the written links go on the free list with their headers, whose bytes live in the file now, for the next
+        // reads' shadows (nginx: cl->next = p->free; p->free = cl), so a spilling pipe makes no header per buffer it
+        // reads; the chain holds whole raw bufs' worth, so every header was untied above (one still tied to a raw buf
+        // would be reached from it again: its link alone goes back)
         for (Chain cl = chain; cl != null; ) {
             Chain next = cl.next();
-            freeRawBufs.spilled(cl.buf());
-            pool.freeLink(cl);
+            if (BufAccess.shadow(cl.buf()) == null) {
+                cl.next(BufAccess.free(lists));
+                BufAccess.free(lists, cl);
+            } else {
+                pool.freeLink(cl);
+            }
             cl = next;
         }
         return Rc.OK;

@@ -43,6 +43,8 @@ public abstract sealed class PipeState implements AutoCloseable permits EventPip
     /** Marks the pipe's own buf headers (shadows, temp-file bufs), which come back to {@link #lists}' free list. */
     final Buf.Tag tag = lists.tag();
     Chain prereadBufs;
+    /** {@link #headersMade()}. */
+    private int headersMade;
     long prereadSize;
     /** Raw bufs handed to the input filter, numbered for the debug log. */
     int num;
@@ -235,7 +237,16 @@ public abstract sealed class PipeState implements AutoCloseable permits EventPip
     /** nginx's ngx_chain_get_free_buf over the pipe's free list. */
     Chain getFreeBuf() {
         Chain cl = lists.takeFree();
-        return cl != null ? cl : pool.allocLink().buf(new Buf()).next(null);
+        if (cl != null) {
+            return cl;
+        }
+        headersMade++;
+        return pool.allocLink().buf(new Buf()).next(null);
+    }
+
+    /** Buf headers the pipe has made since it was created (they are kept and reused response after response). */
+    int headersMade() {
+        return headersMade;
     }
 
     // ---------------------------------------------------------------- response after response

@@ -92,7 +92,7 @@ final class TempFileSpill {
             if (b.last() <= b.pos()) {
                 continue;
             }
-            ByteBuffer v = b.nioView();
+            ByteBuffer v = viewOf(b);
             v.clear().position((int) b.pos()).limit((int) b.last());
             while (v.hasRemaining()) {
                 int w = file.writer().write(v, offset + written);
@@ -104,6 +104,20 @@ final class TempFileSpill {
         }
         Flight.endTempFileWrite(recorded, created, written, offset);
         return written;
+    }
+
+    /**
+     * The view to write {@code b}'s bytes from: the one cached on its raw buf, found at the end of its shadow links (a
+     * shadow header is refilled from its raw buf for every read, which drops any view of its own, so its own view
+     * would be made anew for every buffer spilled); {@code b}'s own when it is not a shadow.
+     */
+    private static ByteBuffer viewOf(Buf b) {
+        Buf t = b;
+        while (t != null && !BufAccess.lastShadow(t)) {
+            t = BufAccess.shadow(t);
+        }
+        Buf raw = t == null ? null : BufAccess.shadow(t);
+        return raw != null && raw.segment() == b.segment() ? raw.nioView() : b.nioView();
     }
 
     /**
