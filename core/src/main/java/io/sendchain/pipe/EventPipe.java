@@ -90,6 +90,12 @@ public final class EventPipe extends PipeState {
             if (doWrite && writeToDownstream() == Rc.BUSY) {
                 return;
             }
+            if (downstreamError) {
+                // nothing read now could reach anyone (this pipe does not cache): the owner ends the response and
+                // closes the upstream when run returns. nginx's pipe reads on until the upstream runs dry, and its
+                // upstream module closes after: over loopback tens of megabytes read for a client that reset.
+                break;
+            }
             read = false;
             upstreamBlocked = false;
             readUpstream();

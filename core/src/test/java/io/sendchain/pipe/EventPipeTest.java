@@ -537,6 +537,29 @@ class EventPipeTest {
     }
 
     @Test
+    void aDownstreamErrorStopsTheReadingThoughTheUpstreamHasMore() throws IOException {
+        // a client that reset mid-response: the upstream's 8 MiB are there to read, but none could be delivered
+        int[] writes = new int[1];
+        MemorySink sink = new MemorySink();
+        Connection resetting = new Connection("resetting", (c, in, limit) -> {
+            if (++writes[0] > 3) {
+                throw new IOException("writev() failed: Connection reset by peer");
+            }
+            return sink.send(c, in, limit);
+        });
+        DriverEvents.ready(resetting.write(), true);
+        up.feed(TestFiles.pattern(8 << 20)); // no end: the upstream keeps sending
+        pipe = new EventPipe(pool, upstream, resetting, timers, new ChainWriter(pool).connection(resetting),
+                settings().bufs(2, 4096).maxTempFileSize(64L << 20).build())
+                .tempFiles(TempFiles.inDirectory(tmp, FileRef::open));
+        DriverEvents.ready(upstream.read(), true);
+        pipe.run(true);
+        assertTrue(pipe.downstreamError());
+        assertTrue(pipe.readLength() <= 8 * 4096, "read after the client was gone: " + pipe.readLength());
+        assertFalse(pipe.spilled(), "nothing went to the temp file");
+    }
+
+    @Test
     void anUnwritableTempDirectoryFailsTheResponseCleanly() throws IOException {
         up.feed(TestFiles.pattern(50_000)).eof();
         Path missing = tmp.resolve("no-such-dir");
