@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * {@link InputFilter} turn them into shadow bufs (data only: no framing), hands those to the downstream's output
  * filter as the socket allows, and, when the downstream is slower than the upstream and every raw buf is taken,
  * spills shadow bufs to a temporary file (up to {@code maxTempFileSize}, written {@code tempFileWriteSize} at a
- * time) so their raw bufs can be read into again. The upstream read can be rate-limited.
+ * time) so their raw bufs can be read into again. The upstream read can be rate-limited, and one {@link #run} reads
+ * at most {@link #READ_BURST} bytes: either way the pipe sets the read event's {@code delayed} and arms its timer,
+ * and the owner runs the pipe again when that timer fires (clearing {@code delayed}), not on a read timeout.
  *
  * <pre>
  *   upstream ─recv chain─> free raw bufs ──input filter──> in ──(busy size allows)──> output filter ─> downstream
@@ -86,6 +88,7 @@ public final class EventPipe extends PipeState {
      *                     upstream and downstream errors are flags, not exceptions
      */
     public void run(boolean doWrite) throws IOException {
+        readThisRun = 0;
         for (;;) {
             if (doWrite && writeToDownstream() == Rc.BUSY) {
                 return;
@@ -125,6 +128,16 @@ public final class EventPipe extends PipeState {
 
     private enum Rc { OK, BUSY }
 
+    /**
+     * The most one {@link #run} reads before it yields to the loop (its read event delayed behind a 0 ms timer): a
+     * fast upstream whose response goes to a slow client's temp file would otherwise hold the loop until the
+     * upstream ran dry, tens of megabytes over loopback, with every other connection of the loop waiting and a
+     * client's reset unseen. nginx has no such bound.
+     */
+    static final long READ_BURST = 1 << 20;
+    /** Bytes read since {@link #run} was called. */
+    private long readThisRun;
+
     // ---------------------------------------------------------------- ngx_event_pipe_read_upstream
 
     private void readUpstream() throws IOException {
@@ -149,10 +162,18 @@ public final class EventPipe extends PipeState {
             } else {
                 long limit = 0;
                 Event rev = upstream.read();
+                if (rev.delayed()) {
+                    break; // a pause of the rate limit, or a yield, is under way
+                }
+                if (readThisRun >= READ_BURST && length != 0) {
+                    // one run reads at most this much; the loop handles the other connections' events (a client
+                    // that reset, whose pipe then reads no more) before this one goes on, at once: a 0 ms timer,
+                    // as the rate limit pauses it
+                    rev.delayed(true);
+                    timers.addTimer(rev, 0);
+                    break;
+                }
                 if (s.limitRate() > 0) {
-                    if (rev.delayed()) {
-                        break;
-                    }
                     limit = s.limitRate() * ((timers.now() - startMillis) / 1000 + 1) - readLength;
                     if (limit <= 0) {
                         rev.delayed(true);
@@ -209,6 +230,7 @@ public final class EventPipe extends PipeState {
 
             long delay = s.limitRate() > 0 ? n * 1000 / s.limitRate() : 0;
             readLength += n;
+            readThisRun += n;
             // a raw buf goes to the input filter once it is full (recvChain and preread advanced its last);
             // a partly filled one waits in the free raw bufs for more, or for the end of the response
             Chain cl = freeRawBufs.takeAll();

@@ -10,6 +10,7 @@ import io.sendchain.buf.Buf;
 import io.sendchain.buf.FileRef;
 import io.sendchain.buf.Pool;
 import io.sendchain.event.Connection;
+import io.sendchain.event.Event;
 import io.sendchain.output.ChainWriter;
 import io.sendchain.spi.DriverEvents;
 import io.sendchain.testkit.MemorySink;
@@ -290,6 +291,7 @@ class EventPipeTest {
             pipe.length(body.length);
             DriverEvents.ready(into.write(), false); // the client reads nothing while the upstream sends it all
             for (int i = 0; i < 100_000 && !pipe.upstreamDone(); i++) {
+                yieldOver(from);
                 DriverEvents.ready(from.read(), true);
                 pipe.run(false);
             }
@@ -309,6 +311,45 @@ class EventPipeTest {
             byte[] all = to.received();
             assertArrayEquals(body, Arrays.copyOfRange(all, all.length - body.length, all.length), "round " + round);
         }
+    }
+
+    /** What the owner does when the timer of a pipe's yield fires ({@link EventPipe#READ_BURST}): reads on. */
+    private void yieldOver(Connection from) {
+        Event rev = from.read();
+        if (rev.delayed()) {
+            assertEquals(0, timers.remaining(rev), "a yield's timer is due at once");
+            timers.deleteTimer(rev);
+            rev.delayed(false);
+        }
+    }
+
+    @Test
+    void aRunReadsAtMostItsBurstThenYieldsToTheLoopAndGoesOnWhenItsTimerFires() throws IOException {
+        // a fast upstream and a stalled client: without the bound one run read until the upstream ran dry
+        byte[] body = TestFiles.pattern(3 * (int) EventPipe.READ_BURST + 12_345);
+        up.feed(body).eof();
+        pipe(settings().bufs(4, 4096).maxTempFileSize(64L << 20)).tempFiles(TempFiles.inDirectory(tmp, FileRef::open));
+        pipe.length(body.length);
+        DriverEvents.ready(downstream.write(), false);
+        DriverEvents.ready(upstream.read(), true);
+        pipe.run(false);
+        assertTrue(pipe.readLength() >= EventPipe.READ_BURST, "read " + pipe.readLength());
+        assertTrue(pipe.readLength() < EventPipe.READ_BURST + 4 * 4096, "read " + pipe.readLength());
+        assertTrue(upstream.read().delayed(), "the read event waits for its turn");
+        assertTrue(upstream.read().ready(), "with more to read");
+        long first = pipe.readLength();
+        pipe.run(false); // another event before the timer: no more reading
+        assertEquals(first, pipe.readLength(), "read before the yield's timer fired");
+        int runs = 1;
+        while (!pipe.upstreamDone() && runs < 100) {
+            yieldOver(upstream);
+            pipe.run(false);
+            runs++;
+        }
+        assertTrue(pipe.upstreamDone());
+        assertEquals(4, runs, "runs of at most a burst each");
+        pump();
+        assertArrayEquals(body, sink.received());
     }
 
     @Test
