@@ -138,9 +138,7 @@ class EventPipeTest {
         };
         for (int round = 0; round < 3; round++) {
             byte[] body = TestFiles.pattern(20_000 + round);
-            ScriptedUpstream source = new ScriptedUpstream();
-            source.feed(body).eof();
-            Connection from = new Connection("upstream", source);
+            Connection from = upstreamOf(body);
             MemorySink to = new MemorySink();
             Connection into = new Connection("downstream", to);
             to.capacity(3000);
@@ -166,9 +164,7 @@ class EventPipeTest {
         long expected = 0;
         for (int round = 0; round < 20; round++) {
             byte[] body = TestFiles.pattern(50_000 + round % 2 * 1000);
-            ScriptedUpstream source = new ScriptedUpstream();
-            source.feed(body).eof();
-            Connection from = new Connection("upstream", source);
+            Connection from = upstreamOf(body);
             if (round > 0) {
                 pipe.reset(from);
                 assertFalse(pipe.spilled(), "the last response's temp file was closed");
@@ -214,9 +210,7 @@ class EventPipeTest {
         byte[] wire = chunk(body, new Random(7));
         long linksAfterWarmUp = -1;
         for (int round = 0; round < 50; round++) {
-            ScriptedUpstream source = new ScriptedUpstream();
-            source.feed(wire).eof();
-            Connection from = new Connection("upstream", source);
+            Connection from = upstreamOf(wire);
             if (round > 0) {
                 pipe.reset(from);
             } else {
@@ -278,9 +272,7 @@ class EventPipeTest {
         int headersAfterFirst = -1;
         for (int round = 0; round < 2; round++) {
             byte[] body = TestFiles.pattern(round == 0 ? 1 << 20 : 4 << 20);
-            ScriptedUpstream source = new ScriptedUpstream();
-            source.feed(body).eof();
-            Connection from = new Connection("upstream", source);
+            Connection from = upstreamOf(body);
             if (round > 0) {
                 pipe.reset(from);
             } else {
@@ -311,6 +303,13 @@ class EventPipeTest {
             byte[] all = to.received();
             assertArrayEquals(body, Arrays.copyOfRange(all, all.length - body.length, all.length), "round " + round);
         }
+    }
+
+    /** A new upstream connection whose whole answer is {@code body}. */
+    private static Connection upstreamOf(byte[] body) {
+        ScriptedUpstream source = new ScriptedUpstream();
+        source.feed(body).eof();
+        return new Connection("upstream", source);
     }
 
     /** What the owner does when the timer of a pipe's yield fires ({@link EventPipe#READ_BURST}): reads on. */
