@@ -58,6 +58,8 @@ abstract class ReverseProxyTest {
     /** Records what the proxy reports, and lets a test wait for a moment in a response. */
     static final class Recorder implements ReverseProxy.Probe {
         final AtomicLong maxSpilled = new AtomicLong();
+        /** Runs of a pipe that had not read its upstream to the end yet. */
+        final AtomicInteger unfinishedRuns = new AtomicInteger();
         final AtomicInteger incomplete = new AtomicInteger();
         volatile CountDownLatch spilled = new CountDownLatch(1);
         volatile CountDownLatch upstreamFinished = new CountDownLatch(1);
@@ -71,6 +73,8 @@ abstract class ReverseProxyTest {
             }
             if (finished) {
                 upstreamFinished.countDown();
+            } else {
+                unfinishedRuns.incrementAndGet();
             }
         }
 
@@ -504,6 +508,27 @@ abstract class ReverseProxyTest {
                 assertEquals(sha256(mb), r.sha256());
                 assertTrue(c.closedByServer());
             }
+            assertNothingLeftBehind();
+        }
+
+        @Test
+        void sixMegabytesForAStalledClientAreSpilledAMegabyteARunAndArriveWhole() throws Exception {
+            // a run of the event pipe reads at most a megabyte, then its read event waits behind a 0 ms timer while
+            // the loop handles other events; the proxy runs the pipe again when that timer fires (not a timeout)
+            byte[] six = new byte[6_000_000];
+            new Random(12).nextBytes(six);
+            Files.write(root.resolve("6mb.bin"), six);
+            start(origin(), b -> b.workers(1).splice(false).buffers(8, 4096).clientSendBuffer(4096));
+            try (HttpTestClient c = slowClient()) {
+                c.get("/6mb.bin", "Connection: close");
+                assertTrue(probe.upstreamFinished.await(60, TimeUnit.SECONDS), "the upstream was not read to the end");
+                assertTrue(probe.maxSpilled.get() > 5_000_000, "spilled only " + probe.maxSpilled.get());
+                assertTrue(probe.unfinishedRuns.get() >= 5, "runs before the end: " + probe.unfinishedRuns.get());
+                HttpTestClient.Response r = c.read(false, false);
+                assertEquals(sha256(six), r.sha256());
+                assertTrue(c.closedByServer());
+            }
+            assertEquals(0, probe.incomplete.get(), "responses ended incomplete");
             assertNothingLeftBehind();
         }
 
