@@ -1,7 +1,11 @@
 package io.sendchain.platform.linux.internal;
 
 import io.sendchain.spi.NativeFile;
+import java.io.Closeable;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,8 +16,10 @@ import org.slf4j.LoggerFactory;
  * and the file closed (a client that went away): closing it then would let the next {@code open} reuse the
  * number while the task sends from it. So the task holds the file while it runs ({@link #retain()},
  * {@link #release()}), and a close asked for meanwhile happens when the last holder lets go.
+ *
+ * <p>It is its file ref's closer and channel opener too, so opening a file makes no lambdas.
  */
-final class LinuxFile implements NativeFile {
+final class LinuxFile implements NativeFile, Closeable, NativeFile.ChannelOpener {
 
     private static final Logger log = LoggerFactory.getLogger(LinuxFile.class);
 
@@ -64,7 +70,8 @@ final class LinuxFile implements NativeFile {
     }
 
     /** Closes the descriptor now, or when the last task using it is done. */
-    void close() throws IOException {
+    @Override
+    public void close() throws IOException {
         synchronized (this) {
             if (closed) {
                 return;
@@ -79,6 +86,12 @@ final class LinuxFile implements NativeFile {
         if (rc < 0) {
             throw new IOException("close() \"" + name + "\" failed: " + k.strerror(-rc));
         }
+    }
+
+    /** A Java channel on the same open file (through {@code /proc/self/fd}), for Java code that reads it. */
+    @Override
+    public FileChannel open() throws IOException {
+        return FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ);
     }
 
     private int closeFd() {

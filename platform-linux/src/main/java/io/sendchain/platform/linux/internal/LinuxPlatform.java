@@ -20,11 +20,9 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
-import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -297,8 +295,7 @@ public final class LinuxPlatform implements Platform {
             throw new IOException("open() \"" + name + "\" failed: " + kernel.strerror(-fd));
         }
         LinuxFile file = new LinuxFile(fd, kernel, name);
-        return NativeFile.fileRef(name, file, file::close,
-                () -> FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ));
+        return NativeFile.fileRef(name, file, file, file);
     }
 
     /**
