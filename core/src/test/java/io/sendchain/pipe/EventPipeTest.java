@@ -83,6 +83,28 @@ class EventPipeTest {
         drainWriter(into);
     }
 
+    /**
+     * The downstream takes nothing while the pipe reads {@code from} (at most {@code runs} runs, each after the
+     * upstream's read event, and after a yield's timer as the owner would): the pipe spills what it reads.
+     */
+    private void readWhileStalled(Connection from, Connection into, int runs) throws IOException {
+        DriverEvents.ready(into.write(), false);
+        for (int i = 0; i < runs && !pipe.upstreamDone(); i++) {
+            yieldOver(from);
+            DriverEvents.ready(from.read(), true);
+            pipe.run(false);
+        }
+    }
+
+    /** Then the downstream takes everything: the pipe runs on its write events until done, the writer is emptied. */
+    private void drainTo(Connection into) throws IOException {
+        for (int i = 0; i < 100_000 && !pipe.downstreamDone(); i++) {
+            DriverEvents.ready(into.write(), true);
+            pipe.run(true);
+        }
+        drainWriter(into);
+    }
+
     /** Sends what the writer still holds, the way the owner finishes a response. */
     private void drainWriter(Connection into) throws IOException {
         for (int i = 0; i < 100_000 && writer != null && writer.queued() != null; i++) {
@@ -174,17 +196,9 @@ class EventPipeTest {
             }
             pipe.length(body.length);
             // a stalled downstream first: the pipe spills; then it drains
-            DriverEvents.ready(into.write(), false);
-            for (int i = 0; i < 100 && !pipe.upstreamDone(); i++) {
-                DriverEvents.ready(from.read(), true);
-                pipe.run(false);
-            }
+            readWhileStalled(from, into, 100);
             assertTrue(pipe.spilled(), "round " + round + " spilled");
-            for (int i = 0; i < 100_000 && !pipe.downstreamDone(); i++) {
-                DriverEvents.ready(into.write(), true);
-                pipe.run(true);
-            }
-            drainWriter(into);
+            drainTo(into);
             expected += body.length;
             assertEquals(expected, to.received().length, "round " + round);
             byte[] all = to.received();
@@ -281,12 +295,7 @@ class EventPipeTest {
                         .tempFiles(TempFiles.inDirectory(tmp, FileRef::open));
             }
             pipe.length(body.length);
-            DriverEvents.ready(into.write(), false); // the client reads nothing while the upstream sends it all
-            for (int i = 0; i < 100_000 && !pipe.upstreamDone(); i++) {
-                yieldOver(from);
-                DriverEvents.ready(from.read(), true);
-                pipe.run(false);
-            }
+            readWhileStalled(from, into, 100_000); // the client reads nothing while the upstream sends it all
             assertTrue(pipe.upstreamDone(), "round " + round + ": the whole body was read");
             assertEquals(body.length, pipe.tempFileOffset(), "round " + round + ": all of it went to the temp file");
             if (round == 0) {
@@ -295,11 +304,7 @@ class EventPipeTest {
             } else {
                 assertEquals(headersAfterFirst, pipe.headersMade(), "headers made while 4 MiB more spilled");
             }
-            for (int i = 0; i < 100_000 && !pipe.downstreamDone(); i++) {
-                DriverEvents.ready(into.write(), true);
-                pipe.run(true);
-            }
-            drainWriter(into);
+            drainTo(into);
             byte[] all = to.received();
             assertArrayEquals(body, Arrays.copyOfRange(all, all.length - body.length, all.length), "round " + round);
         }
